@@ -1,0 +1,68 @@
+"""The `chithi` command: a thin layer over the library. Errors become one line on stderr and an exit code here,
+and only here.
+
+Sub-commands live in modules of this package, each with ``register(subparsers)`` that adds its parsers and sets
+``func`` (called with the parsed args, returns an exit code).
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+import pipeline
+from pipeline.errors import ChithiError, ExitCode
+
+COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.store", "pipeline.cli.review")
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, the usage exit code
+        self.exit(ExitCode.usage, f"chithi: usage error: {message} (see `{self.prog} --help`)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="chithi", description="Structured records of targets, deadlines and responsible units "
+                     "from Vietnamese government directives.")
+    parser.add_argument("--version", action="version", version=f"chithi {pipeline.__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            mod = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return ExitCode.usage
+    try:
+        return int(args.func(args) or 0)
+    except ChithiError as e:
+        if args.debug:
+            raise
+        print(f"chithi: error: {e.one_line()}", file=sys.stderr)
+        return int(e.exit_code)
+    except KeyboardInterrupt:
+        print("chithi: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # a bug: one line unless --debug
+        if args.debug:
+            raise
+        msg = " ".join(str(e).split())[:300]
+        print(f"chithi: internal error: {type(e).__name__}: {msg} (rerun with --debug and report it)", file=sys.stderr)
+        return int(ExitCode.internal)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,26 @@
+"""Stage 5 — extract: targets, deadlines, tasks and their responsible units, references.
+
+Filled by the rule components in pipeline.nlp (spaCy); this module owns the stage function and its result type.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from pipeline.document import Document
+
+
+@dataclass
+class Extraction:
+    """Values with offsets (``start``, ``end``) in Document.text; assemble turns offsets into spans."""
+
+    targets: list[dict[str, Any]] = field(default_factory=list)
+    deadlines: list[dict[str, Any]] = field(default_factory=list)
+    tasks: list[dict[str, Any]] = field(default_factory=list)
+    references: list[dict[str, Any]] = field(default_factory=list)
+
+
+def extract(doc: Document) -> Document:
+    from pipeline.nlp import run_extraction
+
+    return replace(doc, extraction=run_extraction(doc.text, doc.structure))

@@ -1,0 +1,95 @@
+"""Stage 3 — normalize: one clean text for the extractor, with an exact offset map back to the ingested text.
+
+- invisible characters (zero-width, soft hyphen, BOM) dropped; NBSP and other spaces → ' '; NFC kept;
+- Markdown emphasis and heading marks dropped (`**`, `__`, leading `#`);
+- trailing spaces dropped; hard-wrapped lines inside a paragraph joined with a space;
+- text OCR'd without Vietnamese data, or typed without diacritics, restored (pipeline.restore).
+Pages stay separated by form feeds.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from pipeline.document import Document, OffsetText, Restoration, compose
+
+_DROP = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]")
+_MARKUP = re.compile(r"\*\*|__|^#{1,6} +", re.M)
+_ITEM_START = re.compile(r"^\s*(?:[-+•*–]|\d+(?:\.\d+)*[.)/]|[a-zđ][)/]|[IVXLC]+[./]|\(\d+\)|[A-ZĐ]\.)\s")
+_SENT_END = re.compile(r"[.;:!?”\"/]\s*$")
+
+
+def _clean_line_chars(raw: str, base: int, out: OffsetText) -> None:
+    """Append one raw line with invisible chars removed, odd spaces made plain and markup dropped."""
+    kill = set()
+    for m in _MARKUP.finditer(raw):
+        kill.update(range(m.start(), m.end()))
+    for i, ch in enumerate(raw):
+        if i in kill or ord(ch) in _DROP:
+            continue
+        out.keep(" " if _SPACES.match(ch) else ch, base + i)
+
+
+def _should_join(line: str, nxt: str, width: int) -> bool:
+    s, n = line.strip(), nxt.strip()
+    if not s or not n or width < 40:
+        return False
+    if len(s) < 0.7 * width or _SENT_END.search(s) or _ITEM_START.match(nxt):
+        return False
+    letters = [c for c in n if c.isalpha()]
+    if letters and all(c.isupper() for c in letters):
+        return False
+    return True
+
+
+def normalize_text(raw: str) -> tuple[str, "array"]:  # noqa: F821
+    out = OffsetText()
+    pos = 0
+    for pi, page in enumerate(raw.split("\f")):
+        if pi:
+            out.keep("\f", pos - 1)
+        lines = page.split("\n")
+        width = max((len(x.strip()) for x in lines), default=0)
+        # typical wrap width: the 80th percentile line length, robust to a few long lines
+        lens = sorted(len(x.strip()) for x in lines if x.strip())
+        if lens:
+            width = lens[int(len(lens) * 0.8) - 1 if len(lens) > 1 else 0]
+        lpos = pos
+        for li, line in enumerate(lines):
+            stripped = line.rstrip()
+            _clean_line_chars(stripped, lpos, out)
+            if li + 1 < len(lines):
+                nl = lpos + len(line)
+                out.keep(" " if _should_join(line, lines[li + 1], width) else "\n", nl)
+            lpos += len(line) + 1
+        pos += len(page) + 1
+    text, offsets = out.finish(len(raw))
+    return text, offsets
+
+
+def _restore(text: str):
+    from pipeline.restore import restore_text
+
+    return restore_text(text)
+
+
+def normalize(doc: Document, restore: bool = True) -> Document:
+    text, offsets = normalize_text(doc.raw_text)
+    restoration = None
+    if restore:
+        res = _restore(text)
+        restoration = Restoration(tokens=res.tokens, changed=res.changed, paragraphs=res.paragraphs,
+                                  paragraphs_restored=res.paragraphs_restored)
+        if res.changed:
+            from array import array
+
+            offsets = compose(array("i", res.offsets), offsets)
+            text = res.text
+    doc = replace(doc, text=text, text_to_raw=offsets, restoration=restoration)
+    if restoration and restoration.changed:
+        doc = doc.with_warning(
+            "restored_text",
+            f"diacritics restored in {restoration.paragraphs_restored} of {restoration.paragraphs} paragraphs "
+            f"({restoration.changed} of {restoration.tokens} words changed); check values marked restored")
+    return doc

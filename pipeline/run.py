@@ -1,0 +1,47 @@
+"""The one place the stages are composed: ingest → ocr → normalize → structure → extract → assemble.
+
+Every stage is a plain function of a Document; nothing is shared between documents, so a batch engine can call
+:func:`process` in parallel worker processes.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.assemble import assemble
+from pipeline.document import Document
+from pipeline.extract import extract
+from pipeline.ingest import ingest
+from pipeline.normalize import normalize
+from pipeline.structure import structure
+from schemas.record import DirectiveRecord
+
+
+@dataclass(frozen=True)
+class Options:
+    workers: int = 1          # processes for OCR pages
+    ocr_timeout: float = 180  # seconds per page
+    restore: bool = True
+
+
+def read(path: str | Path, options: Options = Options()) -> Document:
+    """Ingest and OCR: the document with page texts."""
+    doc = ingest(path)
+    if any(p.needs_ocr for p in doc.pages):
+        from pipeline.ocr import ocr
+
+        doc = ocr(doc, workers=options.workers, timeout=options.ocr_timeout)
+    return doc
+
+
+def text_stages(doc: Document, options: Options = Options()) -> Document:
+    return structure(normalize(doc, restore=options.restore))
+
+
+def process(path: str | Path, options: Options = Options()) -> tuple[Document, DirectiveRecord]:
+    doc = extract(text_stages(read(path, options), options))
+    return doc, assemble(doc)
+
+
+def extract_record(path: str | Path, options: Options = Options()) -> DirectiveRecord:
+    return process(path, options)[1]

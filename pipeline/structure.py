@@ -1,0 +1,480 @@
+"""Stage 4 — structure: the layout of a Vietnamese administrative document (Nghị định 30/2020/NĐ-CP).
+
+Finds the header block (issuer, số ký hiệu, national motto, địa danh and date), tên loại and trích yếu, the body
+with its I./1./a)/- levels as a section tree, the signature block and Nơi nhận; reads the metadata from them.
+All positions are offsets in ``Document.text``.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+
+from pipeline.document import Document
+from pipeline.lexicon import lexicon
+from pipeline.textutil import fold, fold_keep_len, squash
+
+# -- result types ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    value: str
+    start: int
+    end: int
+    inferred: bool = False
+
+
+@dataclass(frozen=True)
+class SignerField:
+    name: str | None
+    title: str | None
+    capacity: str | None
+    start: int
+    end: int
+
+
+@dataclass
+class Para:
+    """A body paragraph (one line of the normalized text) with its list marker and section path."""
+
+    start: int
+    end: int
+    marker: str | None  # "I", "1", "1.2", "a", "-", "+", None
+    kind: str | None  # roman | upper | arabic | letter | dash | plus | paren
+    path: tuple[str, ...] = ()
+    heading: bool = False  # a section title line (short, no full stop)
+
+
+@dataclass
+class Section:
+    label: str
+    kind: str
+    start: int
+    end: int
+    title: str
+    children: list["Section"] = field(default_factory=list)
+
+
+@dataclass
+class Structure:
+    header_end: int
+    body_start: int
+    body_end: int
+    number: Field | None = None
+    number_blank: bool = False
+    doc_type: Field | None = None
+    issued_date: Field | None = None
+    place: Field | None = None
+    issuer: Field | None = None
+    subject: Field | None = None
+    signer: SignerField | None = None
+    recipients: list[Field] = field(default_factory=list)
+    paragraphs: list[Para] = field(default_factory=list)
+    sections: list[Section] = field(default_factory=list)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (warning code, message)
+
+
+# -- patterns ----------------------------------------------------------------------------------------
+# Matched against folded text (same length as the original), so positions index the original.
+
+_NUMBER = re.compile(r"(?<![a-z])s[o6]\s*:?\s*(?P<n>[0-9]{0,6}[a-z]?)\s*(?P<sym>/\s*[a-z0-9][a-z0-9.\-–]*(?:\s*[-–]\s*[a-z0-9.]+)*)")
+_DATE_LINE = re.compile(
+    r"(?P<place>[^\n,;:]{2,60}?)\s*,\s*ngay\s*(?P<d>[0-9]{1,2})?\s*(?:[.…_ ]*)\s*thang\s*(?P<m>[0-9]{1,2})?"
+    r"\s*(?:[.…_ ]*)\s*nam\s*(?P<y>[12][0-9]{3})")
+_DATE_LINE_NUMERIC = re.compile(r"(?P<place>[^\n,;:]{2,60}?)\s*,\s*ngay\s*(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})[/.-](?P<y>[12][0-9]{3})")
+_MARKERS = [
+    ("roman", re.compile(r"(?P<m>[IVXL]+)[.)/]\s+")),
+    ("upper", re.compile(r"(?P<m>[A-ZĐ])[.)/]\s+")),
+    ("arabic", re.compile(r"(?P<m>\d{1,2}(?:\.\d{1,2}){0,3})[.)/]?\s+(?=\S)")),
+    ("letter", re.compile(r"(?P<m>[a-zđ])[)/]\s+")),
+    ("paren", re.compile(r"\((?P<m>\d{1,2}|[a-zđ])\)\s+")),
+    ("dash", re.compile(r"(?P<m>[-–—•])\s*")),
+    ("plus", re.compile(r"(?P<m>[+*])\s+")),
+]
+_KIND_RANK = {"upper": 0, "roman": 1, "arabic": 2, "letter": 3, "paren": 4, "dash": 5, "plus": 6}
+
+
+def _lines(text: str, start: int = 0, end: int | None = None):
+    """(start, end) of every line of text[start:end], form feeds counted as line breaks."""
+    end = len(text) if end is None else end
+    pos = start
+    for m in re.finditer(r"[\n\f]", text[start:end]):
+        yield pos, start + m.start()
+        pos = start + m.end()
+    if pos < end:
+        yield pos, end
+
+
+def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
+    while s < e and text[s] in " \t|*_":
+        s += 1
+    while e > s and text[e - 1] in " \t|*_:;,.":
+        e -= 1
+    return s, e
+
+
+def _is_upper_line(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) >= 2 and sum(c.isupper() for c in letters) >= 0.8 * len(letters)
+
+
+# -- casing ------------------------------------------------------------------------------------------
+
+
+def _case_like_body(name: str, body_folded: str, text: str) -> str | None:
+    """The body's own spelling of ``name`` (found case- and accent-insensitively), if it has one in mixed case."""
+    key = fold(squash(name))
+    i = body_folded.find(key)
+    while i != -1:
+        cand = text[i:i + len(key)]
+        if not _is_upper_line(cand):
+            return cand
+        i = body_folded.find(key, i + 1)
+    return None
+
+
+def case_org_name(name: str) -> str:
+    """'SỞ NỘI VỤ' → 'Sở Nội vụ'; 'ỦY BAN NHÂN DÂN THÀNH PHỐ NHA TRANG' → 'Ủy ban nhân dân thành phố Nha Trang'."""
+    name = squash(name)
+    if not _is_upper_line(name):
+        return name
+    lx = lexicon()
+    f = fold(name)
+    head = ""
+    for h in sorted(lx.org_heads, key=len, reverse=True):
+        if f == fold(h) or f.startswith(fold(h) + " "):
+            head, name = h, name[len(h):].strip()
+            break
+    rest = name.split()
+    f_rest = fold(" ".join(rest))
+    for lvl in sorted(lx.admin_levels, key=len, reverse=True):
+        if f_rest == fold(lvl) or f_rest.startswith(fold(lvl) + " "):
+            n = len(lvl.split())
+            tail = " ".join(w[:1] + w[1:].lower() for w in rest[n:])
+            return squash(f"{head} {lvl} {tail}")
+    if rest:
+        words = [w.lower() for w in rest]
+        words[0] = words[0][:1].upper() + words[0][1:]
+        tail = " ".join(words)
+        return squash(f"{head} {tail}") if head else tail
+    return head
+
+
+def expand_abbreviations(name: str) -> str:
+    for short, full in lexicon().abbreviations.items():
+        name = re.sub(rf"(?<!\w){re.escape(short)}(?!\w)", full, name)
+    return squash(name)
+
+
+# -- parsing -----------------------------------------------------------------------------------------
+
+
+def parse(text: str) -> Structure:
+    lx = lexicon()
+    folded = fold_keep_len(text)
+    lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
+    st = Structure(header_end=0, body_start=0, body_end=len(text))
+    if not lines:
+        return st
+    head_lines = lines[:30]
+
+    # số ký hiệu
+    for s, e in head_lines[:15]:
+        m = _NUMBER.search(folded, s, e)
+        if m and folded[s:m.start()].strip(" *#|") == "":
+            n0, n1 = m.span("n")
+            num = text[n0:n1].strip()
+            sym = re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")])
+            if num:
+                st.number = Field(num + sym, m.start("n"), m.end("sym"))
+            else:
+                st.number_blank = True
+                st.notes.append(("blank_number", f"số ký hiệu is blank ('{squash(text[m.start():m.end()])}'): a draft?"))
+            st.header_end = max(st.header_end, e)
+            number_end = m.end() if m else None
+            break
+    else:
+        number_end = None
+
+    # địa danh, ngày tháng năm
+    for s, e in head_lines[:15]:
+        ls = number_end if number_end and s <= number_end <= e else s
+        m = _DATE_LINE.search(folded, ls, e) or _DATE_LINE_NUMERIC.search(folded, ls, e)
+        if not m:
+            continue
+        ps, pe = _strip_span(text, *m.span("place"))
+        place = squash(text[ps:pe])
+        if place and not re.search(r"\d", place):
+            st.place = Field(place, ps, pe)
+        y, mo, d = m.group("y"), m.group("m"), m.group("d")
+        iso = y + (f"-{int(mo):02d}" if mo else "") + (f"-{int(d):02d}" if mo and d else "")
+        st.issued_date = Field(iso, folded.find("ngay", m.start(), m.end()), m.end())
+        if not d:
+            st.notes.append(("date_without_day", f"issue date has no day ('{squash(text[m.start():m.end()])}')"))
+        st.header_end = max(st.header_end, e)
+        break
+
+    # tên loại + trích yếu
+    types = {fold(k): v for k, v in lx.doc_types.items()}
+    type_idx = None
+    for i, (s, e) in enumerate(head_lines):
+        key = re.sub(r"\s+", " ", folded[s:e].strip(" *#:.")).strip()
+        if key in types and _is_upper_line(text[s:e]):
+            ts, te = _strip_span(text, s, e)
+            st.doc_type = Field(types[key], ts, te)
+            type_idx = i
+            break
+    subject_end = None
+    if type_idx is not None and type_idx + 1 < len(head_lines):
+        s, e = head_lines[type_idx + 1]
+        para = text[s:e]
+        if len(para) < 600 and not para.rstrip().endswith(":"):
+            ss, se = _strip_span(text, s, e)
+            st.subject = Field(squash(text[ss:se]), ss, se)
+            subject_end = e
+    if st.doc_type is None:  # công văn: "V/v ..." trích yếu, no tên loại line
+        for s, e in head_lines[:20]:
+            if re.match(r"\s*v/v\b|\s*ve viec\b", folded[s:e]):
+                ss, se = _strip_span(text, s, e)
+                st.subject = Field(squash(text[ss:se]), ss, se)
+                subject_end = e
+                st.doc_type = Field("cong_van", ss, ss + 3, inferred=True)
+                break
+    body_start = subject_end or max(st.header_end, st.doc_type.end if st.doc_type else 0)
+    # "Kính gửi: ..." belongs to the header of a công văn
+    for s, e in lines:
+        if s < body_start:
+            continue
+        if folded[s:e].lstrip(" -*").startswith("kinh gui"):
+            j = text.find(":", s, e)
+            items = re.split(r"[;\n]", text[j + 1:e]) if j != -1 else []
+            pos = j + 1
+            for it in items:
+                a, b = _strip_span(text, pos, pos + len(it))
+                pos += len(it) + 1
+                if b > a:
+                    st.recipients.append(Field(squash(text[a:b].lstrip("- ")), a, b))
+            body_start = e
+        break
+    st.body_start = body_start
+
+    # Nơi nhận and signature (search from the end)
+    body_end = len(text)
+    for s, e in reversed(lines):
+        if s <= body_start:
+            break
+        if re.match(r"\s*(noi nhan|noi nhin|noi nhdn)\b", folded[s:e]):
+            body_end = s
+            _recipients(text, folded, st, lines, s)
+            break
+    sig = _signature(text, folded, lines, body_start)
+    if sig:
+        st.signer = sig
+        body_end = min(body_end, sig.start)
+    st.body_end = body_end
+
+    st.issuer = _issuer(text, folded, lines, st)
+    st.paragraphs, st.sections = _sections(text, lines, body_start, body_end)
+    return st
+
+
+def _recipients(text: str, folded: str, st: Structure, lines, start: int) -> None:
+    for s, e in lines:
+        if s <= start:
+            continue
+        t = text[s:e].strip()
+        if not t.startswith(("-", "–", "+", "•")):
+            if st.recipients:
+                break
+            continue
+        a, b = _strip_span(text, s, e)
+        a = a + len(text[a:b]) - len(text[a:b].lstrip("-–+• "))
+        name = squash(text[a:b])
+        if fold(name).startswith("luu"):
+            break
+        if name:
+            st.recipients.append(Field(name, a, b))
+
+
+def _title_of(line_folded: str) -> str | None:
+    lx = lexicon()
+    key = re.sub(r"^(tm|kt|tl|tuq|q)\s*\.\s*", "", line_folded.strip(" *"))
+    for t in sorted(lx.signer_titles, key=len, reverse=True):
+        if key == fold(t):
+            return t
+    return None
+
+
+def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | None:
+    lx = lexicon()
+    surnames = {fold(s) for s in lx.surnames}
+    tail = [(s, e) for s, e in lines[-30:] if s > body_start]
+    title = capacity = name = None
+    start = end = None
+    for i, (s, e) in enumerate(tail):
+        lf = folded[s:e].strip(" *")
+        m = re.match(r"(tm|kt|tl|tuq|q)\s*\.\s*(.*)", lf)
+        if m and _is_upper_line(text[s:e]):
+            capacity = lx.capacities.get(text[s:e].strip(" *")[: m.end(1) - m.start(1)].upper() + ".", None)
+            start = s if start is None else start
+            t = _title_of(lf)
+            if t:
+                title = t
+            continue
+        t = _title_of(lf)
+        if t and _is_upper_line(text[s:e]):
+            title = t
+            start = s if start is None else start
+    # the name: the last line (or the last segment of a line) that starts with a family name
+    for s, e in reversed(tail):
+        seg = text[s:e]
+        for m in re.finditer(r"(?:^|[;:|]\s*|\s{2,})(?P<n>(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s){1,5}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)\s*$", seg):
+            cand = m.group("n").strip()
+            words = cand.split()
+            if fold(words[0]) in surnames and 2 <= len(words) <= 6 and not _is_upper_line(cand):
+                name = cand
+                end = s + m.end("n")
+                start = s + m.start("n") if start is None else start
+                break
+        if name:
+            break
+    if not (name or title):
+        return None
+    return SignerField(name=name, title=title, capacity=capacity, start=start or 0, end=end or start or 0)
+
+
+def _issuer(text: str, folded: str, lines, st: Structure) -> Field | None:
+    lx = lexicon()
+    mottos = [fold(m) for m in lx.motto]
+    levels = [fold(x) for x in sorted(lx.admin_levels, key=len, reverse=True)]
+    body_folded = folded[st.body_start:]
+    org: list[tuple[int, int]] = []
+    for s, e in lines[:12]:
+        if s >= (st.doc_type.start if st.doc_type else st.body_start):
+            break
+        lf = folded[s:e]
+        if _NUMBER.match(lf.lstrip(" *#|")) or _DATE_LINE.search(lf):
+            break
+        cut = min([i for i in (lf.find(m) for m in mottos) if i != -1] or [e - s])
+        a, b = _strip_span(text, s, s + cut)
+        seg = text[a:b]
+        if b > a and _is_upper_line(seg) and not re.fullmatch(r"[\s_\-=.]*", seg):
+            org.append((a, b))
+    if org:
+        a, b = org[-1]
+        name = squash(text[a:b])
+        lf = fold(name)
+        if any(lf.startswith(lv + " ") for lv in levels):  # "THÀNH PHỐ NHA TRANG" continues the line above
+            if len(org) >= 2:
+                a = org[-2][0]
+                name = squash(text[org[-2][0]:org[-2][1]] + " " + name)
+            else:
+                body = _body_org(folded, text, st)
+                name = f"{body or 'Ủy ban nhân dân'} {name}"
+        name = expand_abbreviations(name)
+        name = _case_like_body(name, body_folded, text[st.body_start:]) or case_org_name(name)
+        return Field(name, a, b)
+    return _infer_issuer(text, folded, st)
+
+
+def _body_org(folded: str, text: str, st: Structure) -> str | None:
+    counts = Counter(re.findall(r"\b(ubnd|uy ban nhan dan|hdnd|hoi dong nhan dan)\b", folded[st.body_start:]))
+    if not counts:
+        return None
+    key = counts.most_common(1)[0][0]
+    return {"ubnd": "Ủy ban nhân dân", "uy ban nhan dan": "Ủy ban nhân dân",
+            "hdnd": "Hội đồng nhân dân", "hoi dong nhan dan": "Hội đồng nhân dân"}[key]
+
+
+def _infer_issuer(text: str, folded: str, st: Structure) -> Field | None:
+    """No header: 'Chủ tịch UBND tỉnh yêu cầu', 'UBND thành phố Vinh ban hành' name the issuer in the body."""
+    lx = lexicon()
+    lv = "|".join(re.escape(fold(x)) for x in sorted(lx.admin_levels, key=len, reverse=True))
+    pat = re.compile(rf"\b(ubnd|uy ban nhan dan)\s+({lv})\b")
+    levels = Counter()
+    first = {}
+    for m in pat.finditer(folded, st.body_start, st.body_end):
+        levels[m.group(2)] += 1
+        first.setdefault(m.group(2), m)
+    if not levels:
+        return None
+    name = None
+    if st.place:
+        name = st.place.value
+        fp = fold(name)
+        own = [lvl for lvl in levels if fp.startswith(lvl + " ")]
+        if own:  # the place already names its level: "Phường Nguyễn Nghiêm"
+            level = own[0]
+            name = name[len(level):].strip()
+        else:  # the level the body uses with this place: "thành phố Nha Trang"
+            near = Counter({lvl: folded.count(f"{lvl} {fp}") for lvl in levels})
+            level = near.most_common(1)[0][0] if near.most_common(1)[0][1] else levels.most_common(1)[0][0]
+    else:
+        level = levels.most_common(1)[0][0]
+        level_text = next(x for x in lx.admin_levels if fold(x) == level)
+        names = Counter()
+        raw = text[st.body_start:st.body_end]
+        for mm in re.finditer(rf"(?i:{re.escape(level_text)})\s+((?:[A-ZĐÀ-Ỹ][a-zà-ỹđ]+\s?){{1,3}})", raw):
+            cand = mm.group(1).strip()
+            if cand and fold(cand.split()[0]) not in {"uy", "hoi", "so", "ban"}:
+                names[cand] += 1
+        if names:
+            name = names.most_common(1)[0][0]
+    m = first.get(level) or next(iter(first.values()))
+    level_text = next(x for x in lx.admin_levels if fold(x) == level)
+    value = f"Ủy ban nhân dân {level_text}" + (f" {name}" if name else "")
+    return Field(value, m.start(), m.end(), inferred=True)
+
+
+def _marker(text: str, s: int, e: int) -> tuple[str | None, str | None, int]:
+    seg = text[s:e]
+    lead = len(seg) - len(seg.lstrip(" *"))
+    for kind, rx in _MARKERS:
+        m = rx.match(seg, lead)
+        if m:
+            if kind == "upper" and not re.match(r"[A-ZĐ][.)]\s+[A-ZĐÀ-Ỹ]", seg[lead:]):
+                continue
+            if kind == "arabic" and not re.match(r"\d{1,2}(?:\.\d{1,2}){0,3}[.)/]\s", seg[lead:]) and \
+                    not re.match(r"\d{1,2}\.\d{1,2}(?:\.\d{1,2})*\s", seg[lead:]):
+                continue
+            return m.group("m"), kind, s + m.end()
+    return None, None, s
+
+
+def _sections(text: str, lines, body_start: int, body_end: int) -> tuple[list[Para], list[Section]]:
+    paras: list[Para] = []
+    stack: list[tuple[int, str, Section]] = []  # (rank, kind, section)
+    roots: list[Section] = []
+    for s, e in lines:
+        if s < body_start or s >= body_end:
+            continue
+        label, kind, content = _marker(text, s, e)
+        rank = _KIND_RANK.get(kind, 99)
+        if kind == "arabic" and "." in label:
+            rank += 0.1 * label.count(".")
+        content_text = text[content:e].strip()
+        heading = bool(kind) and len(content_text) < 120 and not content_text.endswith((".", ";", ":/.", "./."))
+        if kind in ("roman", "upper", "arabic", "letter"):
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            sec = Section(label=label, kind=kind, start=s, end=e, title=content_text if heading else "")
+            (stack[-1][2].children if stack else roots).append(sec)
+            stack.append((rank, kind, sec))
+            for _, _, open_sec in stack:
+                open_sec.end = max(open_sec.end, e)
+        else:
+            for _, _, open_sec in stack:
+                open_sec.end = max(open_sec.end, e)
+        path = tuple(x[2].label for x in stack)
+        paras.append(Para(start=s, end=e, marker=label, kind=kind, path=path, heading=heading))
+    return paras, roots
+
+
+def structure(doc: Document) -> Document:
+    st = parse(doc.text)
+    for code, msg in st.notes:
+        doc = doc.with_warning(code, msg)
+    if st.issuer is not None and st.issuer.inferred:
+        doc = doc.with_warning("inferred_issuer", f"issuer not in a header block; inferred from the body: {st.issuer.value}")
+    return replace(doc, structure=st)

@@ -1,0 +1,152 @@
+"""The DirectiveRecord: what `chithi extract` prints, what the store keeps, what search indexes consume.
+
+Every extracted value carries the source ``text`` it was read from and its ``span`` in the text that
+`chithi text` prints (pages separated by form feeds), with the page number and, for OCR and PDF words, the
+bounding box and confidence. Change the models → bump SCHEMA_VERSION and re-export
+(``python -m schemas.export``); a test fails when ``schemas/json`` drifts from the models.
+"""
+from __future__ import annotations
+
+from typing import Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+SCHEMA_VERSION = "1.0.0"
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BBox(_Model):
+    x0: float = Field(description="Left edge, in page units (PDF points or image pixels).")
+    top: float = Field(description="Top edge, measured from the top of the page.")
+    x1: float = Field(description="Right edge.")
+    bottom: float = Field(description="Bottom edge.")
+
+
+class Span(_Model):
+    start: int = Field(ge=0, description="Start character offset in the normalized text (`chithi text`).")
+    end: int = Field(ge=0, description="End character offset (exclusive).")
+    page: int = Field(ge=1, description="1-based page number the text stands on.")
+    bbox: Optional[BBox] = Field(None, description="Union of the word boxes of the span (OCR and PDF only).")
+    confidence: Optional[float] = Field(None, description="Lowest OCR word confidence in the span, 0-100.")
+
+
+class _Grounded(_Model):
+    text: str = Field(description="The source text the value was read from, as it stands in the normalized text.")
+    span: Span
+    restored: bool = Field(False, description="True when the text was restored from diacritic-stripped or garbled OCR.")
+
+
+class MetaValue(_Grounded):
+    value: str = Field(description="The normalized value (ISO date for dates, snake_case for doc_type).")
+    inferred: bool = Field(False, description="True when not read from its usual place (e.g. issuer inferred from the body).")
+
+
+class Signer(_Grounded):
+    name: Optional[str] = Field(None, description="Signer's name as printed; null for unsigned drafts.")
+    title: Optional[str] = Field(None, description="Chức vụ: 'Chủ tịch', 'Phó Chủ tịch', 'Giám đốc', ...")
+    capacity: Optional[Literal["TM.", "KT.", "TL.", "TUQ.", "Q."]] = Field(
+        None, description="Thẩm quyền ký: TM. (thay mặt), KT. (ký thay), TL. (thừa lệnh), TUQ. (thừa ủy quyền), Q. (quyền).")
+
+
+class Recipient(_Grounded):
+    name: str = Field(description="Recipient as listed under Nơi nhận / Kính gửi.")
+
+
+class Reference(_Grounded):
+    number: Optional[str] = Field(None, description="Số ký hiệu of the cited document, e.g. '02/CT-UBND'.")
+    doc_type: Optional[str] = Field(None, description="snake_case ASCII of its type: nghi_quyet, chi_thi, ...")
+    date: Optional[str] = Field(None, description="ISO date of the cited document when given.")
+    issuer: Optional[str] = Field(None, description="Issuing body when named ('của Thủ tướng Chính phủ').")
+
+
+class Metadata(_Model):
+    number: Optional[MetaValue] = Field(None, description="Số ký hiệu, e.g. '01/CT-UBND'; null when blank.")
+    doc_type: Optional[MetaValue] = Field(None, description="chi_thi, ke_hoach, quyet_dinh, cong_van, to_trinh, ...")
+    issued_date: Optional[MetaValue] = Field(None, description="ISO date; 'YYYY-MM' or 'YYYY' when day/month are blank.")
+    place: Optional[MetaValue] = Field(None, description="Địa danh before ', ngày'.")
+    issuer: Optional[MetaValue] = Field(None, description="Cơ quan ban hành written out in full.")
+    subject: Optional[MetaValue] = Field(None, description="Trích yếu.")
+    signer: Optional[Signer] = None
+    recipients: list[Recipient] = Field(default_factory=list, description="Nơi nhận / Kính gửi.")
+    references: list[Reference] = Field(default_factory=list, description="Documents cited in the text.")
+
+
+Comparator = Literal["reach", "at_least", "more_than", "at_most", "increase_by", "decrease_by", "maintain", "approx"]
+Precision = Literal["day", "month", "quarter", "half", "year", "recurring"]
+Recurrence = Literal["weekly", "monthly", "quarterly", "half_yearly", "yearly", "periodic"]
+Role = Literal["lead", "support", "direct"]
+
+
+class Target(_Grounded):
+    id: str = Field(description="Record-local id, 't1', 't2', ...")
+    metric: Optional[str] = Field(None, description="The words naming what is measured, copied from the text.")
+    value: Optional[float] = Field(None, description="The number (decimal comma read as a point); null for a named indicator.")
+    value_max: Optional[float] = Field(None, description="Upper bound of a range ('9,5% - 10%').")
+    unit: Optional[str] = Field(None, description="'%', '‰', 'xã', 'tỷ đồng', ... as written; null when none.")
+    comparator: Optional[Comparator] = None
+    period: Optional[str] = Field(None, description="The period the target is for, e.g. 'năm 2024'.")
+    task_id: Optional[str] = Field(None, description="The task the target belongs to.")
+
+
+class Deadline(_Grounded):
+    id: str = Field(description="Record-local id, 'd1', 'd2', ...")
+    due: Optional[str] = Field(None, description="ISO date of the last day still on time; null for recurring duties.")
+    precision: Precision
+    recurrence: Optional[Recurrence] = None
+    task_id: Optional[str] = None
+
+
+class Unit(_Grounded):
+    name: str = Field(description="The unit's name as written, without the leading verb.")
+    role: Role
+
+
+class Task(_Grounded):
+    id: str = Field(description="Record-local id, 'k1', 'k2', ...")
+    section: Optional[str] = Field(None, description="Section path of the item, e.g. 'II.3.a'.")
+    units: list[Unit] = Field(default_factory=list)
+    deadline_ids: list[str] = Field(default_factory=list)
+    target_ids: list[str] = Field(default_factory=list)
+
+
+class Restoration(_Model):
+    tokens: int = Field(description="Word tokens examined.")
+    changed: int = Field(description="Tokens changed by restoration.")
+    paragraphs: int
+    paragraphs_restored: int
+
+
+class Source(_Model):
+    path: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    media_type: str
+    size: int = Field(ge=0, description="Bytes.")
+    page_count: int = Field(ge=0)
+    text_method: Literal["text", "docx", "pdf_text", "ocr", "restored"] = Field(
+        description="How the text was obtained; 'restored' when diacritics were restored.")
+    page_methods: list[Literal["text", "docx", "pdf_text", "ocr"]] = Field(default_factory=list)
+    encoding: Optional[str] = Field(None, description="Detected encoding of text input (legacy ones are converted).")
+    ocr_confidence: Optional[float] = Field(None, description="Mean OCR word confidence over OCR'd pages, 0-100.")
+    restoration: Optional[Restoration] = None
+
+
+class Warning(_Model):
+    code: str = Field(description="Stable machine code, e.g. 'blank_number', 'low_ocr_confidence'.")
+    message: str
+    span: Optional[Span] = None
+
+
+class DirectiveRecord(_Model):
+    schema_version: str = Field(SCHEMA_VERSION)
+    doc_id: str = Field(description="Stable id: first 16 hex digits of the source sha256.")
+    pipeline_version: str
+    extracted_at: str = Field(description="UTC time of extraction, ISO 8601.")
+    source: Source
+    metadata: Metadata
+    targets: list[Target] = Field(default_factory=list)
+    deadlines: list[Deadline] = Field(default_factory=list)
+    tasks: list[Task] = Field(default_factory=list)
+    warnings: list[Warning] = Field(default_factory=list)
