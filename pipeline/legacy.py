@@ -24,13 +24,15 @@ def decode_text(data: bytes, path: str) -> tuple[str, str]:
             raise BadInputError(f"{path}: invalid UTF-16 text", "re-save the file as UTF-8") from None
     if _looks_binary(data):
         raise BadInputError(f"{path}: binary data, not text", "is the file extension right?")
+    from pipeline.legacy_tables import convert_legacy, convert_legacy_text, detect_legacy, detect_legacy_text
+
     try:
         text = data.decode("utf-8")
-        return text, "utf-8"
     except UnicodeDecodeError:
         pass
-    text8 = data.decode("latin-1")
-    from pipeline.legacy_tables import detect_legacy, convert_legacy
+    else:  # valid UTF-8, but maybe a legacy font's code points saved as Unicode ("Céng hoµ x· héi")
+        legacy = detect_legacy_text(text)
+        return (convert_legacy_text(text, legacy), f"utf-8+{legacy}") if legacy else (text, "utf-8")
 
     legacy = detect_legacy(data)
     if legacy:
@@ -40,5 +42,4 @@ def decode_text(data: bytes, path: str) -> tuple[str, str]:
     best = from_bytes(data).best()
     if best is None or best.encoding is None:
         raise BadInputError(f"{path}: cannot tell the text encoding", "re-save the file as UTF-8")
-    del text8
     return str(best), best.encoding
