@@ -1,0 +1,302 @@
+"""The batch engine behind `chithi ingest`: walk folders, extract documents in parallel worker processes, store
+each result as it arrives.
+
+Workers only extract (:func:`pipeline.run.process`); the parent process alone writes to SQLite, one transaction
+per document, so the database has a single writer per ingest and a killed ingest loses nothing already stored.
+Files whose sha256 is stored by the same pipeline version (and options) are skipped before any work is sent
+out. A document that fails, or even crashes its worker process, is reported and the batch goes on.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import sys
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator, TextIO
+
+from pipeline.errors import ChithiError, ExitCode
+from pipeline.ingest import SUPPORTED, is_supported
+from pipeline.run import Options
+from pipeline.store import Store, options_key
+
+
+@dataclass
+class Failure:
+    path: str
+    reason: str
+    exit_code: int = int(ExitCode.bad_input)
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    stored: int = 0
+    updated: int = 0
+    skipped: int = 0
+    pages: int = 0
+    seconds: float = 0.0
+    failed: list[Failure] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    interrupted: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        if self.interrupted:
+            return 130
+        return int(ExitCode.partial_failure if self.failed else ExitCode.ok)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "stored": self.stored, "updated": self.updated, "skipped": self.skipped,
+                "failed": [{"path": f.path, "reason": f.reason, "exit_code": f.exit_code} for f in self.failed],
+                "ignored": self.ignored, "pages": self.pages, "seconds": round(self.seconds, 3),
+                "docs_per_second": round(self.done / self.seconds, 2) if self.seconds else None,
+                "interrupted": self.interrupted}
+
+    @property
+    def done(self) -> int:
+        return self.stored + self.updated
+
+    def lines(self) -> list[str]:
+        rate = f", {self.done / self.seconds:.1f} docs/s, {self.pages / self.seconds:.1f} pages/s" \
+            if self.seconds and self.done else ""
+        head = (f"{'interrupted' if self.interrupted else 'done'}: {self.stored} stored, {self.updated} updated, "
+                f"{self.skipped} skipped, {len(self.failed)} failed of {self.total} files "
+                f"in {self.seconds:.1f} s{rate}")
+        out = [head]
+        out += [f"failed: {f.path}: {f.reason}" for f in self.failed]
+        if self.ignored:
+            out.append(f"ignored {len(self.ignored)} files of unsupported types (e.g. {self.ignored[0]})")
+        return out
+
+
+# -- finding files ---------------------------------------------------------------------------------------
+
+def collect(paths: Iterable[str | os.PathLike]) -> tuple[list[str], list[Failure], list[str]]:
+    """(files to ingest, paths that cannot be, unsupported files met in folders). Files named on the command line
+    are taken whatever their type (an unsupported one fails with its reason); folders are walked for supported
+    files, hidden files and folders left out."""
+    files, problems, ignored, seen = [], [], [], set()
+
+    def add(p: str) -> None:
+        key = os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            files.append(p)
+
+    for arg in paths:
+        p = os.path.abspath(os.fspath(arg))
+        if os.path.isdir(p):
+            for root, dirs, names in os.walk(p, followlinks=True):
+                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                for n in sorted(names):
+                    if n.startswith("."):
+                        continue
+                    f = os.path.join(root, n)
+                    (add if is_supported(Path(f)) else ignored.append)(f)
+        elif os.path.exists(p):
+            add(p)
+        else:
+            problems.append(Failure(os.fspath(arg), "no such file or folder", int(ExitCode.input_missing)))
+    return files, problems, ignored
+
+
+def sha256_file(path: str) -> str | None:
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for chunk in iter(lambda: f.read(1 << 20), b""):
+                h.update(chunk)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+# -- the worker side -------------------------------------------------------------------------------------
+
+def _init_worker() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+
+
+def extract_one(path: str, options: Options) -> tuple:
+    """Runs in a worker: ('ok', record dict, text, pages) or ('fail', reason, exit code). Never raises."""
+    try:
+        from pipeline.run import process
+
+        doc, record = process(path, options)
+        return ("ok", record.model_dump(mode="json"), doc.text, record.source.page_count)
+    except ChithiError as e:
+        return ("fail", e.one_line(), int(e.exit_code))
+    except MemoryError:
+        return ("fail", "out of memory", int(ExitCode.internal))
+    except Exception as e:  # a bug in a stage: report it with the document, go on with the others
+        msg = " ".join(str(e).split())[:300]
+        return ("fail", f"internal error: {type(e).__name__}: {msg}", int(ExitCode.internal))
+
+
+# -- progress --------------------------------------------------------------------------------------------
+
+class Progress:
+    """A one-line text bar on a terminal (redrawn at most 10 times a second), a plain line every few seconds
+    otherwise."""
+
+    def __init__(self, total: int, stream: TextIO | None, width: int = 28):
+        self.total, self.stream, self.width = total, stream, width
+        self.tty = bool(stream) and hasattr(stream, "isatty") and stream.isatty()
+        self.start = self.last = time.monotonic()
+        self.seen = 0
+
+    def update(self, s: Summary, force: bool = False) -> None:
+        if not self.stream:
+            return
+        now = time.monotonic()
+        if not force and now - self.last < (0.1 if self.tty else 5.0):
+            return
+        self.last = now
+        done = s.stored + s.updated + s.skipped + len(s.failed)
+        el = max(now - self.start, 1e-9)
+        frac = done / self.total if self.total else 1.0
+        fill = int(frac * self.width)
+        bar = "#" * fill + "." * (self.width - fill)
+        line = (f"[{bar}] {done}/{self.total} docs  {s.done / el:.1f} docs/s  {s.pages / el:.1f} pages/s  "
+                f"{len(s.failed)} failed")
+        if self.tty:
+            self.stream.write("\r" + line + "\x1b[K")
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def close(self, s: Summary) -> None:
+        if self.stream and self.tty:
+            self.update(s, force=True)
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+# -- the engine ------------------------------------------------------------------------------------------
+
+def run_batch(paths: Iterable[str | os.PathLike], db: str | os.PathLike, *, workers: int = 0, force: bool = False,
+              options: Options = Options(workers=1), progress: TextIO | None = sys.stderr) -> Summary:
+    """Ingest files and folders into the database ``db``; see the module docstring."""
+    t0 = time.monotonic()
+    files, problems, ignored = collect(paths)
+    summary = Summary(total=len(files) + len(problems), ignored=ignored)
+    summary.failed.extend(problems)
+    workers = workers if workers and workers > 0 else (os.cpu_count() or 1)
+    okey = options_key(options.restore)
+    bar = Progress(summary.total, progress)
+    store = Store(db)
+    try:
+        _run(store, files, summary, workers, force, options, okey, bar)
+    except KeyboardInterrupt:
+        summary.interrupted = True
+    finally:
+        summary.seconds = time.monotonic() - t0
+        bar.close(summary)
+        store.close()
+    return summary
+
+
+def _pending(store: Store, files: list[str], summary: Summary, force: bool, okey: str) -> Iterator[tuple[str, str]]:
+    """(path, sha256) of the files that need extracting; skipped ones are counted here, lazily, so that work
+    starts before every file is hashed."""
+    first_path: dict[str, str] = {}
+    for f in files:
+        sha = sha256_file(f)
+        if sha is None:
+            _fail(store, summary, Failure(f, "cannot read file", int(ExitCode.input_missing)), None)
+            continue
+        if sha in first_path:  # same bytes twice in this batch: one document
+            summary.skipped += 1
+            continue
+        first_path[sha] = f
+        if not force and store.is_current(sha, okey):
+            summary.skipped += 1
+            continue
+        yield f, sha
+
+
+def _fail(store: Store, summary: Summary, failure: Failure, sha: str | None) -> None:
+    summary.failed.append(failure)
+    try:
+        store.put_failure(failure.path, sha, failure.reason, failure.exit_code)
+    except Exception:  # noqa: BLE001 - the report on stderr is what matters
+        pass
+
+
+def _handle(store: Store, summary: Summary, path: str, sha: str, result: tuple, force: bool, okey: str) -> None:
+    if result[0] == "ok":
+        _, rec, text, pages = result
+        outcome = store.put(rec, text, options=okey, force=force)
+        if outcome == "skipped":
+            summary.skipped += 1
+        else:
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+            summary.pages += int(pages or 0)
+    else:
+        _fail(store, summary, Failure(path, result[1], result[2]), sha)
+
+
+def _run(store: Store, files: list[str], summary: Summary, workers: int, force: bool, options: Options, okey: str,
+         bar: Progress) -> None:
+    todo = _pending(store, files, summary, force, okey)
+    retry: list[tuple[str, str]] = []  # documents in flight when a worker process died
+    window = workers * 2
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+    inflight: dict[Future, tuple[str, str]] = {}
+    try:
+        exhausted = False
+        while True:
+            while not exhausted and len(inflight) < window:
+                nxt = next(todo, None)
+                if nxt is None:
+                    exhausted = True
+                    break
+                inflight[pool.submit(extract_one, nxt[0], options)] = nxt
+            if not inflight:
+                break
+            done, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
+            broken = False
+            for fut in done:
+                path, sha = inflight.pop(fut)
+                try:
+                    result = fut.result()
+                except BrokenProcessPool:
+                    retry.append((path, sha))
+                    broken = True
+                    continue
+                _handle(store, summary, path, sha, result, force, okey)
+            if broken:  # every future of a broken pool fails: collect them and start a new pool
+                retry.extend(inflight.values())
+                inflight.clear()
+                pool.shutdown(wait=False, cancel_futures=True)
+                _isolate(store, summary, retry, options, force, okey, bar)
+                retry.clear()
+                pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
+            bar.update(summary)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _isolate(store: Store, summary: Summary, suspects: list[tuple[str, str]], options: Options, force: bool,
+             okey: str, bar: Progress) -> None:
+    """Rerun the documents that were in flight when a worker died, one at a time in a fresh process each, so
+    that only the one that kills its worker fails."""
+    for path, sha in suspects:
+        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker) as pool:
+            try:
+                result = pool.submit(extract_one, path, options).result()
+            except BrokenProcessPool:
+                result = ("fail", "the worker process died while extracting it (crash or out of memory)",
+                          int(ExitCode.internal))
+        _handle(store, summary, path, sha, result, force, okey)
+        bar.update(summary)
+
+
+__all__ = ["SUPPORTED", "Failure", "Summary", "collect", "extract_one", "run_batch"]

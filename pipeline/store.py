@@ -1,0 +1,617 @@
+"""The SQLite store: one row per document, its text, tasks, units, targets, deadlines, references, and a
+full-text index over all of them. See docs/database.md for the schema and example queries.
+
+Schema (version :data:`SCHEMA_VERSION`, kept in ``PRAGMA user_version``; :data:`MIGRATIONS` upgrades older files)::
+
+    documents(doc_id PK, path, sha256 UNIQUE, size, media_type, pipeline_version, schema_version, options,
+              status 'ok'|'warnings', number, doc_type, issued_date, place, issuer, subject,
+              signer_name, signer_title, signer_capacity, page_count, text_method, encoding, ocr_confidence,
+              warnings JSON, record JSON, extracted_at, ingested_at)
+    texts(doc_id PK, text)                                  -- the normalized text all spans index
+    tasks(doc_id, task_id, section, text, start, end, page)           PK (doc_id, task_id)
+    units(id, doc_id, task_id, name, name_folded, role, text, start, end, page)
+    targets(doc_id, target_id, task_id, metric, value, value_max, unit, comparator, period, text, start, end, page)
+    deadlines(doc_id, deadline_id, task_id, due, precision, recurrence, text, start, end, page)
+    doc_references(id, doc_id, number, doc_type, date, issuer, text, start, end, page)  -- "references" is SQL
+    recipients(id, doc_id, name)
+    failures(path PK, sha256, reason, exit_code, pipeline_version, failed_at)   -- last failed attempt per file
+    search_items(id PK, doc_id, kind, field, item, value, text)   -- what a search hit shows
+    search_fts USING fts5(body, tokenize="unicode61 remove_diacritics 2")   -- rowid = search_items.id
+
+``search_fts.body`` holds :func:`pipeline.textutil.fold` of the item (lowercase, no diacritics, đ→d) so that
+"bao hiem y te", "Bảo hiểm Y tế" and "bảo hiểm y tế" find the same rows; fold queries the same way
+(:func:`fts_query` does). The tokenizer's ``remove_diacritics 2`` also folds diacritics of raw queries typed
+in the sqlite3 shell, except đ, which it leaves alone.
+
+Writing: WAL journal, ``busy_timeout``, one ``BEGIN IMMEDIATE`` transaction per document (:meth:`Store.put`), so a
+killed process leaves every document either fully stored or absent. Child rows go with their document through
+``ON DELETE CASCADE``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pipeline
+from pipeline.errors import DatabaseError
+from pipeline.textutil import fold, fold_keep_len
+from schemas.record import SCHEMA_VERSION as RECORD_SCHEMA_VERSION
+
+DEFAULT_DB = "chithi.db"
+BUSY_TIMEOUT_MS = 60_000
+KINDS = ("document", "target", "deadline", "task")
+
+
+# -- migrations ------------------------------------------------------------------------------------------
+
+def _script(c: sqlite3.Connection, sql: str) -> None:
+    """Run statements one by one (``executescript`` would COMMIT the migration's transaction first)."""
+    stmt = ""
+    for line in sql.splitlines(keepends=True):
+        stmt += line
+        if sqlite3.complete_statement(stmt):
+            c.execute(stmt)
+            stmt = ""
+    if stmt.strip():
+        c.execute(stmt)
+
+
+def _m1_initial(c: sqlite3.Connection) -> None:
+    _script(c, """
+    CREATE TABLE documents (
+        doc_id            TEXT PRIMARY KEY,
+        path              TEXT NOT NULL,
+        sha256            TEXT NOT NULL UNIQUE,
+        size              INTEGER,
+        media_type        TEXT,
+        pipeline_version  TEXT NOT NULL,
+        schema_version    TEXT NOT NULL,
+        options           TEXT NOT NULL DEFAULT '',
+        status            TEXT NOT NULL,
+        number            TEXT,
+        doc_type          TEXT,
+        issued_date       TEXT,
+        place             TEXT,
+        issuer            TEXT,
+        subject           TEXT,
+        signer_name       TEXT,
+        signer_title      TEXT,
+        signer_capacity   TEXT,
+        page_count        INTEGER,
+        text_method       TEXT,
+        encoding          TEXT,
+        ocr_confidence    REAL,
+        warnings          TEXT NOT NULL DEFAULT '[]',
+        record            TEXT NOT NULL,
+        extracted_at      TEXT,
+        ingested_at       TEXT NOT NULL
+    );
+    CREATE INDEX documents_issued ON documents(issued_date);
+    CREATE INDEX documents_type ON documents(doc_type, issued_date);
+    CREATE INDEX documents_number ON documents(number);
+
+    CREATE TABLE texts (
+        doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+        text   TEXT NOT NULL
+    );
+
+    CREATE TABLE tasks (
+        doc_id  TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        task_id TEXT NOT NULL,
+        section TEXT,
+        text    TEXT NOT NULL,
+        start   INTEGER, "end" INTEGER, page INTEGER,
+        PRIMARY KEY (doc_id, task_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE units (
+        id          INTEGER PRIMARY KEY,
+        doc_id      TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        task_id     TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        name_folded TEXT NOT NULL,
+        role        TEXT NOT NULL,
+        text        TEXT,
+        start       INTEGER, "end" INTEGER, page INTEGER
+    );
+    CREATE INDEX units_name ON units(name_folded);
+    CREATE INDEX units_task ON units(doc_id, task_id);
+
+    CREATE TABLE targets (
+        doc_id     TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        target_id  TEXT NOT NULL,
+        task_id    TEXT,
+        metric     TEXT,
+        value      REAL,
+        value_max  REAL,
+        unit       TEXT,
+        comparator TEXT,
+        period     TEXT,
+        text       TEXT NOT NULL,
+        start      INTEGER, "end" INTEGER, page INTEGER,
+        PRIMARY KEY (doc_id, target_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE deadlines (
+        doc_id      TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        deadline_id TEXT NOT NULL,
+        task_id     TEXT,
+        due         TEXT,
+        precision   TEXT,
+        recurrence  TEXT,
+        text        TEXT NOT NULL,
+        start       INTEGER, "end" INTEGER, page INTEGER,
+        PRIMARY KEY (doc_id, deadline_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX deadlines_due ON deadlines(due);
+
+    CREATE TABLE doc_references (
+        id       INTEGER PRIMARY KEY,
+        doc_id   TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        number   TEXT,
+        doc_type TEXT,
+        date     TEXT,
+        issuer   TEXT,
+        text     TEXT,
+        start    INTEGER, "end" INTEGER, page INTEGER
+    );
+    CREATE INDEX doc_references_doc ON doc_references(doc_id);
+    CREATE INDEX doc_references_number ON doc_references(number);
+
+    CREATE TABLE recipients (
+        id     INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        name   TEXT NOT NULL
+    );
+    CREATE INDEX recipients_doc ON recipients(doc_id);
+
+    CREATE TABLE failures (
+        path             TEXT PRIMARY KEY,
+        sha256           TEXT,
+        reason           TEXT NOT NULL,
+        exit_code        INTEGER,
+        pipeline_version TEXT,
+        failed_at        TEXT NOT NULL
+    );
+
+    CREATE TABLE search_items (
+        id     INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        kind   TEXT NOT NULL,
+        field  TEXT NOT NULL,
+        item   TEXT,
+        value  TEXT,
+        text   TEXT NOT NULL
+    );
+    CREATE INDEX search_items_doc ON search_items(doc_id);
+
+    CREATE VIRTUAL TABLE search_fts USING fts5(body, tokenize="unicode61 remove_diacritics 2");
+    """)
+
+
+#: Each function upgrades the file by one version; the list index + 1 is the version it produces.
+#: Never edit a released migration: append a new function (ALTER TABLE / CREATE INDEX / data fixes).
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_COUNTED = ("documents", "texts", "tasks", "units", "targets", "deadlines", "doc_references", "recipients",
+            "search_items", "failures")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def options_key(restore: bool = True) -> str:
+    """What, besides the pipeline version, changes the extraction: a stored document made with other options
+    is re-extracted."""
+    return "" if restore else "no-restore"
+
+
+@dataclass
+class Hit:
+    doc_id: str
+    number: str | None
+    issued_date: str | None
+    path: str
+    kind: str
+    field: str
+    item: str | None
+    value: str | None
+    snippet: str
+    text: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Store:
+    """A connection to the database file; not to be shared between processes (open one per process)."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, create: bool = True, timeout_ms: int = BUSY_TIMEOUT_MS):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise DatabaseError(f"{self.path}: no such database", "run `chithi ingest FOLDER --db FILE` first")
+        if self.path.is_dir():
+            raise DatabaseError(f"{self.path}: is a directory", "give a database file name with --db")
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=timeout_ms / 1000, isolation_level=None,
+                                      check_same_thread=False)
+            self._retry(lambda: self._setup(timeout_ms))
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise DatabaseError(f"{self.path}: cannot open the database: {e}",
+                                "is it a chithi database? check permissions and free space") from None
+
+    # -- connection ------------------------------------------------------------------------------------
+    def _setup(self, timeout_ms: int) -> None:
+        c = self.db
+        c.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+        if c.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = NORMAL")   # WAL + NORMAL: durable across process kills
+        c.execute("PRAGMA foreign_keys = ON")
+
+    def _retry(self, fn, tries: int = 50):
+        """Some statements (journal mode switch, schema reads of a file being created) can return SQLITE_BUSY
+        without calling the busy handler; retry them for a while."""
+        for i in range(tries):
+            try:
+                return fn()
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e) or i == tries - 1:
+                    raise
+                time.sleep(0.05 + 0.01 * i)
+
+    def _migrate(self) -> None:
+        c = self.db
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(f"{self.path}: database schema version {version} is newer than this chithi's "
+                                f"({SCHEMA_VERSION})", "upgrade chithi")
+        if version == SCHEMA_VERSION:
+            return
+        self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+        try:
+            version = c.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+            for i in range(version, SCHEMA_VERSION):
+                MIGRATIONS[i](c)
+                c.execute(f"PRAGMA user_version = {i + 1}")
+            c.execute("COMMIT")
+        except BaseException:
+            c.execute("ROLLBACK")
+            raise
+
+    @property
+    def version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading state -------------------------------------------------------------------------------------
+    def lookup(self, sha256: str) -> sqlite3.Row | None:
+        cur = self.db.execute("SELECT doc_id, path, pipeline_version, schema_version, options FROM documents "
+                              "WHERE sha256 = ?", (sha256,))
+        return cur.fetchone()
+
+    def is_current(self, sha256: str, options: str = "") -> bool:
+        """True when the file is stored by this pipeline version with the same options: nothing to redo."""
+        row = self.lookup(sha256)
+        return row is not None and tuple(row[2:]) == (pipeline.__version__, RECORD_SCHEMA_VERSION, options)
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED} | {
+            "search_fts": self.db.execute("SELECT count(*) FROM search_fts").fetchone()[0]}
+
+    # -- writing ------------------------------------------------------------------------------------------
+    def put(self, record: Any, text: str, *, options: str = "", force: bool = False) -> str:
+        """Store one document (a DirectiveRecord or its JSON dict) and its text in one transaction.
+
+        Returns 'stored' (new), 'updated' (replaced a record made by another pipeline version or options, or
+        ``force``) or 'skipped' (already current: e.g. another process stored it meanwhile).
+        """
+        rec = record if isinstance(record, dict) else record.model_dump(mode="json")
+        sha = rec["source"]["sha256"]
+        c = self.db
+        try:
+            self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+        except sqlite3.DatabaseError as e:
+            raise DatabaseError(f"{self.path}: cannot write: {e}", "is another program holding the database?") from None
+        try:
+            row = c.execute("SELECT doc_id, pipeline_version, schema_version, options FROM documents "
+                            "WHERE sha256 = ? OR doc_id = ?", (sha, rec["doc_id"])).fetchone()
+            outcome = "stored"
+            if row is not None:
+                current = tuple(row[1:]) == (rec["pipeline_version"], rec["schema_version"], options)
+                if current and not force:
+                    c.execute("ROLLBACK")
+                    return "skipped"
+                self._delete(row[0])
+                outcome = "updated"
+            self._insert(rec, text, options)
+            c.execute("DELETE FROM failures WHERE path = ? OR sha256 = ?", (rec["source"]["path"], sha))
+            c.execute("COMMIT")
+            return outcome
+        except BaseException as e:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            if isinstance(e, sqlite3.DatabaseError):
+                raise DatabaseError(f"{self.path}: cannot store {rec['source']['path']}: {e}",
+                                    "check free space and permissions") from None
+            raise
+
+    def put_failure(self, path: str, sha256: str | None, reason: str, exit_code: int) -> None:
+        self._retry(lambda: self.db.execute(
+            "INSERT OR REPLACE INTO failures(path, sha256, reason, exit_code, pipeline_version, failed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (path, sha256, reason, int(exit_code), pipeline.__version__, _now())))
+
+    def _delete(self, doc_id: str) -> None:
+        c = self.db
+        c.execute("DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_items WHERE doc_id = ?)", (doc_id,))
+        c.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))  # children cascade
+
+    def _insert(self, rec: dict[str, Any], text: str, options: str) -> None:
+        c = self.db
+        doc_id, src, md = rec["doc_id"], rec["source"], rec["metadata"]
+        mv = lambda k: (md.get(k) or {}).get("value")  # noqa: E731
+        signer = md.get("signer") or {}
+        c.execute(
+            "INSERT INTO documents(doc_id, path, sha256, size, media_type, pipeline_version, schema_version, options,"
+            " status, number, doc_type, issued_date, place, issuer, subject, signer_name, signer_title,"
+            " signer_capacity, page_count, text_method, encoding, ocr_confidence, warnings, record, extracted_at,"
+            " ingested_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (doc_id, src["path"], src["sha256"], src.get("size"), src.get("media_type"), rec["pipeline_version"],
+             rec["schema_version"], options, "warnings" if rec.get("warnings") else "ok",
+             mv("number"), mv("doc_type"), mv("issued_date"), mv("place"), mv("issuer"), mv("subject"),
+             signer.get("name"), signer.get("title"), signer.get("capacity"), src.get("page_count"),
+             src.get("text_method"), src.get("encoding"), src.get("ocr_confidence"),
+             json.dumps(rec.get("warnings", []), ensure_ascii=False), json.dumps(rec, ensure_ascii=False),
+             rec.get("extracted_at"), _now()))
+        c.execute("INSERT INTO texts(doc_id, text) VALUES (?, ?)", (doc_id, text))
+
+        def pos(x):
+            sp = x.get("span") or {}
+            return sp.get("start"), sp.get("end"), sp.get("page")
+
+        tasks = rec.get("tasks", [])
+        task_of_deadline = {d: k["id"] for k in tasks for d in k.get("deadline_ids", [])}
+        task_of_target = {t: k["id"] for k in tasks for t in k.get("target_ids", [])}
+        items: list[tuple] = []
+        for k in tasks:
+            c.execute('INSERT INTO tasks(doc_id, task_id, section, text, start, "end", page) VALUES (?,?,?,?,?,?,?)',
+                      (doc_id, k["id"], k.get("section"), k["text"], *pos(k)))
+            items.append(("task", "task", k["id"], k.get("section"), k["text"]))
+            for u in k.get("units", []):
+                c.execute('INSERT INTO units(doc_id, task_id, name, name_folded, role, text, start, "end", page) '
+                          'VALUES (?,?,?,?,?,?,?,?,?)', (doc_id, k["id"], u["name"], fold(u["name"]), u["role"],
+                                                         u.get("text"), *pos(u)))
+                items.append(("task", "unit", k["id"], f"{u['name']} ({u['role']})", u["name"]))
+        for t in rec.get("targets", []):
+            task_id = t.get("task_id") or task_of_target.get(t["id"])
+            c.execute('INSERT INTO targets(doc_id, target_id, task_id, metric, value, value_max, unit, comparator,'
+                      ' period, text, start, "end", page) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
+                      (doc_id, t["id"], task_id, t.get("metric"), t.get("value"), t.get("value_max"), t.get("unit"),
+                       t.get("comparator"), t.get("period"), t["text"], *pos(t)))
+            items.append(("target", "target", t["id"], describe_target(t), t["text"]))
+        for d in rec.get("deadlines", []):
+            task_id = d.get("task_id") or task_of_deadline.get(d["id"])
+            c.execute('INSERT INTO deadlines(doc_id, deadline_id, task_id, due, precision, recurrence, text, start,'
+                      ' "end", page) VALUES (?,?,?,?,?,?,?,?,?,?)',
+                      (doc_id, d["id"], task_id, d.get("due"), d.get("precision"), d.get("recurrence"), d["text"],
+                       *pos(d)))
+            items.append(("deadline", "deadline", d["id"], d.get("due") or d.get("recurrence"), d["text"]))
+        for r in md.get("references", []):
+            c.execute('INSERT INTO doc_references(doc_id, number, doc_type, date, issuer, text, start, "end", page) '
+                      'VALUES (?,?,?,?,?,?,?,?,?)', (doc_id, r.get("number"), r.get("doc_type"), r.get("date"),
+                                                      r.get("issuer"), r.get("text"), *pos(r)))
+            items.append(("document", "reference", None, r.get("number"), r.get("text") or ""))
+        for r in md.get("recipients", []):
+            c.execute("INSERT INTO recipients(doc_id, name) VALUES (?, ?)", (doc_id, r["name"]))
+            items.append(("document", "recipient", None, r["name"], r["name"]))
+        for key in ("number", "doc_type", "issued_date", "place", "issuer", "subject"):
+            if md.get(key):
+                items.append(("document", key, None, md[key]["value"], md[key].get("text") or md[key]["value"]))
+        if signer.get("name"):
+            items.append(("document", "signer", None, signer["name"],
+                          " ".join(x for x in (signer.get("title"), signer["name"]) if x)))
+        for start, para in paragraphs(text):
+            items.append(("document", "text", str(start), None, para))
+        for kind, field, item, value, itext in items:
+            cur = c.execute("INSERT INTO search_items(doc_id, kind, field, item, value, text) VALUES (?,?,?,?,?,?)",
+                            (doc_id, kind, field, item, value, itext))
+            body = fold(itext if not value or value in itext else f"{itext} {value}")
+            c.execute("INSERT INTO search_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, body))
+
+    # -- questions -----------------------------------------------------------------------------------------
+    def search(self, query: str, kind: str | None = None, limit: int = 20) -> list[Hit]:
+        """Ranked hits: phrase matches of the whole query first, then by BM25."""
+        match, phrase, terms = fts_query(query)
+        sql = ("SELECT i.doc_id, d.number, d.issued_date, d.path, i.kind, i.field, i.item, i.value, i.text, "
+               "bm25(search_fts) AS score, f.body FROM search_fts f JOIN search_items i ON i.id = f.rowid "
+               "JOIN documents d ON d.doc_id = i.doc_id WHERE search_fts MATCH ?")
+        args: list[Any] = [match]
+        if kind:
+            sql += " AND i.kind = ?"
+            args.append(kind)
+        sql += " ORDER BY score LIMIT ?"
+        args.append(max(limit * 10, 200))
+        try:
+            rows = self.db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as e:
+            from pipeline.errors import UsageError
+
+            raise UsageError(f"cannot search for {query!r}: {e}", "use plain words, or \"a phrase\"") from None
+        hits = []
+        exact = " ".join(_WORD.findall(query.lower()))
+        for r in rows:
+            in_phrase = f" {phrase} " in f" {' '.join(_WORD.findall(r[10]))} "
+            as_typed = f" {exact} " in f" {' '.join(_WORD.findall(r[8].lower()))} "  # same diacritics as typed
+            hits.append((0 if in_phrase else 1, 0 if as_typed else 1, r[9], Hit(
+                doc_id=r[0], number=r[1], issued_date=r[2], path=r[3], kind=r[4], field=r[5], item=r[6],
+                value=r[7], text=r[8], snippet=snippet(r[8], terms), score=round(-r[9], 4))))
+        hits.sort(key=lambda h: h[:3])
+        return [h[3] for h in hits[:limit]]
+
+    def deadlines(self, date_from: str | None = None, date_to: str | None = None, unit: str | None = None,
+                  today: str | None = None, undated: bool = False) -> list[dict[str, Any]]:
+        """Deadlines by due date (overdue first, as they come by date), with their task and units."""
+        today = today or datetime.now().date().isoformat()
+        where, args = [], []
+        if undated:
+            where.append("(dl.due IS NOT NULL OR dl.recurrence IS NOT NULL)")
+        else:
+            where.append("dl.due IS NOT NULL")
+        if date_from:
+            where.append("dl.due >= ?")
+            args.append(date_from)
+        if date_to:
+            where.append("dl.due <= ?")
+            args.append(date_to)
+        if unit:
+            where.append("EXISTS (SELECT 1 FROM units u WHERE u.doc_id = dl.doc_id AND u.task_id = dl.task_id "
+                         "AND u.name_folded LIKE ? ESCAPE '\\')")
+            args.append("%" + fold(unit).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        sql = ("SELECT dl.doc_id, dl.deadline_id, dl.due, dl.precision, dl.recurrence, dl.text, dl.page, dl.task_id,"
+               " k.text, k.section, d.number, d.doc_type, d.issuer, d.path, d.subject FROM deadlines dl"
+               " JOIN documents d ON d.doc_id = dl.doc_id"
+               " LEFT JOIN tasks k ON k.doc_id = dl.doc_id AND k.task_id = dl.task_id"
+               " WHERE " + " AND ".join(where) +
+               " ORDER BY dl.due IS NULL, dl.due, d.number, dl.deadline_id")
+        out = []
+        for r in self.db.execute(sql, args):
+            units = [{"name": n, "role": role} for n, role in self.db.execute(
+                "SELECT name, role FROM units WHERE doc_id = ? AND task_id = ? ORDER BY "
+                "CASE role WHEN 'lead' THEN 0 WHEN 'direct' THEN 1 ELSE 2 END, id", (r[0], r[7]))] if r[7] else []
+            due = r[2]
+            if due is None:
+                status, days = "recurring", None
+            else:
+                try:
+                    days = (datetime.fromisoformat(due).date() - datetime.fromisoformat(today).date()).days
+                except ValueError:
+                    days = None
+                status = "overdue" if due < today else "today" if due == today else "upcoming"
+            out.append({"doc_id": r[0], "deadline_id": r[1], "due": due, "precision": r[3], "recurrence": r[4],
+                        "status": status, "days_left": days, "text": r[5], "page": r[6], "task_id": r[7],
+                        "task": r[8], "section": r[9], "units": units, "number": r[10], "doc_type": r[11],
+                        "issuer": r[12], "path": r[13], "subject": r[14]})
+        return out
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        for (rec,) in self.db.execute("SELECT record FROM documents ORDER BY issued_date, doc_id"):
+            yield json.loads(rec)
+
+    def text(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT text FROM texts WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def failures(self) -> list[tuple[str, str]]:
+        return [tuple(r) for r in self.db.execute("SELECT path, reason FROM failures ORDER BY path")]
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+_WORD = re.compile(r"\w+", re.U)
+_PARA = re.compile(r"[^\n\f]+(?:\n(?![ \t]*\n)[^\n\f]+)*")
+
+
+def paragraphs(text: str, max_len: int = 1500) -> Iterator[tuple[int, str]]:
+    """(offset, paragraph) of the text: blocks separated by blank lines or form feeds; long ones cut at lines."""
+    for m in _PARA.finditer(text):
+        block, base = m.group(), m.start()
+        if len(block) <= max_len:
+            if block.strip():
+                yield base, block
+            continue
+        pos = 0
+        for line in block.split("\n"):
+            if line.strip():
+                yield base + pos, line
+            pos += len(line) + 1
+
+
+def fts_query(query: str) -> tuple[str, str, list[str]]:
+    """An FTS5 query from what a person typed: folded words ANDed; "quoted phrases" kept; ``word*`` a prefix.
+    Returns (match expression, the whole query as a folded phrase for ranking, folded terms for snippets)."""
+    parts, words, terms = [], [], []
+    for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', query):
+        if quoted:
+            ws = _WORD.findall(fold(quoted))
+            if ws:
+                parts.append('"' + " ".join(ws) + '"')
+                words += ws
+                terms.append(" ".join(ws))
+            continue
+        prefix = bare.endswith("*")
+        for i, w in enumerate(ws := _WORD.findall(fold(bare))):
+            parts.append(f'"{w}"' + ("*" if prefix and i == len(ws) - 1 else ""))
+            words.append(w)
+            terms.append(w)
+    if not parts:
+        from pipeline.errors import UsageError
+
+        raise UsageError(f"nothing to search for in {query!r}", "give one or more words")
+    return " AND ".join(parts), " ".join(words), terms
+
+
+def snippet(text: str, terms: list[str], width: int = 160) -> str:
+    """A window of ``text`` around the first match of the (folded) terms, matches marked «like this»."""
+    flat = " ".join(text.split())
+    folded = fold_keep_len(flat).lower()
+    spans = []
+    whole = " ".join(t for t in terms)
+    candidates = [whole] + terms if whole not in terms else terms
+    for t in candidates:
+        for m in re.finditer(r"(?<!\w)" + re.escape(t), folded):
+            spans.append((m.start(), m.end()))
+        if spans and t == whole:
+            break
+    if not spans:
+        return flat[:width] + ("…" if len(flat) > width else "")
+    spans.sort()
+    first = spans[0][0]
+    lo = max(0, first - width // 3)
+    if lo > 0:
+        sp = flat.rfind(" ", 0, lo)
+        lo = sp + 1 if sp >= 0 and lo - sp < 20 else lo
+    hi = min(len(flat), lo + width)
+    out, pos = [], lo
+    for s, e in spans:
+        if s < pos or e > hi:
+            continue
+        out.append(flat[pos:s] + "«" + flat[s:e] + "»")
+        pos = e
+    out.append(flat[pos:hi])
+    return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(flat) else "")
+
+
+_CMP = {"reach": "=", "at_least": "≥", "more_than": ">", "at_most": "≤", "increase_by": "+", "decrease_by": "−",
+        "maintain": "giữ", "approx": "≈"}
+
+
+def describe_target(t: dict[str, Any]) -> str:
+    """'tỷ lệ tham gia bảo hiểm y tế ≥ 95 %' from a target's fields."""
+    def num(v):
+        return None if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+
+    value = num(t.get("value"))
+    if value and t.get("value_max") is not None:
+        value = f"{value}–{num(t.get('value_max'))}"
+    parts = [t.get("metric") or "", _CMP.get(t.get("comparator") or "", "") if value else "", value or "",
+             t.get("unit") or "" if value else "", f"({t['period']})" if t.get("period") else ""]
+    return " ".join(p for p in parts if p) or t.get("text", "")
