@@ -143,7 +143,7 @@ class Confusions:
     patterns: tuple[tuple[re.Pattern, str], ...]
 
 
-_REQUIRED_COSTS = ("stripped_tone_drop", "stripped_shape_drop", "ocr_tone_drop", "ocr_shape_drop", "ocr_d_for_dd",
+_REQUIRED_COSTS = ("digits_as_word", "stripped_tone_drop", "stripped_shape_drop", "ocr_tone_drop", "ocr_shape_drop", "ocr_d_for_dd",
                    "tone_mismatch", "shape_spurious", "tone_spurious", "foreign_letter", "keep_unknown",
                    "keep_garbled", "keep_mixed", "max_rule_cost", "max_rules")
 
@@ -515,14 +515,15 @@ class _Channel:
                         stack.append((i + L, acc + rd, s2, c2, used + 1))
         return out
 
-    def candidates(self, tok: str, top: int = 6) -> tuple[tuple[int, str | None, float], ...]:
+    def candidates(self, tok: str, top: int = 8) -> tuple[tuple[int, str | None, float], ...]:
         """(lm id, lowercase output or None to keep the token, channel cost), best first."""
         got = self.memo.get(tok)
         if got is not None:
             return got
         model = self.model
         low = unicodedata.normalize("NFC", tok).lower()
-        if not _HAS_LETTER_RE.search(tok) and not any(c in self.conf.garble_chars for c in tok):
+        digits_only = not _HAS_LETTER_RE.search(tok) and not any(c in self.conf.garble_chars for c in tok)
+        if digits_only and not (self.ocr and len(tok) <= 3 and tok.isdigit()):
             res: tuple[tuple[int, str | None, float], ...] = ((NUM, None, 0.0),)
             self.memo[tok] = res
             return res
@@ -543,7 +544,15 @@ class _Channel:
                                 c += char_cost(a, b)
                     if c < best.get(wid, _INF):
                         best[wid] = c
-        cands = sorted(best.items(), key=lambda kv: (kv[1], -model.counts[kv[0]]))[:top]
+        # prune to the `top` best by channel cost and unigram prior (context decides among those)
+        uni = model.uni
+        cands = sorted(best.items(), key=lambda kv: _ALPHA * kv[1] - uni[kv[0]])[:top]
+        if digits_only:
+            # "Ty 18" (Tỷ lệ): a short number may be a garbled word, but only if the context insists
+            extra = self.conf.costs["digits_as_word"]
+            res = ((NUM, None, 0.0),) + tuple((wid, model.vocab[wid], c + extra) for wid, c in cands[:3])
+            self.memo[tok] = res
+            return res
         res_list = [(wid, model.vocab[wid], c) for wid, c in cands]
         own = model.ids.get(low)
         if own is None:
@@ -559,6 +568,23 @@ class _Channel:
             res_list.append((own, None, 0.0))
         res = tuple(res_list)
         self.memo[tok] = res
+        return res
+
+    def code_candidates(self, tok: str) -> tuple[tuple[int, str | None, float], ...]:
+        """A token inside a code ("KL/TU", "NQ-HPND", "12/Qb-"): kept, or only its Đ restored."""
+        key = "\x00code\x00" + tok
+        got = self.memo.get(key)
+        if got is not None:
+            return got
+        keep = (UNK, None, 0.0)
+        out = [keep]
+        for wid, word, cost in self.candidates(tok):
+            if word is not None and word != tok.lower() and all(LETTERS.get(c, (c, None, None))[2] is None
+                                                                and LETTERS.get(c, (c, None, None))[1] in (None, "stroke")
+                                                                for c in word):
+                out.append((wid, word.upper(), cost))
+        res = tuple(out)
+        self.memo[key] = res
         return res
 
 
@@ -703,6 +729,16 @@ def _apply_patterns(para: str, conf: Confusions) -> tuple[str, list[tuple[int, i
     return para, spans
 
 
+def _in_code(text: str, s: int, e: int, tok: str) -> bool:
+    """A capitalised token glued to "/" or "-": part of a document code such as "70-KL/TU" or "12/QĐ-UBND"."""
+    if not ((s > 0 and text[s - 1] in "/-") or (e < len(text) and text[e] in "/-")):
+        return False
+    letters = [c for c in tok if c.isalpha()]
+    if not letters or not letters[0].isupper():
+        return False
+    return all(c.isupper() for c in letters) or len(letters) <= 2
+
+
 def _restore_paragraph(para: str, model: SyllableLM, conf: Confusions, ocr: bool, channel: _Channel
                        ) -> tuple[str, list[tuple[int, int]], int, int]:
     """Decode one paragraph; returns (text, per-char source spans in para, tokens, changed)."""
@@ -714,27 +750,29 @@ def _restore_paragraph(para: str, model: SyllableLM, conf: Confusions, ocr: bool
     for s, e, t in toks:
         if steps and _BOUNDARY_RE.search(text, last, s):
             steps.append(None)
-        steps.append(channel.candidates(t))
+        if _in_code(text, s, e, t):
+            steps.append(channel.code_candidates(t))
+        else:
+            steps.append(channel.candidates(t))
         last = e
         if _HAS_LETTER_RE.search(t):
             n_words += 1
     choice = _decode(model, steps)
     ci_iter = iter(choice)
-    picks: list[int] = []
+    picks: list[tuple] = []
     for st in steps:
         if st is None:
             continue
-        picks.append(next(ci_iter))
+        picks.append(st[next(ci_iter)])
     out: list[str] = []
     out_spans: list[tuple[int, int]] = []
     pos = 0
     changed = 0
     pick_iter = iter(picks)
     for (s, e, t) in toks:
-        ci = next(pick_iter)
+        cand = next(pick_iter)
         out.append(text[pos:s])
         out_spans.extend(spans[pos:s])
-        cand = channel.memo[t][ci]
         word = cand[1]
         if word is None or word == t:
             rep = t
