@@ -1,0 +1,547 @@
+"""Images and scanned pages: validation at ingestion, and the OCR stage.
+
+- :func:`read_image` checks an image file (PNG, JPEG, TIFF incl. multi-page, BMP, WEBP) without decoding its
+  pixels and returns one ``needs_ocr`` page per frame.
+- :func:`ocr` OCRs every ``needs_ocr`` page of a document in parallel worker processes, one page at a time:
+  each worker renders its page from ``Page.image_source`` (pypdfium2 at 300 dpi for PDFs), preprocesses it
+  (red/blue seals removed by colour, grayscale, deskew; orientation by Tesseract OSD when the first reading is
+  poor), runs Tesseract ``-l vie`` (pipeline._exec.tesseract) and lays the words out (:func:`layout`).
+  Only one page image per worker is alive at a time, so memory stays bounded on long scans.
+- :func:`layout` (shared with pipeline.pdf) turns located words into page text in reading order: the
+  two-column header block (issuer | motto; số | địa danh, ngày) as left-column lines then right-column lines,
+  running heads and page numbers dropped, paragraphs separated by blank lines; it returns ``Word`` objects
+  whose offsets index the page text exactly.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import statistics
+import unicodedata
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from typing import Callable, Iterable, Sequence
+
+from pipeline.document import Document, Page, Word
+from pipeline.errors import BadInputError, ChithiError
+
+# -- configuration -------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def config() -> dict:
+    from pipeline.lexicon import load_yaml
+
+    return load_yaml("ocr_layout.yaml")
+
+
+def _name(doc_or_path) -> str:
+    path = doc_or_path.path if isinstance(doc_or_path, Document) else str(doc_or_path)
+    return os.path.basename(path) or path
+
+
+# -- ingestion of image files --------------------------------------------------------------------------------
+
+
+def read_image(doc: Document, data: bytes) -> Document:
+    """One ``needs_ocr`` page per image frame; refuse unreadable, tiny and huge images without decoding them."""
+    from PIL import Image, UnidentifiedImageError
+
+    cfg = config()["render"]
+    name = _name(doc)
+    limit = int(cfg["max_megapixels"] * 1_000_000)
+    try:
+        with _pil_guard():
+            im = Image.open(io.BytesIO(data))
+            w, h = im.size
+            frames = getattr(im, "n_frames", 1) or 1
+    except UnidentifiedImageError:
+        raise BadInputError(f"{name}: not a readable image", "is the file damaged or of another type?") from None
+    except (OSError, ValueError, SyntaxError, EOFError) as e:
+        raise BadInputError(f"{name}: not a readable image ({_short(e)})", "is the file damaged?") from None
+    if w * h > limit:
+        raise BadInputError(f"{name}: image is {w}×{h} px, over the {cfg['max_megapixels']} megapixel limit",
+                            "scan at 300 dpi or split the image")
+    small = cfg["min_side_refuse_px"]
+    if min(w, h) < small:
+        raise BadInputError(f"{name}: image is {w}×{h} px, too small to hold text",
+                            f"need at least {small} px on each side")
+    # decode the first frame now (bounded by the size check) so a truncated file fails at ingestion
+    try:
+        with _pil_guard():
+            im.seek(0)
+            im.load()
+    except Exception as e:  # noqa: BLE001 - Pillow raises many types for damaged files
+        raise BadInputError(f"{name}: image cannot be decoded ({_short(e)})", "is the file damaged?") from None
+    pages = tuple(Page(number=i + 1, text="", method="ocr", needs_ocr=True, image_source=(doc.path, i),
+                       width=float(w) if frames == 1 else None, height=float(h) if frames == 1 else None)
+                  for i in range(frames))
+    return replace(doc, pages=pages)
+
+
+class _pil_guard:
+    """Let our own megapixel limit decide: Pillow's decompression-bomb check would raise first (and differently)."""
+
+    def __enter__(self):
+        from PIL import Image
+
+        self._old = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+
+    def __exit__(self, *exc):
+        from PIL import Image
+
+        Image.MAX_IMAGE_PIXELS = self._old
+        return False
+
+
+def _short(e: Exception) -> str:
+    s = " ".join(str(e).split()) or type(e).__name__
+    return s[:120]
+
+
+# -- rendering ------------------------------------------------------------------------------------------------
+
+
+def render_page(source: tuple[str, int], dpi: int | None = None):
+    """The page image (PIL RGB/L) of ``(path, index)`` and the scale from image pixels to reported pixels."""
+    from PIL import Image
+
+    path, index = source
+    cfg = config()["render"]
+    dpi = dpi or cfg["dpi"]
+    if path.lower().endswith(".pdf"):
+        import pypdfium2 as pdfium
+
+        pdf = pdfium.PdfDocument(path)
+        try:
+            page = pdf[index]
+            bitmap = page.render(scale=dpi / 72)
+            im = bitmap.to_pil()
+            im.load()
+            im = im.copy()
+            bitmap.close()
+            page.close()
+        finally:
+            pdf.close()
+        return im, 1.0
+    with _pil_guard():
+        src = Image.open(path)
+        src.seek(index)
+        im = src.convert("RGB") if src.mode not in ("RGB", "L") else src.copy()
+    factor = 1.0
+    side = max(im.size)
+    if side < cfg["min_side_px"]:
+        factor = min(2.0, cfg["min_side_px"] / side)
+        im = im.resize((round(im.width * factor), round(im.height * factor)), Image.LANCZOS)
+    return im, 1 / factor
+
+
+# -- preprocessing --------------------------------------------------------------------------------------------
+
+
+def preprocess(im):
+    """Grayscale image with red/blue seals whitened and the skew removed; returns (image, skew angle)."""
+    import numpy as np
+    from PIL import Image
+
+    cfg = config()
+    st = cfg["stamps"]
+    if im.mode == "L":
+        img = im
+    else:
+        from PIL import ImageChops
+
+        rgb = im.convert("RGB")
+        r, g, b = rgb.split()
+        img = rgb.convert("L")
+        # red seal: R - max(G, B) large and R bright; blue stamp: B - max(R, G) large and light overall
+        red = ImageChops.subtract(r, ImageChops.lighter(g, b)).point(lambda v: 255 if v > st["red_delta"] else 0)
+        red = ImageChops.multiply(red, r.point(lambda v: 255 if v > st["red_min"] else 0))
+        blue = ImageChops.subtract(b, ImageChops.lighter(r, g)).point(lambda v: 255 if v > st["blue_delta"] else 0)
+        blue = ImageChops.multiply(blue, img.point(lambda v: 255 if v > st["blue_min_luma"] else 0))
+        mask = ImageChops.lighter(red, blue)
+        if mask.getbbox():
+            img = img.copy()
+            img.paste(255, mask=mask)
+        del rgb, r, g, b, red, blue, mask
+    angle = estimate_skew(img)
+    if abs(angle) >= cfg["deskew"]["min_angle"]:
+        img = img.rotate(angle, resample=Image.BICUBIC, expand=False, fillcolor=255)
+    return img, angle
+
+
+def estimate_skew(img) -> float:
+    """Skew angle (degrees, counter-clockwise to apply) maximising the row-profile variance of dark pixels."""
+    import numpy as np
+    from PIL import Image
+
+    cfg = config()["deskew"]
+    small = img.reduce(4) if min(img.size) > 1200 else img
+    a = np.asarray(small, dtype=np.uint8)
+    thr = min(160, int(a.mean()) - 30)
+    ink = Image.fromarray(((a < thr) * 255).astype(np.uint8), "L")
+    best, best_score = 0.0, -1.0
+    steps = int(round(cfg["max_angle"] / cfg["step"]))
+    for k in range(-steps, steps + 1):
+        ang = k * cfg["step"]
+        rows = np.asarray(ink.rotate(ang, resample=Image.NEAREST, fillcolor=0), dtype=np.uint32).sum(axis=1)
+        score = float(np.square(np.diff(rows.astype(np.float64))).sum())
+        if score > best_score:
+            best, best_score = ang, score
+    return best
+
+
+def _pnm(img) -> bytes:
+    """PGM bytes of a grayscale image (Tesseract reads PNM from stdin; no PNG encoding cost)."""
+    return f"P5 {img.width} {img.height} 255\n".encode() + img.tobytes()
+
+
+# -- layout -----------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class LWord:
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    conf: float | None = None
+
+
+@dataclass
+class _Seg:
+    words: list[LWord]
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def x1(self) -> float:
+        return max(w.x1 for w in self.words)
+
+    @property
+    def top(self) -> float:
+        return min(w.top for w in self.words)
+
+    @property
+    def bottom(self) -> float:
+        return max(w.bottom for w in self.words)
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+_PAGE_NO = re.compile(r"^[\-–—(\[\s]*(?:trang\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?[\-–—)\]\s]*$", re.I)
+_RULE = re.compile(r"^[\s_\-–—=.·…*~]{3,}$")
+ITEM_START = re.compile(r"^(?:[-+•*–—]\s|\d+(?:\.\d+)*[.)/]\s|[a-zđ][)/]\s|[IVXLC]+[./]\s|\(\d+\)\s|"
+                        r"[A-ZĐ]\.\s|Điều\s+\d|Chương\s+[IVXLC\d]|Mục\s+\d|Phần\s+[IVXLC\d])")
+_SENT_END = re.compile(r"[.;:!?”\"/]$")
+
+
+def _split_segments(line: list[LWord], gap: float) -> list[_Seg]:
+    line = sorted(line, key=lambda w: w.x0)
+    segs = [_Seg([line[0]])]
+    for w in line[1:]:
+        if w.x0 - segs[-1].words[-1].x1 > gap:
+            segs.append(_Seg([w]))
+        else:
+            segs[-1].words.append(w)
+    return segs
+
+
+def _rows(segs: list[_Seg]) -> list[list[_Seg]]:
+    rows: list[list[_Seg]] = []
+    spans: list[tuple[float, float]] = []
+    for s in sorted(segs, key=lambda s: (s.top + s.bottom) / 2):
+        h = s.bottom - s.top
+        if rows:
+            t, b = spans[-1]
+            overlap = min(b, s.bottom) - max(t, s.top)
+            if overlap > 0.5 * min(h, b - t):
+                rows[-1].append(s)
+                spans[-1] = (min(t, s.top), max(b, s.bottom))
+                continue
+        rows.append([s])
+        spans.append((s.top, s.bottom))
+    return [sorted(r, key=lambda s: s.x0) for r in rows]
+
+
+def _side(s: _Seg, width: float) -> str:
+    cx = (s.x0 + s.x1) / 2
+    if s.x1 <= 0.62 * width and cx < 0.45 * width:
+        return "L"
+    if s.x0 >= 0.33 * width and cx > 0.55 * width:
+        return "R"
+    return "S"
+
+
+def layout(lines: Iterable[Sequence[LWord]], width: float, height: float, *, join: bool = False,
+           drop_row: Callable[[str, float, float], bool] | None = None) -> tuple[str, tuple[Word, ...]]:
+    """Page text and its words from located words grouped in lines (any order).
+
+    ``join``: join hard-wrapped lines of a paragraph into one line (text layers); otherwise lines are kept
+    (OCR) and only paragraphs are separated by blank lines. ``drop_row(text, top, bottom)`` drops running heads.
+    """
+    cfg = config()["layout"]
+    lines = [[w for w in ln if w.text.strip()] for ln in lines]
+    lines = [ln for ln in lines if ln]
+    if not lines:
+        return "", ()
+    hs = sorted(w.bottom - w.top for ln in lines for w in ln)
+    med_h = hs[len(hs) // 2] or 1.0
+    spaces = sorted(b.x0 - a.x1 for ln in lines for a, b in zip(sorted(ln, key=lambda w: w.x0),
+                                                                 sorted(ln, key=lambda w: w.x0)[1:]) if b.x0 > a.x1)
+    med_space = spaces[len(spaces) // 2] if spaces else 0.3 * med_h
+    gap = max(cfg["column_gap"] * med_h, cfg["column_gap_spaces"] * med_space)
+    segs = [s for ln in lines for s in _split_segments(list(ln), gap) if not _RULE.match(s.text)]
+    rows = _rows(segs)
+    margin = cfg["margin_frac"] * height
+    kept = []
+    for r in rows:
+        text = " ".join(s.text for s in r)
+        top, bottom = min(s.top for s in r), max(s.bottom for s in r)
+        if _RULE.match(text):
+            continue
+        if (top < margin or bottom > height - margin) and _PAGE_NO.match(text):
+            continue
+        if drop_row and drop_row(text, top, bottom):
+            continue
+        kept.append(r)
+    rows = kept
+
+    # runs of rows without a spanning segment that hold both a left and a right segment: two-column blocks
+    blocks: list[tuple[str, list[_Seg]]] = []  # ("col", segs in L-then-R order) or ("row", segs of a row)
+    i = 0
+    while i < len(rows):
+        sides = [_side(s, width) for s in rows[i]]
+        if "S" in sides:
+            blocks.append(("row", rows[i]))
+            i += 1
+            continue
+        j = i
+        while j < len(rows) and "S" not in [_side(s, width) for s in rows[j]]:
+            j += 1
+        run = rows[i:j]
+        run_sides = {_side(s, width) for r in run for s in r}
+        if run_sides == {"L", "R"} and len(run) >= 1:
+            left = [s for r in run for s in r if _side(s, width) == "L"]
+            right = [s for r in run for s in r if _side(s, width) == "R"]
+            blocks.append(("col", left))
+            blocks.append(("col", right))
+        else:
+            blocks.extend(("row", r) for r in run)
+        i = j
+
+    # lines of output: (segments, kind)
+    out_lines: list[tuple[list[_Seg], str, int]] = []  # segs, kind, block id
+    for bid, (kind, segs_) in enumerate(blocks):
+        if kind == "col":
+            out_lines.extend(([s], "col", bid) for s in segs_)
+        else:
+            out_lines.append((segs_, "row", bid))
+
+    body = [ln for ln in out_lines if ln[1] == "row"]
+    left_margin = _percentile([ln[0][0].x0 for ln in body], 0.1) if body else 0.0
+    right_margin = _percentile([ln[0][-1].x1 for ln in body], 0.9) if body else width
+    pitches = [b[0][0].top - a[0][0].top for a, b in zip(body, body[1:]) if 0 < b[0][0].top - a[0][0].top < 4 * med_h]
+    pitch = statistics.median(pitches) if pitches else 1.6 * med_h
+
+    def line_text(segs_: list[_Seg]) -> str:
+        return " ".join(s.text for s in segs_)
+
+    def sep(prev, cur) -> str:
+        """'' to join with a space (join mode), '\n' for a new line, '\n\n' for a new paragraph."""
+        psegs, pkind, pbid = prev
+        csegs, ckind, cbid = cur
+        if pkind == "col" or ckind == "col":
+            if pbid == cbid:
+                vgap = csegs[0].top - psegs[0].bottom
+                return "\n\n" if vgap > 1.2 * med_h else "\n"
+            return "\n\n"
+        ptext, ctext = line_text(psegs), line_text(csegs)
+        p0, p1 = psegs[0].x0, psegs[-1].x1
+        c0 = csegs[0].x0
+        dy = csegs[0].top - psegs[0].top
+        big_gap = dy > pitch + 0.45 * med_h or dy < 0
+        indent = c0 > left_margin + 1.2 * med_h and c0 > p0 + 0.8 * med_h
+        item = bool(ITEM_START.match(ctext))
+        if big_gap or item or (indent and not _centered(csegs, left_margin, right_margin, med_h)):
+            return "\n\n"
+        caps = _all_caps(ptext)
+        if caps != _all_caps(ctext):
+            return "\n\n"
+        full = p1 >= right_margin - 2.5 * med_h
+        if not join:
+            return "\n" if full or not _SENT_END.search(ptext) else "\n\n"
+        if len(psegs) > 1 or len(csegs) > 1:
+            return "\n"
+        if caps:
+            return "\n"
+        if full and c0 <= p0 + 0.8 * med_h:
+            return ""
+        if _centered(psegs, left_margin, right_margin, med_h) and _centered(csegs, left_margin, right_margin, med_h):
+            return ""
+        return "\n\n" if _SENT_END.search(ptext) else "\n"
+
+    parts: list[str] = []
+    words: list[Word] = []
+    pos = 0
+    prev = None
+    for ln in out_lines:
+        if prev is not None:
+            s = sep(prev, ln)
+            if s == "":
+                ptext = parts[-1] if parts else ""
+                first = ln[0][0].words[0].text
+                if re.search(r"\w-$", ptext) and first[:1].islower():  # hyphenated word: drop the hyphen
+                    parts[-1] = ptext[:-1]
+                    pos -= 1
+                    w = words[-1]
+                    words[-1] = replace(w, text=w.text[:-1], end=w.end - 1)
+                    s = ""
+                else:
+                    s = " "
+            parts.append(s)
+            pos += len(s)
+        for k, seg in enumerate(ln[0]):
+            for m, w in enumerate(seg.words):
+                if k or m:
+                    parts.append(" ")
+                    pos += 1
+                t = w.text
+                parts.append(t)
+                words.append(Word(t, pos, pos + len(t), (w.x0, w.top, w.x1, w.bottom), w.conf))
+                pos += len(t)
+        prev = ln
+    text = "".join(parts)
+    return text, tuple(words)
+
+
+def _percentile(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))] if xs else 0.0
+
+
+def _centered(segs: list[_Seg], left: float, right: float, h: float) -> bool:
+    lgap, rgap = segs[0].x0 - left, right - segs[-1].x1
+    return lgap > 0.8 * h and rgap > 0.8 * h and abs(lgap - rgap) < 1.5 * h
+
+
+def _all_caps(s: str) -> bool:
+    letters = [c for c in s if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
+
+
+def nfc(s: str) -> str:
+    return unicodedata.normalize("NFC", s)
+
+
+# -- OCR of one page -------------------------------------------------------------------------------------------
+
+
+def _tsv_lines(tsv_words, scale: float) -> list[list[LWord]]:
+    lines: dict[tuple[int, int, int], list[LWord]] = {}
+    for w in tsv_words:
+        text = nfc(w.text)
+        lines.setdefault((w.block, w.par, w.line), []).append(
+            LWord(text, w.left * scale, w.top * scale, (w.left + w.width) * scale, (w.top + w.height) * scale,
+                  max(0.0, w.conf)))
+    return list(lines.values())
+
+
+def _mean_conf(words: Iterable) -> float:
+    cs = [w.conf for w in words if w.conf is not None and w.conf >= 0]
+    return sum(cs) / len(cs) if cs else 0.0
+
+
+def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180, what: str = "page") -> Page:
+    """OCR one (RGB or L) PIL image into a Page; bboxes are in image pixels times ``scale``."""
+    from PIL import Image
+
+    from pipeline._exec import tesseract
+
+    cfg = config()
+    gray, _angle = preprocess(img)
+    del img
+    psm = cfg["tesseract"]["psm"]
+    tw = tesseract.image_to_tsv(_pnm(gray), psm=psm, timeout=timeout, what=what)
+    conf = _mean_conf(tw)
+    if conf < cfg["osd"]["retry_below_conf"] or len(tw) < 5:
+        o = tesseract.osd(_pnm(gray), timeout=timeout, what=what)
+        if o and o.rotate and o.confidence >= cfg["osd"]["min_confidence"]:
+            rot = gray.transpose({90: Image.ROTATE_90, 180: Image.ROTATE_180, 270: Image.ROTATE_270}[o.rotate])
+            tw2 = tesseract.image_to_tsv(_pnm(rot), psm=psm, timeout=timeout, what=what)
+            if _mean_conf(tw2) > conf:
+                tw, gray = tw2, rot
+    width, height = gray.width * scale, gray.height * scale
+    text, words = layout(_tsv_lines(tw, scale), width, height, join=False)
+    return Page(number=number, text=text, method="ocr", words=words, width=width, height=height,
+                confidence=round(_mean_conf(words), 1) if words else 0.0)
+
+
+def _ocr_task(task: tuple[str, int, int, float]) -> Page:
+    path, index, number, timeout = task
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    what = f"{_name(path)} page {number}"
+    try:
+        img, scale = render_page((path, index))
+    except ChithiError:
+        raise
+    except Exception as e:  # noqa: BLE001 - pdfium/Pillow failures on one page
+        raise BadInputError(f"{what}: cannot render the page ({_short(e)})") from None
+    return ocr_image(img, number=number, scale=scale, timeout=timeout, what=what)
+
+
+def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
+    """OCR the ``needs_ocr`` pages of ``doc`` (page by page, ``workers`` processes); other pages are kept."""
+    from pipeline._exec import tesseract
+
+    todo = [(i, p) for i, p in enumerate(doc.pages) if p.needs_ocr]
+    if not todo:
+        return doc
+    tesseract.check()
+    tasks = {}
+    for i, p in todo:
+        src = p.image_source or (doc.path, i)
+        tasks[i] = (src[0], src[1], p.number, timeout)
+    pages = list(doc.pages)
+    workers = max(1, min(workers or 1, len(tasks)))
+    if workers == 1:
+        for i, t in tasks.items():
+            pages[i] = _finish(pages[i], _ocr_task(t))
+    else:
+        import multiprocessing as mp
+
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        pending = list(tasks.items())
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            running: dict = {}
+            try:
+                while pending or running:
+                    while pending and len(running) < workers * 2:
+                        i, t = pending.pop(0)
+                        running[pool.submit(_ocr_task, t)] = i
+                    done, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        i = running.pop(f)
+                        pages[i] = _finish(pages[i], f.result())
+            except BaseException:
+                for f in running:
+                    f.cancel()
+                raise
+    out = replace(doc, pages=tuple(pages))
+    empty = [p.number for p in out.pages if p.method == "ocr" and not p.text.strip()]
+    if empty:
+        out = out.with_warning("ocr_empty", f"OCR found no text on page(s) {', '.join(map(str, empty))}",
+                               pages=empty)
+    return out
+
+
+def _finish(old: Page, new: Page) -> Page:
+    return replace(new, number=old.number, image_source=old.image_source, needs_ocr=False)

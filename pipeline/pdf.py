@@ -1,0 +1,208 @@
+"""PDF ingestion: text-layer pages read with pdfplumber, image-only (or garbled) pages marked for OCR.
+
+A page with a usable text layer becomes ``Page(method="pdf_text")`` with its words (bbox in PDF points) laid out
+by :func:`pipeline.ocr.layout`: reading order, the two-column header block kept apart (left-column lines, then
+right-column lines), running heads/footers and page numbers dropped (rows near the top/bottom edge that repeat on
+several pages once digits are ignored, e.g. ``CÔNG BÁO/Số 281/Ngày 21-05-2026 99``), hard-wrapped lines and
+hyphenation inside paragraphs joined, list items kept on their own lines, paragraphs separated by a blank line.
+
+A page with no text, or whose Vietnamese text layer is broken (split syllables, legacy TCVN3/VNI font encodings,
+``(cid:NN)`` glyphs, private-use characters), becomes ``Page(method="ocr", needs_ocr=True)`` for the OCR stage.
+"""
+from __future__ import annotations
+
+import io
+import os
+import re
+import unicodedata
+from dataclasses import replace
+
+from pipeline.document import Document, Page
+from pipeline.errors import BadInputError
+
+MIN_CHARS = 25            # fewer non-space characters: no usable text layer
+MAX_BAD_SYLLABLES = 0.25  # more than this share of lowercase tokens not Vietnamese syllables: broken layer
+MAX_ODD_CHARS = 0.02      # more than this share of letters from legacy-encoding ranges: broken layer
+
+
+def _name(doc: Document) -> str:
+    return os.path.basename(doc.path) or doc.path
+
+
+def read_pdf(doc: Document, data: bytes) -> Document:
+    name = _name(doc)
+    _check_pdf(name, data)
+    import pdfplumber
+
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as e:  # noqa: BLE001 - pdfminer raises many types on damaged files
+        raise BadInputError(f"{name}: not a valid PDF ({_short(e)})", "is the file damaged?") from None
+    with pdf:
+        raw = []
+        for i, page in enumerate(pdf.pages):
+            try:
+                words = page.extract_words(use_text_flow=False, keep_blank_chars=False, x_tolerance=1.5)
+            except Exception:  # noqa: BLE001 - a damaged content stream: let OCR try the rendered page
+                words = []
+            raw.append((float(page.width), float(page.height), words))
+            page.flush_cache()
+    repeated = _running_heads(raw)
+    pages = []
+    for i, (w, h, words) in enumerate(raw):
+        page = _text_page(i, w, h, words, repeated)
+        if page is None:
+            page = Page(number=i + 1, text="", method="ocr", needs_ocr=True, image_source=(doc.path, i),
+                        width=w, height=h)
+        pages.append(page)
+    out = replace(doc, pages=tuple(pages))
+    garbled = [p.number for p, (_, _, ws) in zip(pages, raw) if p.needs_ocr and _nonspace(ws) >= MIN_CHARS]
+    if garbled:
+        out = out.with_warning("pdf_text_unusable", "the text layer of page(s) "
+                               f"{', '.join(map(str, garbled))} is garbled (broken syllables or a legacy font "
+                               "encoding); those pages are OCR'd instead", pages=garbled)
+    return out
+
+
+def _check_pdf(name: str, data: bytes) -> None:
+    """Refuse encrypted, corrupt and empty PDFs with one-line messages (pdfium is strict and fast)."""
+    import pypdfium2 as pdfium
+
+    if not data.lstrip()[:1024].find(b"%PDF-") >= 0:
+        raise BadInputError(f"{name}: not a valid PDF (no %PDF header)", "is it really a PDF?")
+    try:
+        pdf = pdfium.PdfDocument(data)
+    except pdfium.PdfiumError as e:
+        msg = str(e)
+        if re.search(r"password|security", msg, re.I):
+            raise BadInputError(f"{name}: PDF is encrypted", "remove the password and try again") from None
+        detail = msg.split(":", 1)[-1].strip() or msg
+        raise BadInputError(f"{name}: not a valid PDF ({detail})", "is the file damaged?") from None
+    try:
+        n = len(pdf)
+    finally:
+        pdf.close()
+    if n == 0:
+        raise BadInputError(f"{name}: PDF has no pages", "nothing to extract")
+
+
+def _short(e: Exception) -> str:
+    return (" ".join(str(e).split()) or type(e).__name__)[:120]
+
+
+def _nonspace(words) -> int:
+    return sum(len(w["text"].replace(" ", "")) for w in words)
+
+
+# -- running heads -------------------------------------------------------------------------------------------
+
+def _row_key(text: str) -> str:
+    t = unicodedata.normalize("NFC", text).strip()
+    t = re.sub(r"^\d+\s+|\s+\d+$", "", t)
+    return re.sub(r"\d+", "#", " ".join(t.split())).casefold()
+
+
+_RUNNING = re.compile(r"^(?:\d+\s+)?công báo\s*/\s*số\b.*$|^trang\s+\d+(\s*/\s*\d+)?$", re.I)
+
+
+def _margin_rows(width: float, height: float, words) -> list[tuple[str, float, float]]:
+    """Text rows (by top) in the top and bottom bands of the page."""
+    from pipeline.ocr import config
+
+    band = config()["layout"]["margin_frac"] * height * 1.3
+    rows: dict[int, list] = {}
+    for w in words:
+        if w["top"] < band or w["bottom"] > height - band:
+            rows.setdefault(round(w["top"] / 3), []).append(w)
+    out = []
+    for ws in rows.values():
+        ws.sort(key=lambda w: w["x0"])
+        out.append((" ".join(w["text"] for w in ws), min(w["top"] for w in ws), max(w["bottom"] for w in ws)))
+    return out
+
+
+def _running_heads(raw) -> set[str]:
+    """Keys of margin rows that repeat on at least two pages (and a third of them when there are many)."""
+    counts: dict[str, int] = {}
+    for w, h, words in raw:
+        for key in {_row_key(t) for t, _, _ in _margin_rows(w, h, words)}:
+            if key:
+                counts[key] = counts.get(key, 0) + 1
+    need = max(2, len(raw) // 3)
+    return {k for k, c in counts.items() if c >= need}
+
+
+# -- text quality --------------------------------------------------------------------------------------------
+
+_TONES = dict.fromkeys(map(ord, "\u0300\u0301\u0303\u0309\u0323"), None)
+_SYLLABLE = re.compile(
+    r"^(ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+    r"(oai|oay|oao|oeo|uây|uôi|ươi|ươu|uya|uyê|uyu|yêu|iêu|ưu|ươ|ưa|ưi|iê|ia|iu|yê|uô|ua|ui|uơ|uy|uê|ue|uâ|uă|ôi|ơi|"
+    r"oi|oa|oă|oe|oo|ao|au|ay|âu|ây|eo|êu|ai|[aăâeêioôơuưy])"
+    r"(ch|ng|nh|[cmnpt])?$"
+)
+_ODD = re.compile(r"[\u0080-\u00bf\u00c4-\u00c7\u00cb\u00ce\u00cf\u00d1\u00d6-\u00d8\u00db\u00dc\u00de-\u00df"
+                  r"\u00e4-\u00e7\u00eb\u00ee\u00ef\u00f1\u00f6-\u00f8\u00fb\u00fc\u00fe\u00ff\ue000-\uf8ff\ufffd]")
+
+
+def is_vietnamese_syllable(token: str) -> bool:
+    base = unicodedata.normalize("NFC", unicodedata.normalize("NFD", token.lower()).translate(_TONES))
+    return bool(_SYLLABLE.match(base))
+
+
+def text_quality(text: str) -> tuple[float, float]:
+    """(share of lowercase tokens that are not Vietnamese syllables, share of letters from legacy encodings)."""
+    text = unicodedata.normalize("NFC", text)
+    letters = sum(c.isalpha() for c in text) or 1
+    odd = (len(_ODD.findall(text)) + 5 * text.count("(cid:")) / letters
+    toks = [t for t in re.findall(r"[^\W\d_]+", text) if t.islower()]
+    if len(toks) < 8:
+        return 0.0, odd
+    bad = sum(not is_vietnamese_syllable(t) for t in toks) / len(toks)
+    return bad, odd
+
+
+def usable_text(text: str) -> bool:
+    if len(text.replace(" ", "").replace("\n", "")) < MIN_CHARS:
+        return False
+    bad, odd = text_quality(text)
+    return bad <= MAX_BAD_SYLLABLES and odd <= MAX_ODD_CHARS
+
+
+# -- one page ------------------------------------------------------------------------------------------------
+
+def _text_page(i: int, width: float, height: float, words, repeated: set[str]) -> Page | None:
+    from pipeline.ocr import LWord, layout
+
+    if _nonspace(words) < MIN_CHARS:
+        return None
+    flat = " ".join(w["text"] for w in words)
+    if not usable_text(flat):
+        return None
+    lines = _lines([LWord(unicodedata.normalize("NFC", w["text"]), float(w["x0"]), float(w["top"]),
+                          float(w["x1"]), float(w["bottom"])) for w in words])
+
+    def drop(text: str, top: float, bottom: float) -> bool:
+        return _row_key(text) in repeated or bool(_RUNNING.match(text.strip()))
+
+    text, ws = layout(lines, width, height, join=True, drop_row=drop)
+    if not text.strip():
+        return None
+    return Page(number=i + 1, text=text, method="pdf_text", words=ws, width=width, height=height)
+
+
+def _lines(words):
+    """Group words into lines by vertical overlap (text layers give no line ids)."""
+    lines: list[list] = []
+    spans: list[tuple[float, float]] = []
+    for w in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
+        h = w.bottom - w.top
+        if lines:
+            t, b = spans[-1]
+            if min(b, w.bottom) - max(t, w.top) > 0.5 * min(h, b - t):
+                lines[-1].append(w)
+                spans[-1] = (min(t, w.top), max(b, w.bottom))
+                continue
+        lines.append([w])
+        spans.append((w.top, w.bottom))
+    return lines
