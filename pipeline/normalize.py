@@ -43,6 +43,13 @@ def _should_join(line: str, nxt: str, width: int) -> bool:
     return True
 
 
+def _broken_paragraph(line: str, nxt: str) -> bool:
+    """'... đạt tiêu chuẩn môi' + blank line + 'trường; ...': a sentence split by a stray paragraph break."""
+    s, n = line.strip(), nxt.lstrip()
+    return bool(s and n and n[0].islower() and not _SENT_END.search(s) and not _ITEM_START.match(nxt)
+                and len(s) > 40)
+
+
 def normalize_text(raw: str) -> tuple[str, "array"]:  # noqa: F821
     out = OffsetText()
     pos = 0
@@ -56,12 +63,21 @@ def normalize_text(raw: str) -> tuple[str, "array"]:  # noqa: F821
         if lens:
             width = lens[int(len(lens) * 0.8) - 1 if len(lens) > 1 else 0]
         lpos = pos
+        skip = False
         for li, line in enumerate(lines):
+            if skip:  # the blank line inside a broken sentence, already replaced by a space
+                skip = False
+                lpos += len(line) + 1
+                continue
             stripped = line.rstrip()
             _clean_line_chars(stripped, lpos, out)
             if li + 1 < len(lines):
                 nl = lpos + len(line)
-                out.keep(" " if _should_join(line, lines[li + 1], width) else "\n", nl)
+                if li + 2 < len(lines) and not lines[li + 1].strip() and _broken_paragraph(line, lines[li + 2]):
+                    out.keep(" ", nl)
+                    skip = True
+                else:
+                    out.keep(" " if _should_join(line, lines[li + 1], width) else "\n", nl)
             lpos += len(line) + 1
         pos += len(page) + 1
     text, offsets = out.finish(len(raw))

@@ -1,0 +1,197 @@
+"""Scoring of records against gold annotations, as corpus/gold/GUIDE.md describes.
+
+Per field, predictions are matched one-to-one to gold items (greedy, in gold order); precision, recall and F1
+are micro-averaged over documents. Text comparisons fold case, diacritics (đ→d) and punctuation.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pipeline.textutil import fold_words, token_set_ratio
+
+META_FIELDS = ("number", "doc_type", "issued_date", "place", "issuer", "signer_name", "signer_title")
+
+
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, tp: int, n_pred: int, n_gold: int) -> None:
+        self.tp += tp
+        self.fp += n_pred - tp
+        self.fn += n_gold - tp
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+@dataclass
+class Report:
+    fields: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in ("targets", "deadlines", "assignments")})
+    meta_right: dict[str, int] = field(default_factory=lambda: {k: 0 for k in META_FIELDS})
+    meta_total: int = 0
+    documents: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "documents": len(self.documents),
+            "fields": {k: {"precision": round(c.precision, 4), "recall": round(c.recall, 4), "f1": round(c.f1, 4),
+                           "tp": c.tp, "fp": c.fp, "fn": c.fn} for k, c in self.fields.items()},
+            "metadata_accuracy": {k: round(v / self.meta_total, 4) if self.meta_total else None
+                                  for k, v in self.meta_right.items()},
+            "per_document": self.documents,
+        }
+
+
+def _num_eq(a, b) -> bool:
+    return a is not None and b is not None and abs(float(a) - float(b)) < 1e-6
+
+
+def _target_match(g: dict, p: dict) -> bool:
+    pwords = set(fold_words((p.get("metric") or "") + " " + p.get("text", "")))
+    gwords = fold_words(g.get("metric") or "")
+    share = sum(w in pwords for w in gwords) / len(gwords) if gwords else 1.0
+    if g.get("value") is None:
+        return share >= 0.7
+    if not _num_eq(g["value"], p.get("value")):
+        return False
+    if g.get("value_max") is not None and not _num_eq(g["value_max"], p.get("value_max")):
+        return False
+    gu, pu = " ".join(fold_words(g.get("unit") or "")), " ".join(fold_words(p.get("unit") or ""))
+    if gu or pu:
+        ptext = " ".join(fold_words(p.get("text", "")))
+        if not (gu and pu and (gu in pu or pu in gu)) and not (gu and f" {gu} " in f" {ptext} "):
+            if not (g.get("unit") and p.get("unit") and g["unit"].strip() in p["unit"]):
+                return False
+    return share >= 0.5
+
+
+def _deadline_key(d: dict) -> tuple:
+    return (d.get("due"), d.get("precision"), d.get("recurrence") if d.get("precision") == "recurring" else None)
+
+
+def _deadline_match(g: tuple, p: tuple) -> bool:
+    if g[1] == "recurring" or p[1] == "recurring":
+        return g[1] == p[1] and g[2] == p[2]
+    return g[0] == p[0] and g[1] == p[1]
+
+
+def _assign_match(g: dict, p: dict) -> bool:
+    if g["role"] != p["role"]:
+        return False
+    a, b = " ".join(fold_words(g["unit"])), " ".join(fold_words(p["name"]))
+    return bool(a and b) and (a in b or b in a or token_set_ratio(g["unit"], p["name"]) >= 0.85)
+
+
+def _greedy(gold: list, pred: list, match: Callable[[Any, Any], bool]) -> tuple[int, list, list]:
+    used: set[int] = set()
+    tp, missed = 0, []
+    for g in gold:
+        for i, p in enumerate(pred):
+            if i not in used and match(g, p):
+                used.add(i)
+                tp += 1
+                break
+        else:
+            missed.append(g)
+    extra = [p for i, p in enumerate(pred) if i not in used]
+    return tp, missed, extra
+
+
+def _meta_value(record: dict, name: str):
+    md = record["metadata"]
+    if name == "signer_name":
+        return (md.get("signer") or {}).get("name")
+    if name == "signer_title":
+        return (md.get("signer") or {}).get("title")
+    v = md.get(name)
+    return v.get("value") if isinstance(v, dict) else v
+
+
+def _meta_ok(name: str, gold, pred) -> bool:
+    if gold is None or pred is None:
+        return gold is None and pred is None
+    if name == "number":
+        return "".join(gold.split()) == "".join(pred.split())
+    if name in ("issuer", "place", "signer_title"):
+        return token_set_ratio(gold, pred) >= 0.9
+    return " ".join(fold_words(str(gold))) == " ".join(fold_words(str(pred)))
+
+
+def score(gold: dict, record: dict, report: Report) -> dict[str, Any]:
+    doc: dict[str, Any] = {"source": gold["source"]}
+    tp, missed, extra = _greedy(gold["targets"], record["targets"], _target_match)
+    report.fields["targets"].add(tp, len(record["targets"]), len(gold["targets"]))
+    doc["targets"] = {"tp": tp, "missed": missed, "extra": [p["text"] for p in extra]}
+    gd = list(dict.fromkeys(_deadline_key(d) for d in gold["deadlines"]))
+    pd = list(dict.fromkeys(_deadline_key(d) for d in record["deadlines"]))
+    tp, missed, extra = _greedy(gd, pd, _deadline_match)
+    report.fields["deadlines"].add(tp, len(pd), len(gd))
+    doc["deadlines"] = {"tp": tp, "missed": missed, "extra": extra}
+    units = list({(" ".join(fold_words(u["name"])), u["role"]): {"name": u["name"], "role": u["role"]}
+                  for k in record["tasks"] for u in k["units"]}.values())
+    ga = list({(a["unit"], a["role"]): a for a in gold["assignments"]}.values())
+    tp, missed, extra = _greedy(ga, units, _assign_match)
+    report.fields["assignments"].add(tp, len(units), len(ga))
+    doc["assignments"] = {"tp": tp, "missed": missed, "extra": extra}
+    report.meta_total += 1
+    wrong = {}
+    for name in META_FIELDS:
+        g, p = gold["metadata"].get(name), _meta_value(record, name)
+        if _meta_ok(name, g, p):
+            report.meta_right[name] += 1
+        else:
+            wrong[name] = {"gold": g, "pred": p}
+    doc["metadata_wrong"] = wrong
+    report.documents.append(doc)
+    return doc
+
+
+def evaluate(gold_dir: str | Path, docs_dir: str | Path | None = None,
+             extract: Callable[[Path], dict] | None = None) -> Report:
+    from pipeline.errors import InputMissingError
+
+    gold_dir = Path(gold_dir)
+    if not gold_dir.is_dir():
+        raise InputMissingError(f"{gold_dir}: not a directory of gold files", "give the folder with the *.json gold")
+    docs_dir = Path(docs_dir) if docs_dir else gold_dir.parent
+    files = sorted(p for p in gold_dir.glob("*.json"))
+    if not files:
+        raise InputMissingError(f"{gold_dir}: no *.json gold files", "check the folder")
+    if extract is None:
+        from pipeline.run import extract_record
+
+        extract = lambda p: json.loads(extract_record(p).model_dump_json())  # noqa: E731
+    report = Report()
+    for gf in files:
+        gold = json.loads(gf.read_text(encoding="utf-8"))
+        src = docs_dir / gold["source"]
+        if not src.exists():
+            raise InputMissingError(f"{src}: document named by {gf.name} not found", "pass DOCS_DIR")
+        score(gold, extract(src), report)
+    return report
+
+
+def format_report(rep: Report) -> str:
+    d = rep.as_dict()
+    lines = [f"documents: {d['documents']}", "", f"{'field':<12} {'P':>6} {'R':>6} {'F1':>6}   tp  fp  fn"]
+    for k, v in d["fields"].items():
+        lines.append(f"{k:<12} {v['precision']:>6.3f} {v['recall']:>6.3f} {v['f1']:>6.3f}  {v['tp']:>3} {v['fp']:>3} {v['fn']:>3}")
+    lines.append("")
+    lines.append("metadata accuracy: " + ", ".join(f"{k} {v:.2f}" for k, v in d["metadata_accuracy"].items()))
+    return "\n".join(lines)
