@@ -76,14 +76,28 @@ def _check_pdf(name: str, data: bytes) -> None:
         msg = str(e)
         if re.search(r"password|security", msg, re.I):
             raise BadInputError(f"{name}: PDF is encrypted", "remove the password and try again") from None
-        detail = msg.split(":", 1)[-1].strip() or msg
-        raise BadInputError(f"{name}: not a valid PDF ({detail})", "is the file damaged?") from None
-    try:
-        n = len(pdf)
-    finally:
-        pdf.close()
+        m = re.search(r"PDFium:\s*([^)]*)", msg)
+        detail = (m.group(1) if m else msg).strip(" .") or "unreadable"
+        n = _count_pages_pdfminer(data)  # pdfium refuses some valid files (e.g. an empty page tree)
+        if n is None:
+            raise BadInputError(f"{name}: not a valid PDF ({detail})", "is the file damaged?") from None
+    else:
+        try:
+            n = len(pdf)
+        finally:
+            pdf.close()
     if n == 0:
         raise BadInputError(f"{name}: PDF has no pages", "nothing to extract")
+
+
+def _count_pages_pdfminer(data: bytes) -> int | None:
+    try:
+        import pdfplumber
+
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            return len(pdf.pages)
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def _short(e: Exception) -> str:
