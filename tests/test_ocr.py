@@ -1,0 +1,307 @@
+"""Images and OCR: image validation, the Tesseract wrapper, layout, OCR of synthetic and real scans.
+
+Tests that run Tesseract skip when it (or its 'vie' data) is absent. Set CHITHI_SLOW=1 to OCR every real scan.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import subprocess
+import zlib
+from pathlib import Path
+
+import pytest
+
+from pipeline.document import Document
+from pipeline.errors import BadInputError, ExitCode, ExternalTimeoutError, MissingDependencyError
+from pipeline.ingest import ingest
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SCANS = SHARED / "samples" / "scans"
+EXPECTED = json.loads((Path(__file__).parent / "data" / "ocr" / "headers.json").read_text(encoding="utf-8"))
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+SLOW = os.environ.get("CHITHI_SLOW") == "1"
+
+
+def _has_tesseract() -> bool:
+    if not shutil.which("tesseract"):
+        return False
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
+    return "vie" in out.split()
+
+
+needs_tesseract = pytest.mark.skipif(not _has_tesseract(), reason="tesseract with 'vie' data is not installed")
+
+
+# -- image validation ------------------------------------------------------------------------------------------
+
+def _png_header(w: int, h: int) -> bytes:
+    """A PNG whose IHDR claims w×h (8-bit gray) with a tiny IDAT: Pillow reads the size without decoding."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0")) + chunk(b"IEND", b"")
+
+
+def _ingest_bytes(tmp_path, name: str, data: bytes):
+    p = tmp_path / name
+    p.write_bytes(data)
+    return ingest(p)
+
+
+def test_one_pixel_image(tmp_path):
+    from PIL import Image
+
+    p = tmp_path / "dot.png"
+    Image.new("L", (1, 1), 255).save(p)
+    with pytest.raises(BadInputError) as e:
+        ingest(p)
+    assert e.value.exit_code == ExitCode.bad_input
+    assert e.value.one_line().startswith("dot.png: image is 1×1 px, too small to hold text")
+
+
+def test_huge_image_refused_without_decoding(tmp_path):
+    with pytest.raises(BadInputError) as e:
+        _ingest_bytes(tmp_path, "huge.png", _png_header(20000, 20000))
+    assert "huge.png: image is 20000×20000 px, over the 100 megapixel limit" in e.value.one_line()
+
+
+def test_unreadable_image(tmp_path):
+    with pytest.raises(BadInputError) as e:
+        _ingest_bytes(tmp_path, "junk.jpg", b"\xff\xd8\xff\xe0 this is not really a jpeg" * 3)
+    assert e.value.one_line().startswith("junk.jpg: ") and "image" in e.value.one_line()
+
+
+def test_multipage_tiff_and_formats(tmp_path):
+    from PIL import Image
+
+    frames = [Image.new("L", (400, 300), 255 - 40 * i) for i in range(3)]
+    p = tmp_path / "scan.tif"
+    frames[0].save(p, save_all=True, append_images=frames[1:])
+    doc = ingest(p)
+    assert [pg.image_source for pg in doc.pages] == [(str(p), i) for i in range(3)]
+    assert all(pg.needs_ocr and pg.method == "ocr" and pg.text == "" for pg in doc.pages)
+    for ext in ("png", "jpg", "bmp", "webp"):
+        q = tmp_path / f"one.{ext}"
+        frames[0].convert("RGB").save(q)
+        d = ingest(q)
+        assert len(d.pages) == 1 and d.pages[0].needs_ocr and d.pages[0].width == 400
+
+
+# -- the Tesseract wrapper -------------------------------------------------------------------------------------
+
+def _clear_caches(t):
+    t.version.cache_clear()
+    t.languages.cache_clear()
+    t.check.cache_clear()
+
+
+def test_missing_tesseract_binary(monkeypatch):
+    from pipeline._exec import tesseract as t
+
+    monkeypatch.setattr(t, "BINARY", "/nonexistent/tesseract")
+    _clear_caches(t)
+    try:
+        with pytest.raises(MissingDependencyError) as e:
+            t.check()
+        assert e.value.exit_code == ExitCode.missing_dependency
+        assert e.value.one_line() == ("Tesseract is not installed "
+                                      "(sudo apt-get install tesseract-ocr tesseract-ocr-vie)")
+    finally:
+        monkeypatch.undo()
+        _clear_caches(t)
+
+
+def test_missing_vie_data(monkeypatch):
+    from pipeline._exec import tesseract as t
+
+    _clear_caches(t)
+    monkeypatch.setattr(t, "version", lambda: "5.3.0")
+    monkeypatch.setattr(t, "languages", lambda: frozenset({"eng", "osd"}))
+    try:
+        with pytest.raises(MissingDependencyError) as e:
+            t.check()
+        assert e.value.one_line() == "Tesseract has no 'vie' language data (apt-get install tesseract-ocr-vie)"
+    finally:
+        monkeypatch.undo()
+        _clear_caches(t)
+
+
+@needs_tesseract
+def test_tesseract_version_and_timeout():
+    from PIL import Image
+
+    from pipeline._exec import tesseract as t
+    from pipeline.ocr import _pnm
+
+    assert int(t.check().split(".")[0]) >= 4
+    with pytest.raises(ExternalTimeoutError) as e:
+        t.image_to_tsv(_pnm(Image.new("L", (2400, 3000), 255)), timeout=0.001, what="x.png page 1")
+    assert e.value.exit_code == ExitCode.timeout and "x.png page 1: Tesseract took longer than" in e.value.message
+
+
+# -- layout ------------------------------------------------------------------------------------------------------
+
+def test_layout_two_column_header_and_offsets():
+    from pipeline.ocr import LWord, layout
+
+    def line(y, *runs):
+        out = []
+        for x, text in runs:
+            for k, word in enumerate(text.split()):
+                out.append(LWord(word, x + 60 * k, y, x + 60 * k + 50, y + 40, 90.0))
+        return out
+
+    lines = [
+        line(200, (300, "BỘ CÔNG AN"), (1250, "CỘNG HÒA XÃ HỘI")),
+        line(260, (300, "CỤC CẢNH SÁT"), (1300, "Độc lập - Tự do")),
+        line(330, (300, "Số: 12/C04"), (1250, "Hà Nội, ngày 5 tháng 3")),
+        line(500, (1180, "TỜ TRÌNH")),
+        line(600, (420, "Thực hiện chỉ đạo của Bộ Công an về việc tổ chức triển khai thực hiện kế hoạch")),
+        line(660, (300, "năm 2026 tại các đơn vị.")),
+        line(760, (420, "Đề nghị các đơn vị thực hiện nghiêm túc nội dung trên của kế hoạch này trong")),
+    ]
+    text, words = layout(lines, 2480, 3508)
+    assert text.split("\n")[:8] == ["BỘ CÔNG AN", "CỤC CẢNH SÁT", "Số: 12/C04", "", "CỘNG HÒA XÃ HỘI",
+                                    "Độc lập - Tự do", "Hà Nội, ngày 5 tháng 3", ""]
+    assert "TỜ TRÌNH\n\nThực hiện" in text
+    assert "kế hoạch\nnăm 2026 tại các đơn vị.\n\nĐề nghị" in text
+    assert all(text[w.start:w.end] == w.text for w in words) and len(words) == sum(len(x) for x in lines)
+
+
+# -- OCR of a synthetic scan ------------------------------------------------------------------------------------
+
+LINES = ["ỦY BAN NHÂN DÂN", "TỈNH KHÁNH HÒA", "Số: 17/CT-UBND"]
+RIGHT = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", "Khánh Hòa, ngày 19 tháng 3 năm 2024"]
+BODY = ["Yêu cầu các sở, ban, ngành và Ủy ban nhân dân các huyện hoàn thành",
+        "việc rà soát trước ngày 30 tháng 6 năm 2024 và báo cáo kết quả."]
+
+
+def synthetic_scan(seal: bool = True):
+    from PIL import Image, ImageDraw, ImageFont
+
+    im = Image.new("RGB", (2480, 1400), "white")
+    d = ImageDraw.Draw(im)
+    f = ImageFont.truetype(FONT, 44)
+    for i, s in enumerate(LINES):
+        w = d.textlength(s, font=f)
+        d.text((650 - w / 2, 150 + 70 * i), s, font=f, fill="black")
+    for i, s in enumerate(RIGHT):
+        w = d.textlength(s, font=f)
+        d.text((1700 - w / 2, 150 + 70 * i), s, font=f, fill="black")
+    d.text((1240 - d.textlength("CHỈ THỊ", font=f) / 2, 500), "CHỈ THỊ", font=f, fill="black")
+    for i, s in enumerate(BODY):
+        d.text((330 if i == 0 else 230, 650 + 75 * i), s, font=f, fill="black")
+    if seal:  # red ink over the text (multiplied, as a stamp's ink is): the text stays visible through it
+        from PIL import ImageChops
+
+        layer = Image.new("RGB", im.size, "white")
+        ld = ImageDraw.Draw(layer)
+        ld.ellipse((1500, 560, 1900, 960), outline=(220, 30, 40), width=18)
+        ld.text((1560, 720), "CON DẤU", font=ImageFont.truetype(FONT, 60), fill=(225, 40, 50))
+        im = ImageChops.multiply(im, layer)
+    return im.rotate(0.6, resample=Image.BICUBIC, fillcolor="white")
+
+
+@needs_tesseract
+def test_ocr_synthetic_scan_with_seal(tmp_path):
+    from pipeline.ocr import ocr
+
+    p = tmp_path / "seal.png"
+    synthetic_scan().save(p)
+    doc = ocr(ingest(p), workers=1, timeout=60)
+    page = doc.pages[0]
+    assert page.method == "ocr" and not page.needs_ocr and page.image_source == (str(p), 0)
+    lines = page.text.split("\n")
+    for s in LINES + RIGHT + ["CHỈ THỊ"]:
+        assert s in lines, (s, page.text)
+    assert lines.index("Số: 17/CT-UBND") < lines.index(RIGHT[0])
+    assert "DẤU" not in page.text  # the red seal is removed before OCR
+    assert " ".join(BODY) in " ".join(page.text.split())
+    assert page.confidence and page.confidence > 80
+    for w in page.words:
+        assert page.text[w.start:w.end] == w.text and 0 <= w.conf <= 100
+    i = page.text.index("17/CT-UBND")
+    w = next(w for w in page.words if w.start <= i < w.end)
+    assert 400 < w.bbox[0] < 800 and 250 < w.bbox[1] < 340  # pixels of the page image
+
+
+@needs_tesseract
+def test_ocr_parallel_pdf_pages_in_order(tmp_path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.ocr import ocr
+
+    f = ImageFont.truetype(FONT, 40)
+    pages = []
+    for n in range(3):
+        im = Image.new("RGB", (1240, 400), "white")
+        ImageDraw.Draw(im).text((120, 150), f"Trang số {n + 1} của văn bản", font=f, fill="black")
+        pages.append(im)
+    p = tmp_path / "three.pdf"
+    pages[0].save(p, "PDF", resolution=150, save_all=True, append_images=pages[1:])
+    doc = ocr(ingest(p), workers=2, timeout=60)
+    assert [pg.number for pg in doc.pages] == [1, 2, 3]
+    for n, pg in enumerate(doc.pages, 1):
+        assert pg.method == "ocr" and f"Trang số {n} của văn bản" in pg.text
+
+
+# -- real scans --------------------------------------------------------------------------------------------------
+
+def _ocr_first_page(name: str):
+    from pipeline.ocr import ocr_image, render_page
+
+    p = SCANS / name
+    if not p.exists():
+        pytest.skip(f"shared sample {p} is not available")
+    img, scale = render_page((str(p), 0))
+    return ocr_image(img, scale=scale)
+
+
+REAL = ["to-trinh-62-stp-hop-nhat.pdf"] + ([n for n in EXPECTED if n.endswith(".pdf") and
+                                            n != "to-trinh-62-stp-hop-nhat.pdf"] if SLOW else [])
+
+
+@needs_tesseract
+@pytest.mark.parametrize("name", REAL)
+def test_real_scan_header(name):
+    exp = EXPECTED[name]
+    page = _ocr_first_page(name)
+    lines = page.text.split("\n")
+    for s in exp["ocr_must_contain"]:
+        assert s in page.text, (s, page.text[:800])
+    # the header's left column comes before its right column
+    first_right = next(i for i, x in enumerate(lines) if "Độc lập" in x or "CỘNG H" in x)
+    first_so = next(i for i, x in enumerate(lines) if x.startswith("Số"))
+    assert first_so < first_right
+    if "title" in exp:
+        assert exp["title"] in lines
+    assert all(page.text[w.start:w.end] == w.text for w in page.words)
+
+
+@needs_tesseract
+def test_real_scan_metadata_and_provenance():
+    """Extraction on a real scan: number and date as a reader sees them, traced to page 1 with a bbox."""
+    name = "to-trinh-62-stp-hop-nhat.pdf"
+    p = SCANS / name
+    if not p.exists():
+        pytest.skip(f"shared sample {p} is not available")
+    from dataclasses import replace
+
+    from pipeline.assemble import assemble
+    from pipeline.extract import extract
+    from pipeline.ocr import ocr
+    from pipeline.run import text_stages
+
+    doc = ingest(p)
+    doc = replace(doc, pages=doc.pages[:1])  # one page keeps the test short
+    doc = ocr(doc, workers=1, timeout=120)
+    rec = assemble(extract(text_stages(doc)))
+    md = json.loads(rec.model_dump_json())["metadata"]
+    assert md["number"]["text"] == EXPECTED[name]["metadata"]["number"]
+    assert md["number"]["span"]["page"] == 1 and md["number"]["span"]["bbox"]["x0"] < 1240
+    assert 0 < md["number"]["span"]["confidence"] <= 100
+    assert EXPECTED[name]["metadata"]["date"] in json.dumps(md["date"] if "date" in md else md)
