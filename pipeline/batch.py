@@ -102,6 +102,7 @@ def collect(paths: Iterable[str | os.PathLike]) -> tuple[list[str], list[Failure
             add(p)
         else:
             problems.append(Failure(os.fspath(arg), "no such file or folder", int(ExitCode.input_missing)))
+    ignored = [f for f in ignored if os.path.realpath(f) not in seen]
     return files, problems, ignored
 
 
@@ -196,6 +197,7 @@ def run_batch(paths: Iterable[str | os.PathLike], db: str | os.PathLike, *, work
         summary.interrupted = True
     finally:
         summary.seconds = time.monotonic() - t0
+        summary.failed.sort(key=lambda f: f.path)
         bar.close(summary)
         store.close()
     return summary
@@ -221,6 +223,8 @@ def _pending(store: Store, files: list[str], summary: Summary, force: bool, okey
 
 
 def _fail(store: Store, summary: Summary, failure: Failure, sha: str | None) -> None:
+    if failure.reason.startswith(failure.path + ": "):  # stage errors name the file themselves
+        failure.reason = failure.reason[len(failure.path) + 2:]
     summary.failed.append(failure)
     try:
         store.put_failure(failure.path, sha, failure.reason, failure.exit_code)
