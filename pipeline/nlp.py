@@ -312,6 +312,8 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
     lo, hi = ctx.body_start, ctx.body_end
 
     def add(s, e, due, precision, recurrence=None):
+        if _in_quotes(ctx.text, s):  # “Chuyển đổi số đến năm 2025” names a campaign
+            return
         if not _in_blocked(ctx, s, e) or precision == "recurring":
             out.append({"start": s, "end": e, "due": due, "precision": precision, "recurrence": recurrence})
 
@@ -379,6 +381,11 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
             continue
         kept.append(x)
     return kept
+
+
+def _in_quotes(text: str, pos: int) -> bool:
+    line_start = max(text.rfind("\n", 0, pos), text.rfind("\f", 0, pos)) + 1
+    return text.count("“", line_start, pos) > text.count("”", line_start, pos)
 
 
 def _recurrence_near(ctx: Ctx, s: int, e: int) -> str | None:
@@ -713,9 +720,21 @@ def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
         pos = m.end()
         while pos < e and t[pos] == " ":
             pos += 1
-        for a, b in _unit_list(ctx, pos, e, support=True):
+        listed = _unit_list(ctx, pos, e, support=True)
+        specific = [(a, b) for a, b in listed if not _vague(t[a:b])]
+        # "phối hợp với các bộ phận, Ban Tuyên giáo Thành ủy, các phòng liên quan": the named units are the
+        # assignment; vague groups count only when nothing more specific is named
+        for a, b in specific or listed:
             add(a, b, "support")
     return found
+
+
+_VAGUE_UBND = re.compile(r"^(?:ubnd|uy ban nhan dan)\s+(?:cac\s+)?(?:phuong|xa|huyen|quan|thi xa|thi tran)\b")
+
+
+def _vague(name: str) -> bool:
+    """'các đơn vị liên quan', 'UBND phường, xã': a group, not a named unit."""
+    return name[:1].islower() or bool(_VAGUE_UBND.match(fold(name)))
 
 
 def _piece_words(t: str, k: int, limit: int) -> int:
@@ -736,10 +755,22 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
     g = c.generic.match(f, pos)
     if g:
         return [(pos, g.end())]
+    if support and not c.unit_head.match(t, pos):  # "phối hợp với các bộ phận, Ban Tuyên giáo ...": skip the vague lead
+        j = pos
+        while j < min(e, pos + 120) and t[j] not in ";.:\n":
+            if t[j] == ",":
+                k = j + 1
+                while k < e and t[k] == " ":
+                    k += 1
+                if c.unit_head.match(t, k) or c.generic.match(f, k):
+                    return _unit_list(ctx, k, e, support=True)
+            j += 1
+        return []
     if not c.unit_head.match(t, pos):
         return []
     units, start, i = [], pos, pos
     limit = min(e, pos + 250)
+    i = c.unit_head.match(t, pos).end()  # the head itself ("các tổ chức") is never a stop
     while i < limit:
         ch = t[i]
         if ch in ";:.\n" and not (ch == "." and i + 1 < len(t) and t[i + 1].isalnum()):
@@ -762,12 +793,13 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
                 return units
             if c.unit_head.match(t, k) and _piece_words(t, k, limit) >= 2:
                 units.append((start, i))
-                start = i = k
+                start, i = k, c.unit_head.match(t, k).end()
                 continue
             if ch == "," and not support:
-                if c.unit_stop.match(ctx.lower, k):
+                if t[k:k + 1].islower() and c.unit_stop.match(ctx.lower, k):
                     break
-        if i > start and f[i - 1] == " " and c.unit_stop.match(ctx.lower, i) and not c.unit_head.match(t, i):
+        if i > start and f[i - 1] == " " and t[i].islower() and c.unit_stop.match(ctx.lower, i) \
+                and not c.unit_head.match(t, i):
             break
         i += 1
     if i > start:

@@ -241,6 +241,8 @@ def parse(text: str) -> Structure:
                 subject_end = e
                 st.doc_type = Field("cong_van", ss, ss + 3, inferred=True)
                 break
+    if st.doc_type is None and any(folded[s:e].lstrip(" -*").startswith("kinh gui") for s, e in head_lines):
+        st.doc_type = Field("cong_van", st.header_end, st.header_end, inferred=True)  # a công văn has no tên loại
     body_start = subject_end or max(st.header_end, st.doc_type.end if st.doc_type else 0)
     # "Kính gửi: ..." belongs to the header of a công văn
     for s, e in lines:
@@ -256,6 +258,16 @@ def parse(text: str) -> Structure:
                 if b > a:
                     st.recipients.append(Field(squash(text[a:b].lstrip("- ")), a, b))
             body_start = e
+            for s2, e2 in lines:  # "Kính gửi:" followed by a list of "- Sở Y tế;" lines
+                if s2 <= e:
+                    continue
+                item = text[s2:e2].strip()
+                if not item.startswith(("-", "–", "+", "•")) or len(item) > 150:
+                    break
+                a, b = _strip_span(text, s2, e2)
+                a += len(text[a:b]) - len(text[a:b].lstrip("-–+• "))
+                st.recipients.append(Field(squash(text[a:b]), a, b))
+                body_start = e2
         break
     st.body_start = body_start
 
@@ -312,7 +324,14 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
     tail = [(s, e) for s, e in lines[-30:] if s > body_start]
     title = capacity = name = None
     start = end = None
-    for i, (s, e) in enumerate(tail):
+    cells = []  # two-column blocks (Nơi nhận | chữ ký) come as one line with a wide gap: look at each cell
+    for s, e in tail:
+        pos = s
+        for m in re.finditer(r"\s{3,}", text[s:e]):
+            cells.append((pos, s + m.start()))
+            pos = s + m.end()
+        cells.append((pos, e))
+    for i, (s, e) in enumerate(cells):
         lf = folded[s:e].strip(" *")
         m = re.match(r"(tm|kt|tl|tuq|q)\s*\.\s*(.*)", lf)
         if m and _is_upper_line(text[s:e]):

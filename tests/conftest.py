@@ -1,0 +1,34 @@
+"""Shared test helpers. Tests that need ../shared skip with a reason when it is absent."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / "corpus"
+GOLD = CORPUS / "gold"
+SHARED = ROOT.parent / "shared"
+
+
+def shared_dir(*parts: str) -> Path:
+    p = SHARED.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"{p} is absent (shared material lives beside the project root)")
+    return p
+
+
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture(scope="session")
+def seed_records():
+    """Records of the five seeds, extracted once per test session."""
+    from pipeline.run import extract_record
+
+    return {p.name: json.loads(extract_record(p).model_dump_json()) for p in sorted(CORPUS.glob("*.txt"))}

@@ -1,0 +1,226 @@
+"""Foundation: record contract, ingestion, metadata, CLI errors."""
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, GOLD, ROOT, run_cli, shared_dir
+from pipeline.errors import ExitCode
+
+
+def test_schema_export_has_not_drifted():
+    from schemas.export import SCHEMA_PATH, schema_text
+
+    assert SCHEMA_PATH.read_text(encoding="utf-8") == schema_text(), \
+        "schemas/json is stale: run `python -m schemas.export` and commit the result"
+
+
+def test_records_validate_against_exported_schema(seed_records):
+    jsonschema = pytest.importorskip("jsonschema")
+    from schemas.export import SCHEMA_PATH
+
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    for rec in seed_records.values():
+        jsonschema.validate(rec, schema)
+
+
+def test_record_forbids_unknown_fields():
+    from pydantic import ValidationError
+
+    from schemas.record import Span
+
+    with pytest.raises(ValidationError):
+        Span(start=0, end=1, page=1, colour="red")
+
+
+@pytest.mark.parametrize("gold_file", sorted(p.name for p in GOLD.glob("*.json")))
+def test_metadata_matches_gold(gold_file, seed_records):
+    from pipeline.evaluate import META_FIELDS, _meta_ok, _meta_value
+
+    gold = json.loads((GOLD / gold_file).read_text(encoding="utf-8"))
+    rec = seed_records[gold["source"]]
+    wrong = {f: (gold["metadata"][f], _meta_value(rec, f)) for f in META_FIELDS
+             if not _meta_ok(f, gold["metadata"][f], _meta_value(rec, f))}
+    assert not wrong
+
+
+def test_provenance_fields_and_spans_point_at_their_text(seed_records):
+    from pipeline.run import process
+
+    doc, rec = process(CORPUS / "000_4a226a3da77387bf.txt")
+    assert rec.source.sha256 == doc.sha256 and len(rec.source.sha256) == 64
+    assert rec.doc_id == doc.sha256[:16] and rec.pipeline_version and rec.schema_version == "1.0.0"
+    assert rec.metadata.number.value == "01/CT-UBND"
+    assert doc.text[rec.metadata.number.span.start:rec.metadata.number.span.end] == "01/CT-UBND"
+    items = [*rec.targets, *rec.deadlines, *(u for k in rec.tasks for u in k.units)]
+    assert items
+    for it in items:
+        assert doc.text[it.span.start:it.span.end] == it.text
+        assert it.span.page == 1
+
+
+def test_blank_number_and_day_give_null_and_warnings(seed_records):
+    rec = seed_records["001_6dd6d2f37ee23f38.txt"]
+    assert rec["metadata"]["number"] is None
+    assert rec["metadata"]["issued_date"]["value"] == "2024-06"
+    codes = {w["code"] for w in rec["warnings"]}
+    assert {"blank_number", "date_without_day"} <= codes
+
+
+def test_inferred_issuer_is_marked(seed_records):
+    rec = seed_records["004_ba79e22acb77a903.txt"]
+    assert rec["metadata"]["issuer"]["value"] == "Ủy ban nhân dân tỉnh Quảng Nam"
+    assert rec["metadata"]["issuer"]["inferred"] is True
+    assert "inferred_issuer" in {w["code"] for w in rec["warnings"]}
+
+
+def test_signer_capacity_and_title(seed_records):
+    s = seed_records["003_bc300ed0722f41ea.txt"]["metadata"]["signer"]
+    assert (s["name"], s["title"], s["capacity"]) == ("Dương Tân Hiền", "Phó Chủ tịch", "KT.")
+
+
+def test_references_are_cited_documents(seed_records):
+    refs = seed_records["000_4a226a3da77387bf.txt"]["metadata"]["references"]
+    first = refs[0]
+    assert (first["number"], first["doc_type"], first["date"]) == ("02/CT-UBND", "chi_thi", "2024-02-20")
+
+
+# -- ingestion ---------------------------------------------------------------------------------------
+
+def test_text_is_nfc_and_encodings_are_detected(tmp_path):
+    from pipeline.ingest import ingest
+
+    decomposed = "Chỉ thị về bảo hiểm y tế".encode("utf-8")
+    import unicodedata
+
+    p = tmp_path / "a.txt"
+    p.write_text(unicodedata.normalize("NFD", "Số: 01/CT-UBND\nChỉ thị về bảo hiểm y tế"), encoding="utf-8")
+    doc = ingest(p)
+    assert doc.pages[0].text == "Số: 01/CT-UBND\nChỉ thị về bảo hiểm y tế"
+    q = tmp_path / "b.txt"
+    q.write_bytes("Kế hoạch về bảo hiểm y tế năm 2024, thực hiện".encode("utf-16"))
+    assert ingest(q).pages[0].text.startswith("Kế hoạch") and decomposed
+
+
+def _docx(path: Path, header_cells: tuple[str, str], paragraphs: list[str], rows=None) -> Path:
+    import docx
+
+    d = docx.Document()
+    t = d.add_table(rows=1, cols=2)
+    t.cell(0, 0).text, t.cell(0, 1).text = header_cells
+    for p in paragraphs:
+        d.add_paragraph(p)
+    if rows:
+        tt = d.add_table(rows=len(rows), cols=len(rows[0]))
+        for i, r in enumerate(rows):
+            for j, v in enumerate(r):
+                tt.cell(i, j).text = v
+    d.save(path)
+    return path
+
+
+def test_docx_header_cells_kept_apart_and_metadata(tmp_path):
+    from pipeline.run import extract_record, read, text_stages
+
+    p = _docx(tmp_path / "kh.docx",
+              ("ỦY BAN NHÂN DÂN\nTỈNH KHÁNH HÒA\nSố: 12/KH-UBND", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+               "Độc lập - Tự do - Hạnh phúc\nKhánh Hòa, ngày 05 tháng 4 năm 2025"),
+              ["KẾ HOẠCH", "Triển khai chuyển đổi số năm 2025",
+               "1. Giao Sở Khoa học và Công nghệ chủ trì, phối hợp với Sở Tài chính hoàn thành trước ngày 30/6/2025.",
+               "TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Nguyễn Văn An"],
+              rows=[["Nội dung", "Chủ trì", "Thời gian"], ["Số hóa hồ sơ", "Sở Nội vụ", "Quý III/2025"]])
+    text = text_stages(read(p)).text
+    assert "ỦY BAN NHÂN DÂN\nTỈNH KHÁNH HÒA" in text and "Số hóa hồ sơ | Sở Nội vụ | Quý III/2025" in text
+    rec = extract_record(p)
+    md = rec.metadata
+    assert (md.number.value, md.doc_type.value, md.issued_date.value, md.place.value) == \
+        ("12/KH-UBND", "ke_hoach", "2025-04-05", "Khánh Hòa")
+    assert md.issuer.value == "Ủy ban nhân dân tỉnh Khánh Hòa" and not md.issuer.inferred
+    assert (md.signer.name, md.signer.title, md.signer.capacity) == ("Nguyễn Văn An", "Chủ tịch", "TM.")
+    assert [(d.due, d.precision) for d in rec.deadlines] == [("2025-06-30", "day")]
+    units = {(u.name, u.role) for k in rec.tasks for u in k.units}
+    assert {("Sở Khoa học và Công nghệ", "lead"), ("Sở Tài chính", "support")} <= units
+
+
+def test_real_docx_metadata_at_least_nine_in_ten():
+    folder = shared_dir("samples", "docx")
+    from pipeline.run import extract_record
+
+    right = total = 0
+    for p in sorted(folder.glob("*.docx")):
+        md = extract_record(p).metadata
+        # these real công văn are signed copies of drafts: blank number, day left blank
+        checks = [md.number is None, md.doc_type is not None and md.doc_type.value == "cong_van",
+                  md.issued_date is not None and len(md.issued_date.value) == 7,
+                  md.place is not None and md.place.value == "Lâm Đồng"]
+        right += sum(checks)
+        total += len(checks)
+    assert total and right / total >= 0.9
+
+
+# -- CLI errors ----------------------------------------------------------------------------------------
+
+def _bad_inputs(tmp_path: Path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    junk = tmp_path / "junk.txt"
+    junk.write_bytes(bytes(range(256)) * 40)
+    bad_docx = tmp_path / "bad.docx"
+    bad_docx.write_bytes(b"PK\x03\x04 not really a zip")
+    half_docx = tmp_path / "half.docx"
+    with zipfile.ZipFile(half_docx, "w") as z:
+        z.writestr("hello.txt", "no word document here")
+    unknown = tmp_path / "x.xyz"
+    unknown.write_text("hello", encoding="utf-8")
+    return [
+        (empty, ExitCode.bad_input, f"chithi: error: {empty}: file is empty (nothing to extract)"),
+        (junk, ExitCode.bad_input, f"chithi: error: {junk}: binary data, not text (is the file extension right?)"),
+        (bad_docx, ExitCode.bad_input, f"chithi: error: {bad_docx}: not a valid .docx file (BadZipFile) "
+                                       "(re-save it from Word/LibreOffice as .docx)"),
+        (half_docx, ExitCode.bad_input, None),
+        (tmp_path, ExitCode.input_missing, f"chithi: error: {tmp_path}: is a directory (give a file, or use "
+                                           "`chithi ingest DIR` for folders)"),
+        (tmp_path / "missing.txt", ExitCode.input_missing,
+         f"chithi: error: {tmp_path / 'missing.txt'}: no such file (check the path)"),
+        (unknown, ExitCode.unsupported_input, None),
+    ]
+
+
+def test_bad_input_one_line_and_exit_code(tmp_path):
+    for path, code, message in _bad_inputs(tmp_path):
+        r = run_cli("extract", str(path), cwd=ROOT)
+        assert r.returncode == code, (path, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "Traceback" not in r.stderr, r.stderr
+        if message:
+            assert lines[0] == message
+        assert r.stdout == ""
+
+
+def test_batch_goes_past_bad_documents(tmp_path):
+    empty = tmp_path / "empty.txt"
+    empty.write_bytes(b"")
+    r = run_cli("extract", str(CORPUS / "000_4a226a3da77387bf.txt"), str(empty),
+                str(CORPUS / "003_bc300ed0722f41ea.txt"), cwd=ROOT)
+    assert r.returncode == ExitCode.partial_failure
+    recs = [json.loads(x) for x in r.stdout.splitlines()]
+    assert [x["metadata"]["number"]["value"] for x in recs] == ["01/CT-UBND", "10/CT-UBND"]
+    assert "file is empty" in r.stderr and "1 of 3 documents failed" in r.stderr
+
+
+def test_usage_errors_and_version():
+    r = run_cli("extract")
+    assert r.returncode == ExitCode.usage and r.stderr.startswith("chithi: usage error:")
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.strip().startswith("chithi ")
+    for cmd in ("extract", "text", "eval"):
+        assert run_cli(cmd, "--help").returncode == 0
+
+
+def test_text_command_prints_normalized_text():
+    r = run_cli("text", str(CORPUS / "000_4a226a3da77387bf.txt"))
+    assert r.returncode == 0
+    assert "Số: 01/CT-UBND" in r.stdout and "**" not in r.stdout and "## CHỈ THỊ" not in r.stdout
