@@ -351,8 +351,8 @@ class Detection:
 
 
 _MIN_SUSPICIOUS_SHARE = 0.12
-_MAX_ACCENTED_SHARE = 0.3
-_MAX_FOREIGN_SHARE = 0.25
+_MAX_ACCENTED_SHARE = 0.2
+_MAX_FOREIGN_SHARE = 0.2
 
 
 def _token_flags(tok: str, model: SyllableLM, conf: Confusions) -> tuple[bool, bool, bool, bool, bool]:
@@ -379,7 +379,11 @@ def _token_flags(tok: str, model: SyllableLM, conf: Confusions) -> tuple[bool, b
             elif "'" in tok or "’" in tok:
                 garbled = True
             elif len(tok) >= 3 and not tok.isupper() and not _SYLLABLE_SKELETON_RE.fullmatch(low):
-                foreign = True
+                # "phwong", "dugc", "ctia", "thir": Latin-OCR marks in an ASCII word; else a foreign word
+                if len(tok) <= 7 and _OCR_ASCII_HINT_RE.search(low):
+                    garbled = True
+                else:
+                    foreign = True
     else:
         if any(c in conf.garble_chars for c in tok):
             garbled = True
@@ -392,6 +396,7 @@ def _token_flags(tok: str, model: SyllableLM, conf: Confusions) -> tuple[bool, b
 # the shape of a Vietnamese syllable without diacritics: onset, vowel nucleus, coda ("nghieng", "khuyet")
 _SYLLABLE_SKELETON_RE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
                                    r"[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
+_OCR_ASCII_HINT_RE = re.compile(r"[wfzj]|ii|ir|ti|tu|gc|ug|dd|^[bcdghklmnpqrstvx]*[^aeiouy\W]d")
 _CODE_LIKE_RE = re.compile(r"[A-Z]{1,5}\d+|\d+[A-Z]{1,5}|[A-Z]\d+[A-Z]+\d*")
 _GARBLE_CODE_RE = re.compile(r"[A-Z][634]")
 
@@ -429,7 +434,7 @@ def _make_detection(n: int, valid: int, av: int, st: int, gb: int, accv: int, fo
     # 99% of the paragraphs of the LM data); stripped and Latin-OCR'd text has almost none (≤ 0.07 in seed 002).
     # Foreign (English) paragraphs have many ASCII words that are no Vietnamese skeleton at all.
     needs = (suspicious >= 2 and suspicious / n >= _MIN_SUSPICIOUS_SHARE and accv / n < _MAX_ACCENTED_SHARE
-             and (fo - gb) / n < _MAX_FOREIGN_SHARE)
+             and fo / n < _MAX_FOREIGN_SHARE)
     return Detection(n, valid / n, av / n, st / n, gb / n, accv / n, needs, gb >= 1 and gb / n >= 0.02)
 
 
@@ -862,7 +867,7 @@ def restore_text(text: str) -> RestoreResult:
         # a short paragraph ("KE HOACH", "Van bi:") says little by itself: follow the document
         need = (det.needs_restoration and (n >= 4 or doc.needs_restoration)) or (
             doc.needs_restoration and n < 8 and st + gb >= 1 and accv / n < _MAX_ACCENTED_SHARE
-            and (fo - gb) / n < _MAX_FOREIGN_SHARE)
+            and fo / n < _MAX_FOREIGN_SHARE)
         if not need:
             continue
         ocr = gb > 0 or doc.ocr_garbled
