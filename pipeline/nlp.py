@@ -116,7 +116,7 @@ def compiled() -> Compiled:
                                + r"\s+(?P<w>" + _lalt(r.number_words) + ")"),
         no_number=[(k, re.compile(_lalt(v))) for k, v in r.no_number_targets.items()],
         cmp_before=cmp_before,
-        cmp_suffix=[(k, re.compile(r"^\s*" + _lalt(v))) for k, v in r.comparator_suffixes.items()],
+        cmp_suffix=[(k, re.compile(r"\s*" + _lalt(v))) for k, v in r.comparator_suffixes.items()],
         commit=re.compile(_lalt(r.commitment_cues)),
         not_target=re.compile(_lalt(r.not_target_cues)),
         blocker_tail=re.compile(_lalt(r.number_blockers) + r"\s*(?:thứ\s+|số\s+)?$"),
@@ -318,9 +318,11 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
             out.append({"start": s, "end": e, "due": due, "precision": precision, "recurrence": recurrence})
 
     for m in _DAY_DATE.finditer(f, lo, hi):
+        if _in_blocked(ctx, m.start(), m.end()):
+            continue
         before = f[max(lo, m.start() - 30):m.start()]
         cue = c.dl_cue_tail.search(before)
-        if not cue or _in_blocked(ctx, m.start(), m.end()):
+        if not cue:
             continue
         y = int(m.group("y")) if m.group("y") else ctx.year
         d, mo = int(m.group("d")), int(m.group("m"))
@@ -340,7 +342,7 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
         if m.group("cue").endswith("truoc"):
             y, mo = (y, mo - 1) if mo > 1 else (y - 1, 12)
         add(m.start(), m.end(), _last_day(y, mo), "month")
-    for m in _QUARTER.finditer(f, lo, hi):
+    for m in (_QUARTER.finditer(f, lo, hi) if "quy " in f[lo:hi] else ()):
         y = int(m.group("y")) if m.group("y") else ctx.year
         if y is None:
             continue
@@ -348,7 +350,7 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
         if m.group("cue") == "truoc":
             y, q = (y, q - 1) if q > 1 else (y - 1, 4)
         add(m.start(), m.end(), _last_day(y, q * 3), "quarter")
-    for m in _HALF.finditer(f, lo, hi):
+    for m in (_HALF.finditer(f, lo, hi) if "thang dau nam" in f[lo:hi] or "thang cuoi nam" in f[lo:hi] else ()):
         y = int(m.group("y")) if m.group("y") else ctx.year
         if y is None:
             continue
@@ -543,7 +545,7 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         value_max, unit = None, None
     end = b
     mu = c.unit.match(L, b)
-    if mu and not unit:
+    if mu and (not unit or m.group("b") and L[b:mu.end()].strip().startswith(unit)):  # "9,5% - 10%/năm"
         unit = squash(t[b:mu.end()])
         end = mu.end()
     elif unit and re.match(r"\s*/\s*năm\b", L[b:b + 8]):
@@ -586,6 +588,8 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
     unit_is_noun = not is_rate and not re.search(r"đồng|usd|km|ha\b|tấn|m2|m³", unit.lower())
     if before_clean and len(before_clean.split()) >= 2 and not (unit_is_noun and after_clean):
         metric = before_clean
+        if unit_is_noun and fold(unit) not in fold(metric):  # "phát triển thêm khoảng 1.500 doanh nghiệp"
+            metric = f"{metric} {unit}"
     elif after_clean:
         metric = squash(f"{unit} {after_clean}") if unit_is_noun else after_clean
         metric = _strip_metric(metric) or metric

@@ -16,13 +16,21 @@ def fold(s: str) -> str:
     return s.lower()
 
 
+def _fold_table() -> dict[int, str]:
+    table = {}
+    for cp in [*range(0x41, 0x5B), *range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        f = fold(chr(cp))
+        if f and f != chr(cp):
+            table[cp] = f[0]
+    return table
+
+
+_FOLD_TABLE = _fold_table()
+
+
 def fold_keep_len(s: str) -> str:
     """Like :func:`fold` but one output char per input char, so offsets into it index the original."""
-    out = []
-    for c in s:
-        f = fold(c)
-        out.append(f[0] if f else c)
-    return "".join(out)
+    return s.translate(_FOLD_TABLE)
 
 
 def fold_words(s: str) -> list[str]:
