@@ -158,12 +158,12 @@ def _parse_confusions(raw: object, where: str) -> Confusions:
     costs = raw.get("costs")
     if not isinstance(costs, dict):
         raise fail("'costs' must be a mapping of names to numbers")
-    missing = [k for k in _REQUIRED_COSTS if k not in costs]
-    if missing:
-        raise fail(f"'costs' lacks {', '.join(missing)}")
     for k, v in costs.items():
         if not isinstance(v, (int, float)) or isinstance(v, bool) or v < 0:
             raise fail(f"cost {k!r} must be a non-negative number, not {v!r}")
+    missing = [k for k in _REQUIRED_COSTS if k not in costs]
+    if missing:
+        raise fail(f"'costs' lacks {', '.join(missing)}")
 
     def rules_of(section: str, lower: bool) -> dict[str, tuple[tuple[str, float], ...]]:
         table = raw.get(section, {})
@@ -396,7 +396,8 @@ def _token_flags(tok: str, model: SyllableLM, conf: Confusions) -> tuple[bool, b
 # the shape of a Vietnamese syllable without diacritics: onset, vowel nucleus, coda ("nghieng", "khuyet")
 _SYLLABLE_SKELETON_RE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
                                    r"[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
-_OCR_ASCII_HINT_RE = re.compile(r"[wfzj]|ii|ir|ti|tu|gc|ug|dd|^[bcdghklmnpqrstvx]*[^aeiouy\W]d")
+# letters Vietnamese never writes (w f z j) or never after a vowel (b d g h k l q r s v x: "dugc", "nudc", "thir")
+_OCR_ASCII_HINT_RE = re.compile(r"[wfzj]|ii|[aeiouy][bdghklqrsvx]|^[bdghklmnpqrstvx]*c[tdi]")
 _CODE_LIKE_RE = re.compile(r"[A-Z]{1,5}\d+|\d+[A-Z]{1,5}|[A-Z]\d+[A-Z]+\d*")
 _GARBLE_CODE_RE = re.compile(r"[A-Z][634]")
 
