@@ -520,7 +520,8 @@ def _tables(record: DirectiveRecord, by_id: dict[str, Item]) -> str:
             first = i == 1
             cells = (f'<td rowspan="{len(k.units)}">{head}</td><td rowspan="{len(k.units)}">{task_cell}</td>'
                      if first else "")
-            role = f'<span class="role r-{_esc(u.role)}">{_esc(ROLES.get(u.role, u.role))}</span> <code>{_esc(u.role)}</code>'
+            role = (f'<span class="role r-{_esc(u.role)}">{_esc(ROLES.get(u.role, u.role))}</span> '
+                    f'<code>{_esc(u.role)}</code>')
             warned = ' data-warned="1"' if it is not None and it.badges else ""
             rows.append(f'<tr class="{"task-first" if first else "task-more"}" data-row="{_esc(k.id)}-u{i}"{warned}>'
                         f'{cells}<td><b>{_esc(u.name)}</b>{_badges(it)}{_conf(it)}</td><td>{role}</td>'
@@ -545,7 +546,8 @@ def _tables(record: DirectiveRecord, by_id: dict[str, Item]) -> str:
                    '<span class="sw k-metadata"></span>Nơi nhận và văn bản dẫn chiếu <small>recipients · '
                    f'references</small> <span class="count">{len(md.recipients)} + {len(md.references)}</span>'
                    '</h2></summary>'
-                   + _table(["Mục", "Giá trị chuẩn hóa", "Nguồn trong văn bản"], rows, "t-meta") + "</details></section>")
+                   + _table(["Mục", "Giá trị chuẩn hóa", "Nguồn trong văn bản"], rows, "t-meta")
+                   + "</details></section>")
     return "\n".join(out)
 
 
@@ -650,7 +652,7 @@ letter-spacing:.08em;margin:1.2rem 0 .4rem;display:flex;align-items:center;gap:.
 .page-break::after{content:"";flex:1;border-top:2px dashed #c8c8d0}
 .page{display:grid;grid-template-columns:minmax(0,1fr);gap:1.2rem;align-items:start}
 .page.with-image{grid-template-columns:minmax(0,1fr) minmax(0,1fr)}
-.scan{position:sticky;top:4.5rem;background:#fff;border:1px solid var(--line);box-shadow:0 1px 4px #0001}
+.scan{position:sticky;top:4.5rem;max-height:calc(100vh - 5.5rem);overflow:auto;background:#fff;border:1px solid var(--line);box-shadow:0 1px 4px #0001}
 .scan img{display:block;width:100%;height:auto}
 .scan svg.boxes{position:absolute;left:0;top:0;width:100%;height:100%}
 .box{fill-opacity:.28;stroke-width:1.5;vector-effect:non-scaling-stroke}
@@ -684,13 +686,14 @@ details>summary h2{display:block}
 footer.audit{border-top:1px solid var(--line);margin-top:2rem;padding:1rem 1.5rem;font-size:.85rem;color:#444;background:#f4f4f6}
 footer.audit dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:0}
 footer.audit dt{font-weight:600}footer.audit dd{margin:0;font-family:var(--mono);font-size:.8rem;overflow-wrap:anywhere}
-@media (max-width:1000px){.page.with-image{grid-template-columns:1fr}.scan{position:relative;top:0}}
+@media (max-width:1000px){.page.with-image{grid-template-columns:1fr}.scan{position:relative;top:0;max-height:none}}
 @media print{
  body{background:#fff;font-size:10.5pt}
  header.top{position:static;border:0;padding:0}
  nav,.legend .hint{display:none}
  main{padding:0;max-width:none}
- .scan{position:relative;top:0;box-shadow:none;break-inside:avoid}
+ .scan{position:relative;top:0;box-shadow:none;break-inside:avoid;max-height:none;overflow:visible}
+ .page-break{break-after:avoid}
  .page.with-image{grid-template-columns:1fr 1fr}
  .text{border:0;padding:0;max-width:none;font-size:10.5pt}
  section,table{break-inside:auto}tr{break-inside:avoid}
@@ -709,6 +712,8 @@ SCRIPT = """
     document.querySelectorAll('.flash').forEach(function(e){e.classList.remove('flash');});
     var marks=document.querySelectorAll('mark[data-id="'+id+'"], rect[data-id="'+id+'"]');
     marks.forEach(function(e){void e.getBoundingClientRect();e.classList.add('flash');});
+    var box=document.querySelector('rect[data-id="'+id+'"]');
+    if(box&&box.scrollIntoView){box.scrollIntoView({block:'center'});}
     var first=document.getElementById('mark-'+id);
     if(first){first.scrollIntoView({block:'center'});}
     document.body.setAttribute('data-flashed',id);
@@ -807,12 +812,13 @@ def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[by
 <header class="top">
 <h1>Rà soát trích xuất <span class="sub">· {_esc(title)}</span></h1>
 <nav><a href="#sec-warnings">Cảnh báo</a><a href="#sec-metadata">Thông tin</a><a href="#sec-targets">Chỉ tiêu</a>
-<a href="#sec-deadlines">Thời hạn</a><a href="#sec-tasks">Nhiệm vụ</a><a href="#sec-refs">Dẫn chiếu</a><a href="#sec-text">Văn bản</a><a href="#audit">Nguồn</a></nav>
+<a href="#sec-deadlines">Thời hạn</a><a href="#sec-tasks">Nhiệm vụ</a><a href="#sec-refs">Dẫn chiếu</a>
+<a href="#sec-text">Văn bản</a><a href="#audit">Nguồn</a></nav>
 <div class="legend">{legend}</div>
 </header>
 <main>
 <p class="doc-title">{_esc(subject) or _esc(title)}</p>
-<p class="doc-meta">{doc_meta} · {counts['target']} chỉ tiêu, {counts['deadline']} thời hạn, {len(record.tasks)} nhiệm vụ,
+<p class="doc-meta">{doc_meta + " · " if doc_meta else ""}{counts['target']} chỉ tiêu, {counts['deadline']} thời hạn, {len(record.tasks)} nhiệm vụ,
 {counts['unit']} đơn vị · {n_marks} giá trị được đánh dấu trong văn bản</p>
 {_warnings(record, items, text)}
 {_tables(record, by_id)}
