@@ -78,7 +78,7 @@ class Structure:
 # -- patterns ----------------------------------------------------------------------------------------
 # Matched against folded text (same length as the original), so positions index the original.
 
-_NUMBER = re.compile(r"(?<![a-z])s[o6]\s*:?\s*(?P<n>[0-9]{0,6}[a-z]?)\s*(?P<sym>/\s*[a-z0-9][a-z0-9.\-–]*(?:\s*[-–]\s*[a-z0-9.]+)*)")
+_NUMBER = re.compile(r"(?<![a-z])s[o6]\s*:?\s*(?P<n>[0-9]{0,6}[a-z]?)\s*(?P<sym>(?:/\s*[a-z0-9][a-z0-9.\-–]*(?:\s*[-–]\s*[a-z0-9.]+)*)+)")
 _DATE_LINE = re.compile(
     r"(?P<place>[^\n,;:]{2,60}?)\s*,\s*ngay\s*(?P<d>[0-9]{1,2})?\s*(?:[.…_ ]*)\s*thang\s*(?P<m>[0-9]{1,2})?"
     r"\s*(?:[.…_ ]*)\s*nam\s*(?P<y>[12][0-9]{3})")
@@ -318,45 +318,62 @@ def _title_of(line_folded: str) -> str | None:
     return None
 
 
-def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | None:
-    lx = lexicon()
-    surnames = {fold(s) for s in lx.surnames}
-    tail = [(s, e) for s, e in lines[-30:] if s > body_start]
-    title = capacity = name = None
-    start = end = None
-    cells = []  # two-column blocks (Nơi nhận | chữ ký) come as one line with a wide gap: look at each cell
-    for s, e in tail:
+def _cells(text: str, spans):
+    """Two-column blocks (Nơi nhận | chữ ký) come as one line with a wide gap: split such lines into cells."""
+    out = []
+    for s, e in spans:
         pos = s
         for m in re.finditer(r"\s{3,}", text[s:e]):
-            cells.append((pos, s + m.start()))
+            out.append((pos, s + m.start()))
             pos = s + m.end()
-        cells.append((pos, e))
-    for i, (s, e) in enumerate(cells):
+        out.append((pos, e))
+    return out
+
+
+_NAME_AT_END = re.compile(r"(?:^|[;:|]\s*|\s{2,})(?P<n>(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s){1,5}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)\s*$")
+
+
+def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | None:
+    """The signature block: capacity (TM./KT./TL.), title lines in capitals, then the signer's name.
+
+    The first such block after the body is the document's own (annexed forms after it may carry more);
+    a document without one is searched from its end (garbled scans merge the block into Nơi nhận)."""
+    lx = lexicon()
+    surnames = {fold(s) for s in lx.surnames}
+    body = [(s, e) for s, e in lines if s > body_start]
+    anchor = None
+    for i, (s, e) in enumerate(body):
+        if any(_is_upper_line(text[a:b]) and (_title_of(folded[a:b]) or re.match(r"(tm|kt|tl|tuq)\s*\.\s*\S",
+               folded[a:b].strip(" *"))) for a, b in _cells(text, [(s, e)])):
+            anchor = i
+            if i >= len(body) * 0.5:
+                break
+    block = body[anchor:anchor + 8] if anchor is not None else body[-30:]
+    title = capacity = name = None
+    start = end = None
+    for s, e in _cells(text, block):
         lf = folded[s:e].strip(" *")
+        if not _is_upper_line(text[s:e]):
+            continue
         m = re.match(r"(tm|kt|tl|tuq|q)\s*\.\s*(.*)", lf)
-        if m and _is_upper_line(text[s:e]):
+        if m:
             capacity = lx.capacities.get(text[s:e].strip(" *")[: m.end(1) - m.start(1)].upper() + ".", None)
             start = s if start is None else start
-            t = _title_of(lf)
-            if t:
-                title = t
-            continue
         t = _title_of(lf)
-        if t and _is_upper_line(text[s:e]):
+        if t:
             title = t
             start = s if start is None else start
-    # the name: the last line (or the last segment of a line) that starts with a family name
-    for s, e in reversed(tail):
-        seg = text[s:e]
-        for m in re.finditer(r"(?:^|[;:|]\s*|\s{2,})(?P<n>(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s){1,5}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)\s*$", seg):
-            cand = m.group("n").strip()
-            words = cand.split()
-            if fold(words[0]) in surnames and 2 <= len(words) <= 6 and not _is_upper_line(cand):
-                name = cand
-                end = s + m.end("n")
-                start = s + m.start("n") if start is None else start
-                break
-        if name:
+    # the name: the first line after the titles (else the last line near the end) that starts with a family name
+    search = block if anchor is not None else list(reversed(block))
+    for s, e in search:
+        m = _NAME_AT_END.search(text[s:e])
+        if not m:
+            continue
+        cand = m.group("n").strip()
+        words = cand.split()
+        if fold(words[0]) in surnames and 2 <= len(words) <= 6 and not _is_upper_line(cand):
+            name, end = cand, s + m.end("n")
+            start = s + m.start("n") if start is None else start
             break
     if not (name or title):
         return None
@@ -373,8 +390,8 @@ def _issuer(text: str, folded: str, lines, st: Structure) -> Field | None:
         if s >= (st.doc_type.start if st.doc_type else st.body_start):
             break
         lf = folded[s:e]
-        if _NUMBER.match(lf.lstrip(" *#|")) or _DATE_LINE.search(lf):
-            break
+        if _NUMBER.match(lf.lstrip(" *#|")) or re.match(r"s[o6]\s*:", lf.lstrip(" *#|")) or _DATE_LINE.search(lf):
+            break  # the số ký hiệu line ends the issuer block, even when OCR garbled the number
         cut = min([i for i in (lf.find(m) for m in mottos) if i != -1] or [e - s])
         a, b = _strip_span(text, s, s + cut)
         seg = text[a:b]
