@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -46,6 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     tmp = None if args.keep else tempfile.TemporaryDirectory(prefix="chithi-bench-")
     base = Path(args.keep or tmp.name)
     files = make_corpus(base / "docs", args.docs)
+    if os.getloadavg()[0] > 0.5 * (os.cpu_count() or 1):
+        print(f"note: load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores: other work shares the CPUs, "
+              "so the rates and the scaling are understated", flush=True)
     print(f"{len(files)} text directives in {base / 'docs'} ({sum(f.stat().st_size for f in files) / 1e6:.1f} MB); "
           f"{os.cpu_count()} cores", flush=True)
     rates = {}
@@ -54,15 +58,19 @@ def main(argv: list[str] | None = None) -> int:
         for p in (db, Path(f"{db}-wal"), Path(f"{db}-shm")):
             p.unlink(missing_ok=True)
         t = time.perf_counter()
+        r0 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
         s = run_batch([base / "docs"], db, workers=w, options=Options(workers=1), progress=None)
         el = time.perf_counter() - t
+        r1 = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = [sum(getattr(b, f) - getattr(a, f) for f in ("ru_utime", "ru_stime")) for a, b in zip(r0, r1)]
         if s.failed or s.stored != len(files):
             print(f"workers={w}: {s.stored} stored, {len(s.failed)} failed: "
                   + "; ".join(f"{f.path}: {f.reason}" for f in s.failed[:3]), file=sys.stderr)
             return 1
         rates[w] = len(files) / el
-        print(f"workers={w}: {len(files)} docs in {el:.1f} s = {rates[w]:.1f} docs/s, {s.pages / el:.1f} pages/s",
-              flush=True)
+        print(f"workers={w}: {len(files)} docs in {el:.1f} s = {rates[w]:.1f} docs/s, {s.pages / el:.1f} pages/s; "
+              f"CPU: workers {cpu[1]:.1f} s, parent (hashing, writing) {cpu[0]:.1f} s; "
+              f"load average now {os.getloadavg()[0]:.1f}", flush=True)
     if 1 in rates and len(rates) > 1:
         for w, r in rates.items():
             if w != 1:

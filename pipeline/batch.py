@@ -121,6 +121,17 @@ def sha256_file(path: str) -> str | None:
 
 def _init_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops the pool
+    parent = os.getppid()
+
+    def watch() -> None:  # a parent killed with SIGKILL cannot stop its workers: they notice and leave
+        while True:
+            time.sleep(0.5)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    import threading
+
+    threading.Thread(target=watch, name="chithi-parent-watch", daemon=True).start()
 
 
 def extract_one(path: str, options: Options) -> tuple:
@@ -163,8 +174,10 @@ class Progress:
         frac = done / self.total if self.total else 1.0
         fill = int(frac * self.width)
         bar = "#" * fill + "." * (self.width - fill)
+        rate = done / el
+        eta = f"  ETA {int((self.total - done) / rate)} s" if rate > 0 and done < self.total else ""
         line = (f"[{bar}] {done}/{self.total} docs  {s.done / el:.1f} docs/s  {s.pages / el:.1f} pages/s  "
-                f"{len(s.failed)} failed")
+                f"{len(s.failed)} failed{eta}")
         if self.tty:
             self.stream.write("\r" + line + "\x1b[K")
         else:

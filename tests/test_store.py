@@ -38,6 +38,21 @@ def chithi(*args, cwd=None, timeout=180) -> subprocess.CompletedProcess:
                           timeout=timeout)
 
 
+def cli(*args) -> subprocess.CompletedProcess:
+    """The read-only commands, run in this process (same code path as `chithi`, without the start-up cost)."""
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from pipeline.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            rc = main([*map(str, args)])
+        except SystemExit as e:  # argparse usage errors
+            rc = e.code
+    return subprocess.CompletedProcess(args, rc, out.getvalue(), err.getvalue())
+
+
 def ingest(*args, **kw) -> tuple[subprocess.CompletedProcess, dict]:
     p = chithi("ingest", *args, "--json", "--quiet", **kw)
     summary = json.loads(p.stdout.strip().splitlines()[-1]) if p.stdout.strip() else {}
@@ -82,6 +97,25 @@ def assert_whole_documents(db) -> None:
             c.execute("SELECT count(DISTINCT sha256) FROM documents").fetchone()[0]
     finally:
         c.close()
+
+
+def children(pid: int) -> list[int]:
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return True
 
 
 def altered_copies(folder: Path, n: int) -> list[Path]:
@@ -178,8 +212,19 @@ def test_sigkill_midway_then_resume_stores_each_document_once(copies, tmp_path):
                     continue
                 if stored >= 2:
                     break
+        workers = children(proc.pid)
+        assert workers, "no worker processes"
+        proc.kill()  # SIGKILL the ingest process, as `kill -9 PID` would
+        proc.wait(timeout=30)
+        gone = time.monotonic() + 10
+        while time.monotonic() < gone and any(Path(f"/proc/{w}").exists() and not zombie(w) for w in workers):
+            time.sleep(0.1)
+        assert not [w for w in workers if Path(f"/proc/{w}").exists() and not zombie(w)], "orphaned workers"
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)  # the ingest and its workers, like `kill -9` of the job
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # whatever is left of the group
+        except ProcessLookupError:
+            pass
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL, "the ingest finished before it could be killed"
     at_kill = query(db, "SELECT count(*) FROM documents")[0][0]
@@ -250,15 +295,15 @@ def test_bad_files_are_reported_and_good_ones_stored(tmp_path):
 
 # -- search ----------------------------------------------------------------------------------------------
 
-def search(db, q, *extra) -> list[dict]:
-    p = chithi("search", q, "--db", db, "--json", "--limit", "200", *extra)
+def search(db, q, *extra, run=None) -> list[dict]:
+    p = (run or cli)("search", q, "--db", db, "--json", "--limit", "200", *extra)
     assert p.returncode == 0, p.stderr
     return [json.loads(line) for line in p.stdout.splitlines() if line.strip()]
 
 
 def test_search_without_diacritics_finds_health_insurance(corpus_db):
     db, _ = corpus_db
-    hits = search(db, "bao hiem y te")
+    hits = search(db, "bao hiem y te", run=chithi)  # the real command line
     assert hits and all({"doc_id", "kind", "field", "value", "snippet", "score"} <= set(h) for h in hits)
     assert any(HEALTH in h["text"].lower() for h in hits)
     # every document whose text says "bảo hiểm y tế" is found (independent of extraction quality)
@@ -282,13 +327,13 @@ def test_search_without_diacritics_finds_health_insurance(corpus_db):
 
 def test_search_table_and_usage(corpus_db):
     db, _ = corpus_db
-    p = chithi("search", "bao hiem y te", "--db", db, "--limit", "3")
+    p = cli("search", "bao hiem y te", "--db", db, "--limit", "3")
     assert p.returncode == 0, p.stderr
     lines = p.stdout.splitlines()
     assert lines[0].split() == ["#", "document", "field", "value", "snippet"]
     assert set(lines[1].replace(" ", "")) == {"-"} and 2 < len(lines) <= 5
-    assert chithi("search", "!!!", "--db", db).returncode == 2
-    missing = chithi("search", "x", "--db", Path(db).parent / "nope.db")
+    assert cli("search", "!!!", "--db", db).returncode == 2
+    missing = cli("search", "x", "--db", Path(db).parent / "nope.db")
     assert missing.returncode == 8 and "no such database" in missing.stderr
 
 
@@ -387,7 +432,7 @@ def test_model_record_rows_and_search(model_db):
 
 def test_deadlines_list_and_ics(model_db, tmp_path):
     db, rec = model_db
-    p = chithi("deadlines", "--db", db, "--json", "--today", "2025-01-15")
+    p = cli("deadlines", "--db", db, "--json", "--today", "2025-01-15")
     assert p.returncode == 0, p.stderr
     rows = [json.loads(x) for x in p.stdout.splitlines()]
     assert [(r["deadline_id"], r["status"], r["days_left"]) for r in rows] == [("d2", "overdue", -15),
@@ -395,20 +440,20 @@ def test_deadlines_list_and_ics(model_db, tmp_path):
     assert rows[1]["task"].startswith("Giao Sở Y tế") and rows[1]["units"][0] == {"name": "Sở Y tế", "role": "lead"}
     assert rows[0]["units"] == [{"name": "Đảng ủy các xã", "role": "lead"}]
 
-    by_unit = chithi("deadlines", "--db", db, "--json", "--unit", "so y te")
+    by_unit = cli("deadlines", "--db", db, "--json", "--unit", "so y te")
     assert [json.loads(x)["deadline_id"] for x in by_unit.stdout.splitlines()] == ["d1"]
-    ranged = chithi("deadlines", "--db", db, "--json", "--from", "1/1/2025", "--to", "2025-12-31")
+    ranged = cli("deadlines", "--db", db, "--json", "--from", "1/1/2025", "--to", "2025-12-31")
     assert [json.loads(x)["deadline_id"] for x in ranged.stdout.splitlines()] == ["d1"]
-    recurring = chithi("deadlines", "--db", db, "--json", "--recurring")
+    recurring = cli("deadlines", "--db", db, "--json", "--recurring")
     assert [json.loads(x)["deadline_id"] for x in recurring.stdout.splitlines()] == ["d2", "d1", "d3"]
-    assert chithi("deadlines", "--db", db, "--from", "soon").returncode == 2
+    assert cli("deadlines", "--db", db, "--from", "soon").returncode == 2
 
-    people = chithi("deadlines", "--db", db, "--today", "2025-01-15")
+    people = cli("deadlines", "--db", db, "--today", "2025-01-15")
     assert people.stdout.splitlines()[0].split() == ["due", "status", "document", "task", "units"]
     assert "overdue" in people.stdout and "Sở Y tế (lead)" in people.stdout
 
     ics = tmp_path / "deadlines.ics"
-    p = chithi("deadlines", "--db", db, "--ics", ics)
+    p = cli("deadlines", "--db", db, "--ics", ics)
     assert p.returncode == 0, p.stderr
     check_ics(ics.read_bytes(), expect_events=2)
 
@@ -439,7 +484,7 @@ def check_ics(data: bytes, expect_events: int) -> None:
 
 def test_deadlines_of_the_corpus(corpus_db, tmp_path):
     db, _ = corpus_db
-    p = chithi("deadlines", "--db", db, "--json", "--today", "2024-07-01", "--ics", tmp_path / "c.ics")
+    p = cli("deadlines", "--db", db, "--json", "--today", "2024-07-01", "--ics", tmp_path / "c.ics")
     assert p.returncode == 0, p.stderr
     rows = [json.loads(x) for x in p.stdout.splitlines()]
     dues = [r["due"] for r in rows]
@@ -456,7 +501,7 @@ def test_deadlines_of_the_corpus(corpus_db, tmp_path):
 def test_export_jsonl_validates_against_the_schema(corpus_db, tmp_path):
     db, _ = corpus_db
     out = tmp_path / "records.jsonl"
-    p = chithi("export", "--db", db, "--format", "jsonl", "--out", out)
+    p = cli("export", "--db", db, "--format", "jsonl", "--out", out)
     assert p.returncode == 0, p.stderr
     recs = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
     assert len(recs) == 5
@@ -471,7 +516,7 @@ def test_export_jsonl_validates_against_the_schema(corpus_db, tmp_path):
 
 def test_export_csv_one_row_per_target_deadline_assignment(corpus_db, model_db):
     for db in (corpus_db[0], model_db[0]):
-        p = chithi("export", "--db", db, "--format", "csv")
+        p = cli("export", "--db", db, "--format", "csv")
         assert p.returncode == 0, p.stderr
         rows = list(csv.DictReader(io.StringIO(p.stdout)))
         kinds = [r["row_type"] for r in rows]
@@ -517,7 +562,7 @@ def test_export_bulk_alternates_actions_and_documents(corpus_db, model_db):
     assert props["subject"]["fields"]["raw"]["type"] == "keyword"
     known = _paths(props)
     for db, n in ((corpus_db[0], 5), (model_db[0], 1)):
-        p = chithi("export", "--db", db, "--format", "bulk", "--index", "directives-test")
+        p = cli("export", "--db", db, "--format", "bulk", "--index", "directives-test")
         assert p.returncode == 0, p.stderr
         lines = [json.loads(x) for x in p.stdout.splitlines()]
         assert len(lines) == 2 * n

@@ -99,8 +99,9 @@ def _cut(s: str | None, n: int) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
-def table(rows: list[list[str]], header: list[str], out: TextIO = sys.stdout) -> None:
+def table(rows: list[list[str]], header: list[str], out: TextIO | None = None) -> None:
     """An aligned plain-text table."""
+    out = out or sys.stdout
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     for i, r in enumerate([header, *rows]):
         out.write("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip() + "\n")
