@@ -698,16 +698,19 @@ def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
     head = s
     seg = t[s:e]
     lead = len(seg) - len(seg.lstrip(" *-–+•"))
-    mk = re.match(r"\s*(?:[IVXL]+|[A-ZĐ]|\d{1,2}(?:\.\d{1,2})*|[a-zđ])[.)/]\s+", seg)
+    mk = re.match(r"\s*(?:Điều\s+\d+[a-zđ]?\.|[IVXL]+[.)/]|[A-ZĐ][.)/]|\d{1,2}(?:\.\d{1,2})*[.)/]|[a-zđ][.)/])\s+", seg)
     head = s + (mk.end() if mk else lead)
     low = ctx.lower
     mlead = c.lead_before_start.match(low, head, e)
     if mlead:
         for a, b in _unit_list(ctx, mlead.end(), e):
             add(a, b, "lead")
-    elif is_item and c.unit_head.match(t, head):
+    elif c.unit_head.match(t, head):
         lst = _unit_list(ctx, head, e)
-        if lst:
+        # the unit opening an item leads it; in plain text only when a lead verb follows ("X chịu trách nhiệm")
+        rest = t[lst[-1][1]:e].strip(" ,;:./") if lst else ""
+        # an item that only names a unit ("- Bộ trưởng Bộ Công an;" in a membership list) assigns nothing
+        if lst and ((is_item and len(rest.split()) >= 3) or c.lead_after.match(low, lst[-1][1])):
             for a, b in lst:
                 add(a, b, "lead")
     # anywhere: "giao/đề nghị/yêu cầu X", "X chủ trì", "phối hợp với Y"

@@ -84,6 +84,7 @@ _DATE_LINE = re.compile(
     r"\s*(?:[.…_ ]*)\s*nam\s*(?P<y>[12][0-9]{3})")
 _DATE_LINE_NUMERIC = re.compile(r"(?P<place>[^\n,;:]{2,60}?)\s*,\s*ngay\s*(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})[/.-](?P<y>[12][0-9]{3})")
 _MARKERS = [
+    ("article", re.compile(r"(?P<m>Điều\s+\d+[a-zđ]?)\.\s+")),
     ("roman", re.compile(r"(?P<m>[IVXL]+)[.)/]\s+")),
     ("upper", re.compile(r"(?P<m>[A-ZĐ])[.)/]\s+")),
     ("arabic", re.compile(r"(?P<m>\d{1,2}(?:\.\d{1,2}){0,3})[.)/]?\s+(?=\S)")),
@@ -92,7 +93,7 @@ _MARKERS = [
     ("dash", re.compile(r"(?P<m>[-–—•])\s*")),
     ("plus", re.compile(r"(?P<m>[+*])\s+")),
 ]
-_KIND_RANK = {"upper": 0, "roman": 1, "arabic": 2, "letter": 3, "paren": 4, "dash": 5, "plus": 6}
+_KIND_RANK = {"article": -1, "upper": 0, "roman": 1, "arabic": 2, "letter": 3, "paren": 4, "dash": 5, "plus": 6}
 
 
 def _lines(text: str, start: int = 0, end: int | None = None):
@@ -310,10 +311,14 @@ def _recipients(text: str, folded: str, st: Structure, lines, start: int) -> Non
 
 
 def _title_of(line_folded: str) -> str | None:
+    """'pho chu tich' → 'Phó Chủ tịch'; a few stray characters after the title (scan debris: 'PHÓ THỦ TƯỚNGy]')
+    are tolerated."""
     lx = lexicon()
     key = re.sub(r"^(tm|kt|tl|tuq|q)\s*\.\s*", "", line_folded.strip(" *"))
     for t in sorted(lx.signer_titles, key=len, reverse=True):
-        if key == fold(t):
+        ft = fold(t)
+        if key == ft or (key.startswith(ft) and len(key) - len(ft) <= 3 and not key[len(ft)].isspace()
+                         and not key[len(ft):].isalpha()):
             return t
     return None
 
@@ -491,7 +496,7 @@ def _sections(text: str, lines, body_start: int, body_end: int) -> tuple[list[Pa
             rank += 0.1 * label.count(".")
         content_text = text[content:e].strip()
         heading = bool(kind) and len(content_text) < 120 and not content_text.endswith((".", ";", ":/.", "./."))
-        if kind in ("roman", "upper", "arabic", "letter"):
+        if kind in ("article", "roman", "upper", "arabic", "letter"):
             while stack and stack[-1][0] >= rank:
                 stack.pop()
             sec = Section(label=label, kind=kind, start=s, end=e, title=content_text if heading else "")
