@@ -239,6 +239,8 @@ class SyllableLM:
     skel_index: dict[str, tuple[int, ...]]   # skeleton → syllable ids, most frequent first
     skel_prefixes: frozenset[str]
     accented_share: dict[str, float]  # skeleton → share of its occurrences written with diacritics
+    tri_contexts: frozenset[int]      # a*V+b with at least one trigram (a, b, ·)
+    bi_contexts: frozenset[int]       # b with at least one bigram (b, ·)
 
     @property
     def size(self) -> int:
@@ -275,8 +277,8 @@ def write_model(path: Path, vocab: list[str], counts: list[int], bigrams: dict[t
         parts.append(keys.tobytes())
         parts.append(vals.tobytes())
     path.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.open(path, "wb", compresslevel=9) as fh:
-        fh.write(b"".join(parts))
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
+        fh.write(b"".join(parts))      # mtime=0: retraining on the same data gives the same bytes
 
 
 @lru_cache(maxsize=2)
@@ -332,7 +334,8 @@ def load_model(path: str | None = None) -> SyllableLM:
         acc[k] = 1.0 - plain / tot if tot else 0.0
     return SyllableLM(vocab=tuple(vocab), ids={w: i for i, w in enumerate(vocab)}, counts=tuple(counts), uni=uni,
                       bi=bi, tri=tri, backoff=float(header["backoff"]), skel_index=skel_index,
-                      skel_prefixes=frozenset(prefixes), accented_share=acc)
+                      skel_prefixes=frozenset(prefixes), accented_share=acc,
+                      tri_contexts=frozenset(k // V for k in tri), bi_contexts=frozenset(k // V for k in bi))
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -590,7 +593,8 @@ class _Channel:
                         best[wid] = c
         # prune to the `top` best by channel cost and unigram prior (context decides among those)
         uni = model.uni
-        cands = sorted(best.items(), key=lambda kv: _ALPHA * kv[1] - uni[kv[0]])[:top]
+        ranked = sorted((_ALPHA * c - uni[w], w, c) for w, c in best.items())[:top]
+        cands = [(w, c) for r, w, c in ranked if r - ranked[0][0] <= _PRUNE_MARGIN]
         if digits_only:
             # "Ty 18" (Tỷ lệ): a short number may be a garbled word, but only if the context insists
             extra = self.conf.costs["digits_as_word"]
@@ -637,6 +641,11 @@ class _Channel:
 
 _ALPHA = 1.0       # weight of the channel cost against the language model (log-probabilities, nats)
 _BEAM = 5
+_PRUNE_MARGIN = 6.0   # drop candidates this much (nats) less likely than the best one out of context
+
+
+def _state_score(kv: tuple) -> float:
+    return kv[1][0]
 
 
 def _decode(model: SyllableLM, steps: list, alpha: float = _ALPHA, beam_width: int = _BEAM) -> list[int]:
@@ -644,6 +653,7 @@ def _decode(model: SyllableLM, steps: list, alpha: float = _ALPHA, beam_width: i
     candidates (lm id, output, cost).  Returns the chosen candidate index for every non-None step."""
     V = len(model.vocab)
     tri, bi, uni, bo = model.tri, model.bi, model.uni, model.backoff
+    tri_ctx, bi_ctx = model.tri_contexts, model.bi_contexts
     bo2 = bo + bo
     beam: dict[tuple[int, int], tuple[float, tuple | None]] = {(BOS, BOS): (0.0, None)}
     for cands in steps:
@@ -668,21 +678,28 @@ def _decode(model: SyllableLM, steps: list, alpha: float = _ALPHA, beam_width: i
             beam = new
             continue
         new = {}
+        wc = [(ci, wid, bo2 + uni[wid], alpha * cost) for ci, (wid, _out, cost) in enumerate(cands)]
         for (a, b), (sc, node) in beam.items():
-            base_ab = (a * V + b) * V
+            ab = a * V + b
+            tri_ok = ab in tri_ctx
+            bi_ok = b in bi_ctx
+            base_ab = ab * V
             base_b = b * V
-            for ci, (wid, _out, cost) in enumerate(cands):
-                t = tri.get(base_ab + wid)
+            for ci, wid, floor, ccost in wc:
+                t = tri.get(base_ab + wid) if tri_ok else None
                 if t is None:
-                    t = bi.get(base_b + wid)
-                    t = bo2 + uni[wid] if t is None else bo + t
-                s = sc + t - alpha * cost
+                    if bi_ok:
+                        t = bi.get(base_b + wid)
+                        t = floor if t is None else bo + t
+                    else:
+                        t = floor
+                s = sc + t - ccost
                 key = (b, wid)
                 old = new.get(key)
                 if old is None or s > old[0]:
                     new[key] = (s, (ci, node))
         if len(new) > beam_width:
-            new = dict(heapq.nlargest(beam_width, new.items(), key=lambda kv: kv[1][0]))
+            new = dict(sorted(new.items(), key=_state_score, reverse=True)[:beam_width])
         beam = new
     node = max(beam.values(), key=lambda x: x[0])[1]
     out: list[int] = []

@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=MODEL_PATH)
     ap.add_argument("--min-word", type=int, default=2)
     ap.add_argument("--min-bigram", type=int, default=2)
-    ap.add_argument("--min-trigram", type=int, default=3)
+    ap.add_argument("--min-trigram", type=int, default=2)
     ap.add_argument("--unk-count", type=int, default=20)
     ap.add_argument("--backoff", type=float, default=0.4)
     args = ap.parse_args(argv)
