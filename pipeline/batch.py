@@ -76,11 +76,12 @@ class Summary:
 
 # -- finding files ---------------------------------------------------------------------------------------
 
-def collect(paths: Iterable[str | os.PathLike]) -> tuple[list[str], list[Failure], list[str]]:
+def collect(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) -> tuple[list[str], list[Failure], list[str]]:
     """(files to ingest, paths that cannot be, unsupported files met in folders). Files named on the command line
     are taken whatever their type (an unsupported one fails with its reason); folders are walked for supported
     files, hidden files and folders left out."""
     files, problems, ignored, seen = [], [], [], set()
+    skip = {os.path.realpath(x) for x in exclude}
 
     def add(p: str) -> None:
         key = os.path.realpath(p)
@@ -94,7 +95,7 @@ def collect(paths: Iterable[str | os.PathLike]) -> tuple[list[str], list[Failure
             for root, dirs, names in os.walk(p, followlinks=True):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for n in sorted(names):
-                    if n.startswith("."):
+                    if n.startswith(".") or os.path.realpath(os.path.join(root, n)) in skip:
                         continue
                     f = os.path.join(root, n)
                     (add if is_supported(Path(f)) else ignored.append)(f)
@@ -197,7 +198,8 @@ def run_batch(paths: Iterable[str | os.PathLike], db: str | os.PathLike, *, work
               options: Options = Options(workers=1), progress: TextIO | None = sys.stderr) -> Summary:
     """Ingest files and folders into the database ``db``; see the module docstring."""
     t0 = time.monotonic()
-    files, problems, ignored = collect(paths)
+    dbp = os.fspath(db)
+    files, problems, ignored = collect(paths, exclude=(dbp, dbp + "-wal", dbp + "-shm", dbp + "-journal"))
     summary = Summary(total=len(files) + len(problems), ignored=ignored)
     summary.failed.extend(problems)
     workers = workers if workers and workers > 0 else (os.cpu_count() or 1)
