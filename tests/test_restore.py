@@ -299,3 +299,17 @@ def test_missing_model_is_a_clear_error(tmp_path):
         fh.write(b"not a model")
     with pytest.raises(R.ModelFileError, match="not a chithi"):
         R.load_model(str(p))
+
+
+def test_model_file_round_trip(tmp_path):
+    vocab = list(R.SPECIALS) + ["xây", "dựng", "dụng"]
+    p = tmp_path / "m.bin.gz"
+    R.write_model(p, vocab, [0, 1, 1, 10, 9, 1], {(3, 4): -0.1, (3, 5): -2.3}, {(0, 3, 4): -0.05}, -0.9, {})
+    m = R.load_model(str(p))
+    assert m.vocab == tuple(vocab) and m.skel_index["dung"] == (4, 5)
+    assert m.score(0, 3, 4) == pytest.approx(-0.05)
+    assert m.score(1, 3, 5) == pytest.approx(-0.9 - 2.3)
+    assert m.score(1, 4, 5) == pytest.approx(-1.8 + m.uni[5])
+    assert p.read_bytes() == (R.write_model(tmp_path / "n.bin.gz", vocab, [0, 1, 1, 10, 9, 1],
+                                            {(3, 4): -0.1, (3, 5): -2.3}, {(0, 3, 4): -0.05}, -0.9, {})
+                              or (tmp_path / "n.bin.gz").read_bytes())
