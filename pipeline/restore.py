@@ -277,7 +277,8 @@ def write_model(path: Path, vocab: list[str], counts: list[int], bigrams: dict[t
         parts.append(keys.tobytes())
         parts.append(vals.tobytes())
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
+    with open(path, "wb") as raw, \
+            gzip.GzipFile(filename="", fileobj=raw, mode="wb", compresslevel=9, mtime=0) as fh:
         fh.write(b"".join(parts))      # mtime=0: retraining on the same data gives the same bytes
 
 
