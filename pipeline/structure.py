@@ -346,13 +346,13 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
     lx = lexicon()
     surnames = {fold(s) for s in lx.surnames}
     body = [(s, e) for s, e in lines if s > body_start]
-    anchor = None
-    for i, (s, e) in enumerate(body):
-        if any(_is_upper_line(text[a:b]) and (_title_of(folded[a:b]) or re.match(r"(tm|kt|tl|tuq)\s*\.\s*\S",
-               folded[a:b].strip(" *"))) for a, b in _cells(text, [(s, e)])):
-            anchor = i
-            if i >= len(body) * 0.5:
-                break
+    marks = [i for i, (s, e) in enumerate(body)
+             if any(_is_upper_line(text[a:b]) and (_title_of(folded[a:b]) or re.match(r"(tm|kt|tl|tuq)\s*\.\s*\S",
+                    folded[a:b].strip(" *"))) for a, b in _cells(text, [(s, e)]))]
+    late = [i for i in marks if i >= len(body) * 0.5]
+    anchor = late[0] if late else (marks[-1] if marks else None)
+    while anchor and anchor - 1 in marks:  # the block starts at its first capacity/title line
+        anchor -= 1
     block = body[anchor:anchor + 8] if anchor is not None else body[-30:]
     title = capacity = name = None
     start = end = None
