@@ -120,7 +120,8 @@ def compiled() -> Compiled:
         commit=re.compile(_lalt(r.commitment_cues)),
         not_target=re.compile(_lalt(r.not_target_cues)),
         blocker_tail=re.compile(_lalt(r.number_blockers) + r"\s*(?:thứ\s+|số\s+)?$"),
-        lead_in=re.compile(r"^(?:[\s,;:.\-–]*" + _lalt(r.metric_lead_ins) + r")+[\s,:]*"),
+        lead_in=re.compile(r"^(?:[\s,;:.\-–]*" + _lalt(r.metric_lead_ins + [p for k in ("decrease_by", "maintain")
+                                                                            for p in r.comparators[k]]) + r")+[\s,:]*"),
         dl_cue_tail=re.compile(_alt(r.deadline_cues) + r"\s*$"),
         year_dl=re.compile(_alt(r.year_deadline_cues) + r"\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
         dl_blocker=re.compile(_alt(r.deadline_blockers)),
@@ -445,15 +446,17 @@ def _targets(ctx: Ctx) -> list[dict[str, Any]]:
         nums = [(m.start(), m.end(), m) for m in _NUMBER.finditer(t, s, e)]
         nums += [(m.start("w"), m.end("w"), m) for m in c.number_word.finditer(L, s, e)]
         nums.sort(key=lambda x: x[0])
+        # a following quantity ("... và 100% tổ dân phố") ends a target's metric; a bare number ("lớp 1") does not
+        cuts = [a for a, b, m in nums if m.re is c.number_word or m.group("aunit") or c.unit.match(L, b)]
         prev_end = s
         seg_targets = []
         for i, (a, b, m) in enumerate(nums):
-            nxt = nums[i + 1][0] if i + 1 < len(nums) else e
+            nxt = next((x for x in cuts if x > a), e)
             tgt = _target_at(ctx, m, a, b, s, e, prev_end, nxt)
             if tgt is None:
                 continue
             seg_targets.append(tgt)
-            prev_end = tgt["num_end"]
+            prev_end = max(tgt["num_end"], tgt["end"])
         _share_predicate(ctx, seg_targets)
         out.extend(seg_targets)
         if not seg_targets:
@@ -486,7 +489,8 @@ def _no_number_target(ctx: Ctx, s: int, e: int) -> list[dict[str, Any]]:
     for kind, rx in c.no_number:
         m = rx.search(ctx.lower, s, e)
         if m:
-            metric = _strip_metric(re.sub(r"(?:phấn đấu|phần đấu)\s*$", "", ctx.text[s:m.start()].strip(" -–+•"), flags=re.I).strip())
+            metric = _strip_metric(re.sub(r"(?:phấn|phần|phân)\s+đấu\s*$", "", ctx.text[s:m.start()].strip(" -–+•"),
+                                          flags=re.I).strip())
             if metric and len(metric.split()) >= 2:
                 a = s + len(ctx.text[s:e]) - len(ctx.text[s:e].lstrip(" -–+•"))
                 return [{"start": a, "end": m.end(), "num_end": m.end(), "metric": metric, "value": None,

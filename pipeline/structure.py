@@ -162,6 +162,16 @@ def case_org_name(name: str) -> str:
     return head
 
 
+def _canonical_level(place: str) -> str:
+    """'Phương Nguyễn Nghiêm' (restored OCR) → 'Phường Nguyễn Nghiêm': the level word spelled as the lexicon has it."""
+    f = fold(place)
+    for lvl in sorted(lexicon().admin_levels, key=len, reverse=True):
+        fl = fold(lvl)
+        if f.startswith(fl + " ") and place[:len(lvl)] != lvl.capitalize():
+            return lvl.capitalize() + place[len(lvl):]
+    return place
+
+
 def expand_abbreviations(name: str) -> str:
     for short, full in lexicon().abbreviations.items():
         name = re.sub(rf"(?<!\w){re.escape(short)}(?!\w)", full, name)
@@ -205,7 +215,7 @@ def parse(text: str) -> Structure:
         if not m:
             continue
         ps, pe = _strip_span(text, *m.span("place"))
-        place = squash(text[ps:pe])
+        place = _canonical_level(squash(text[ps:pe]))
         if place and not re.search(r"\d", place):
             st.place = Field(place, ps, pe)
         y, mo, d = m.group("y"), m.group("m"), m.group("d")
@@ -410,9 +420,9 @@ def _issuer(text: str, folded: str, lines, st: Structure) -> Field | None:
             if len(org) >= 2:
                 a = org[-2][0]
                 name = squash(text[org[-2][0]:org[-2][1]] + " " + name)
-            else:
+            else:  # the line above (ỦY BAN NHÂN DÂN) was lost: the body says which council it is
                 body = _body_org(folded, text, st)
-                name = f"{body or 'Ủy ban nhân dân'} {name}"
+                name = f"{body or 'Ủy ban nhân dân'} {case_org_name(name)}"
         name = expand_abbreviations(name)
         name = _case_like_body(name, body_folded, text[st.body_start:]) or case_org_name(name)
         return Field(name, a, b)
