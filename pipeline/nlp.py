@@ -120,7 +120,7 @@ def compiled() -> Compiled:
         commit=re.compile(_lalt(r.commitment_cues)),
         not_target=re.compile(_lalt(r.not_target_cues)),
         blocker_tail=re.compile(_lalt(r.number_blockers) + r"\s*(?:thứ\s+|số\s+)?$"),
-        lead_in=re.compile(r"^(?:[\s,;:.\-–]*" + _lalt(r.metric_lead_ins + [p for k in ("decrease_by", "maintain")
+        lead_in=re.compile(r"(?:[\s,;:.\-–]*" + _lalt(r.metric_lead_ins + [p for k in ("decrease_by", "maintain")
                                                                             for p in r.comparators[k]]) + r")+[\s,:]*"),
         dl_cue_tail=re.compile(_alt(r.deadline_cues) + r"\s*$"),
         year_dl=re.compile(_alt(r.year_deadline_cues) + r"\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
@@ -526,6 +526,20 @@ def _strip_lead(s: str) -> str:
     return re.sub(r"^[\s\-–+•,:]*(?:phấn đấu|phần đấu|phân đấu|trong đó|đồng thời)?[\s,:]*", "", s)
 
 
+_FRACTION = re.compile(r"\s*/\s*\d[\d.,]*(?:\s+[^\W\d]\w*)?(?=[\s,;.)]|$)")
+_PERIOD = re.compile(r"(?<!so với )(?<!so )(?:năm|giai đoạn)\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?")
+
+
+def _period(ctx: Ctx, seg_start: int, a: int, end: int) -> str | None:
+    """The period a target is for: the nearest 'năm 2024' / 'giai đoạn ...' before the number in its clause,
+    else the first after it; 'so với năm 2010' is a base year, not a period."""
+    L = ctx.lower
+    line_start = max(L.rfind("\n", 0, a) + 1, a - 400, ctx.body_start)
+    before = list(_PERIOD.finditer(L, min(seg_start, line_start), a))
+    m = before[-1] if before else _PERIOD.search(L, a, end)
+    return squash(ctx.text[m.start():m.end()]) if m else None
+
+
 def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: int,
                next_num: int) -> dict[str, Any] | None:
     c = compiled()
@@ -555,6 +569,9 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
     elif unit and re.match(r"\s*/\s*năm\b", L[b:b + 8]):
         mm = re.match(r"\s*/\s*năm\b", L[b:b + 8])
         unit, end = unit + "/năm", b + mm.end()
+    den = _FRACTION.match(L, end)  # "137 xã/193 xã": the denominator belongs to the value
+    if den and unit:
+        end = den.end()
     comp = _comparator(ctx, max(prev_end, s), a)
     for kind, rx in c.cmp_suffix:
         mm = rx.match(L, end)
@@ -599,11 +616,7 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         metric = _strip_metric(metric) or metric
     else:
         metric = before_clean or (unit if unit_is_noun else None)
-    period = None
-    base = max(ctx.body_start, frag_start - 120)
-    pm = re.compile(r"(?:năm|giai đoạn)\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?").search(L, base, after_end)
-    if pm:
-        period = squash(t[pm.start():pm.end()])
+    period = _period(ctx, s, a, after_end)
     return {"start": frag_start, "end": max(after_end, end), "num_end": end, "metric": metric, "value": value,
             "value_max": value_max, "unit": unit, "comparator": comp or "reach", "period": period}
 
