@@ -80,8 +80,10 @@ class Structure:
 
 _NUMBER = re.compile(r"(?<![a-z])s[o6]\s*:?\s*(?P<n>[0-9]{0,6}[a-z]?)\s*(?P<sym>(?:/\s*[a-z0-9][a-z0-9.\-–]*(?:\s*[-–]\s*[a-z0-9.]+)*)+)")
 _DATE_LINE = re.compile(
-    r"(?P<place>[^\n,;:]{2,60}?)\s*,\s*ngay\s*(?P<d>[0-9]{1,2})?\s*(?:[.…_ ]*)\s*thang\s*(?P<m>[0-9]{1,2})?"
-    r"\s*(?:[.…_ ]*)\s*nam\s*(?P<y>[12][0-9]{3})")
+    r"(?P<place>[^\n,;:]{2,60}?)\s*,\s*ngay\s*(?P<d>[0-9]{1,2})?\s*(?P<dj>[^\n,;]{0,6}?)\s*thang\s*(?P<m>[0-9]{1,2})?"
+    r"\s*(?P<mj>[^\n,;]{0,6}?)\s*nam\s*(?P<y>[12][0-9]{3})")
+_BLANK = re.compile(r"[\s.…_]*")
+_NUMBER_GARBLED = re.compile(r"[\s*#|]*s[o6]\s*:\s*(?P<n>[0-9]{1,6})\s*[^\w\s]?[^\s\w]?\s*(?P<sym>[a-z]{1,6}[a-z0-9]*(?:\s*-\s*[a-z0-9]+)+)")
 _DATE_LINE_NUMERIC = re.compile(r"(?P<place>[^\n,;:]{2,60}?)\s*,\s*ngay\s*(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})[/.-](?P<y>[12][0-9]{3})")
 _MARKERS = [
     ("article", re.compile(r"(?P<m>Điều\s+\d+[a-zđ]?)\.\s+")),
@@ -207,6 +209,16 @@ def parse(text: str) -> Structure:
             break
     else:
         number_end = None
+        for s, e in head_lines[:15]:  # "Số: 44ŸTTr-CAT-PC04": a handwritten number whose slash OCR misread
+            m = _NUMBER_GARBLED.match(folded, s, e)
+            if m:
+                sym = re.sub(r"^[^A-ZĐ]+", "", re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")]))
+                st.number = Field(f"{text[m.start('n'):m.end('n')]}/{sym}", m.start("n"), m.end("sym"))
+                st.notes.append(("uncertain_number", f"số ký hiệu read as '{st.number.value}' from "
+                                                     f"'{squash(text[s:m.end()])}': check the scan"))
+                st.header_end = max(st.header_end, e)
+                number_end = m.end()
+                break
 
     # địa danh, ngày tháng năm
     for s, e in head_lines[:15]:
@@ -219,10 +231,22 @@ def parse(text: str) -> Structure:
         if place and not re.search(r"\d", place):
             st.place = Field(place, ps, pe)
         y, mo, d = m.group("y"), m.group("m"), m.group("d")
+        # a day or month OCR could not read (handwritten: "ngày .4Đ tháng 12") is left out, with a warning
+        junk = [k for k in ("dj", "mj") if m.groupdict().get(k) and not _BLANK.fullmatch(m.group(k))]
+        if "dj" in junk:
+            d = None
+        if "mj" in junk:
+            mo = d = None
         iso = y + (f"-{int(mo):02d}" if mo else "") + (f"-{int(d):02d}" if mo and d else "")
+        if not (mo is None or 1 <= int(mo) <= 12) or (d and not 1 <= int(d) <= 31):
+            iso = y
         st.issued_date = Field(iso, folded.find("ngay", m.start(), m.end()), m.end())
-        if not d:
-            st.notes.append(("date_without_day", f"issue date has no day ('{squash(text[m.start():m.end()])}')"))
+        quoted = squash(text[m.start("place") if st.place is None else pe:m.end()]).lstrip(", ")
+        if junk:
+            st.notes.append(("unreadable_date", f"the issue date's {'day' if junk == ['dj'] else 'day or month'} "
+                                                f"could not be read ('{quoted}'): check the scan"))
+        elif not d:
+            st.notes.append(("date_without_day", f"issue date has no day ('{quoted}')"))
         st.header_end = max(st.header_end, e)
         break
 

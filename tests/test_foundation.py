@@ -224,3 +224,15 @@ def test_text_command_prints_normalized_text():
     r = run_cli("text", str(CORPUS / "000_4a226a3da77387bf.txt"))
     assert r.returncode == 0
     assert "Số: 01/CT-UBND" in r.stdout and "**" not in r.stdout and "## CHỈ THỊ" not in r.stdout
+
+
+def test_scan_header_with_handwriting_misread_keeps_what_is_readable_and_warns():
+    from pipeline.structure import parse
+
+    text = ("BỘ CÔNG AN\nCÔNG AN TỈNH LÂM ĐỒNG\n\nSố: 44ŸTTr-CAT-PC04\n\nCỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+            "Lâm Đồng, ngày .4Đ tháng 12 năm 2025\n\nTỜ TRÌNH\n\nVề việc tổng kết\n\nNội dung.")
+    st = parse(text)
+    assert st.number.value == "44/TTr-CAT-PC04"
+    assert (st.issued_date.value, st.place.value, st.doc_type.value) == ("2025-12", "Lâm Đồng", "to_trinh")
+    assert st.issuer.value == "Công an tỉnh Lâm Đồng"
+    assert {c for c, _ in st.notes} == {"uncertain_number", "unreadable_date"}
