@@ -42,6 +42,8 @@ class Lexicon(BaseModel):
     surnames: list[str]                  # Vietnamese family names (signature name lines)
     org_heads: list[str]                 # organisation heads, in their proper case
     motto: list[str]                     # national motto lines
+    type_abbreviations: list[str]        # document-type abbreviations used in số ký hiệu
+    symbol_confusables: list[str]        # characters OCR inserts into a số ký hiệu symbol
 
 
 @lru_cache(maxsize=1)

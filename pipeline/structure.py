@@ -164,6 +164,22 @@ def case_org_name(name: str) -> str:
     return head
 
 
+def repair_symbol(sym: str) -> str:
+    """'/CTI-UBND' → '/CT-UBND': a part of the symbol that is no known abbreviation but becomes one when a
+    character OCR often inserts ('I', 'l', '1', ...) is dropped."""
+    lx = lexicon()
+    known = {a.upper() for a in lx.type_abbreviations}
+    parts = re.split(r"([/\-–])", sym)
+    for i, part in enumerate(parts):
+        if not part or not part.isalpha() or part.upper() in known:
+            continue
+        for j, ch in enumerate(part):
+            if ch in lx.symbol_confusables and (part[:j] + part[j + 1:]).upper() in known:
+                parts[i] = part[:j] + part[j + 1:]
+                break
+    return "".join(parts)
+
+
 def _canonical_level(place: str) -> str:
     """'Phương Nguyễn Nghiêm' (restored OCR) → 'Phường Nguyễn Nghiêm': the level word spelled as the lexicon has it."""
     f = fold(place)
@@ -200,7 +216,11 @@ def parse(text: str) -> Structure:
             num = text[n0:n1].strip()
             sym = re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")])
             if num:
-                st.number = Field(num + sym, m.start("n"), m.end("sym"))
+                fixed = repair_symbol(sym)
+                st.number = Field(num + fixed, m.start("n"), m.end("sym"))
+                if fixed != sym:
+                    st.notes.append(("uncertain_number", f"số ký hiệu '{num + sym}' read as '{num + fixed}' "
+                                                         "(an OCR misread of the type abbreviation): check the scan"))
             else:
                 st.number_blank = True
                 st.notes.append(("blank_number", f"số ký hiệu is blank ('{squash(text[m.start():m.end()])}'): a draft?"))

@@ -236,3 +236,12 @@ def test_scan_header_with_handwriting_misread_keeps_what_is_readable_and_warns()
     assert (st.issued_date.value, st.place.value, st.doc_type.value) == ("2025-12", "Lâm Đồng", "to_trinh")
     assert st.issuer.value == "Công an tỉnh Lâm Đồng"
     assert {c for c, _ in st.notes} == {"uncertain_number", "unreadable_date"}
+
+
+@pytest.mark.parametrize("sym,fixed", [("/CTI-UBND", "/CT-UBND"), ("/KHl-UBND", "/KH-UBND"), ("/CT-UBND", "/CT-UBND"),
+                                       ("/2022/QĐ-TTg", "/2022/QĐ-TTg"), ("/UBND-NC", "/UBND-NC"),
+                                       ("/TTr-CAT-PC04", "/TTr-CAT-PC04")])
+def test_ocr_misread_type_abbreviation_is_repaired(sym, fixed):
+    from pipeline.structure import repair_symbol
+
+    assert repair_symbol(sym) == fixed
