@@ -8,13 +8,15 @@ from pipeline.run import Options
 
 
 def _options(args) -> Options:
-    return Options(workers=args.workers, restore=not args.no_restore)
+    return Options(workers=args.workers, restore=not args.no_restore, ocr_timeout=args.ocr_timeout)
 
 
 def _add_common(p) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="text, .md, .docx, .pdf or image files")
     p.add_argument("--workers", type=int, default=0, help="processes for OCR pages (default: all cores)")
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
+    p.add_argument("--ocr-timeout", type=float, default=180, metavar="SECONDS",
+                   help="time limit for Tesseract on one page (default 180)")
 
 
 def register(sub) -> None:
