@@ -699,7 +699,12 @@ def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
 
     def add(a: int, b: int, role: str) -> None:
-        name = squash(t[a:b].strip(" ,;:.-–"))
+        while True:  # "Ban quản lý dự án đầu tư và" (cut at a verb): no dangling conjunction
+            stripped = re.sub(r"(?:\s+(?:và|với|của|cùng)|[\s,;:.\-–])+$", "", t[a:b])
+            if stripped == t[a:b]:
+                break
+            b = a + len(stripped)
+        name = squash(t[a:b])
         if not name or len(name) < 3:
             return
         for u in found:
