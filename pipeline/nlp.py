@@ -669,17 +669,14 @@ _NAME = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?P<n>(?:[A-ZĐÀ-Ỹ][\
 
 
 def _tasks(ctx: Ctx) -> list[dict[str, Any]]:
-    t, f = ctx.text, ctx.folded
     tasks: list[dict[str, Any]] = []
     for p in ctx.paragraphs:
-        content = p.start
         units = _units_in(ctx, p.start, p.end, p.kind is not None)
         if not units:
             continue
         section = ".".join(p.path) if p.path else None
         tasks.append({"id": f"k{len(tasks) + 1}", "start": p.start, "end": p.end, "section": section,
                       "units": units, "scope_end": _scope_end(ctx, p)})
-        del content
     return tasks
 
 

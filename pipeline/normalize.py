@@ -9,6 +9,7 @@ Pages stay separated by form feeds.
 from __future__ import annotations
 
 import re
+from array import array
 from dataclasses import replace
 
 from pipeline.document import Document, OffsetText, Restoration, compose
@@ -50,7 +51,7 @@ def _broken_paragraph(line: str, nxt: str) -> bool:
                 and len(s) > 40)
 
 
-def normalize_text(raw: str) -> tuple[str, "array"]:  # noqa: F821
+def normalize_text(raw: str) -> tuple[str, array]:
     out = OffsetText()
     pos = 0
     for pi, page in enumerate(raw.split("\f")):
@@ -98,8 +99,6 @@ def normalize(doc: Document, restore: bool = True) -> Document:
         restoration = Restoration(tokens=res.tokens, changed=res.changed, paragraphs=res.paragraphs,
                                   paragraphs_restored=res.paragraphs_restored)
         if res.changed:
-            from array import array
-
             offsets = compose(array("i", res.offsets), offsets)
             text = res.text
     doc = replace(doc, text=text, text_to_raw=offsets, restoration=restoration)

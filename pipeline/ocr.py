@@ -144,7 +144,6 @@ def render_page(source: tuple[str, int], dpi: int | None = None):
 
 def preprocess(im):
     """Grayscale image with red/blue seals whitened and the skew removed; returns (image, skew angle)."""
-    import numpy as np
     from PIL import Image
 
     cfg = config()

@@ -23,7 +23,6 @@ the restored text back to the original, so provenance stays exact.
 from __future__ import annotations
 
 import gzip
-import heapq
 import json
 import re
 import struct

@@ -19,10 +19,8 @@ load, on hash change and on clicks on row links.
 from __future__ import annotations
 
 import base64
-import bisect
 import html
 import io
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable

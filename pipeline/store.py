@@ -516,6 +516,16 @@ class Store:
         for (rec,) in self.db.execute("SELECT record FROM documents ORDER BY issued_date, doc_id"):
             yield json.loads(rec)
 
+    def find(self, key: str) -> list[tuple[str, str]]:
+        """(doc_id, record JSON) of the documents whose doc id or sha256 is ``key``, else starts with it
+        (a hex prefix of six or more digits); at most three."""
+        k = key.strip().lower()
+        rows = self.db.execute("SELECT doc_id, record FROM documents WHERE doc_id = ? OR sha256 = ?", (k, k)).fetchall()
+        if not rows and len(k) >= 6 and all(c in "0123456789abcdef" for c in k):
+            rows = self.db.execute("SELECT doc_id, record FROM documents WHERE doc_id LIKE ? OR sha256 LIKE ? LIMIT 3",
+                                   (k + "%", k + "%")).fetchall()
+        return [(r[0], r[1]) for r in rows]
+
     def text(self, doc_id: str) -> str | None:
         row = self.db.execute("SELECT text FROM texts WHERE doc_id = ?", (doc_id,)).fetchone()
         return row[0] if row else None

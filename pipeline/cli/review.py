@@ -6,7 +6,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.errors import DatabaseError, InputMissingError, UsageError
+from pipeline.errors import InputMissingError, UsageError
 
 
 def register(sub) -> None:
@@ -32,18 +32,8 @@ def load_stored(db: str, key: str):
     if not Path(db).exists():
         raise InputMissingError(f"{key}: no such file, and no database {db} to look it up as a doc id",
                                 "give a document path, or --db FILE of a store made by `chithi ingest`")
-    try:
-        store = Store(db, create=False)
-    except DatabaseError:
-        raise
-    with store:
-        # The store has no public "record by doc id" reader: read the documents table (read only).
-        k = key.strip().lower()
-        rows = store.db.execute("SELECT doc_id, record FROM documents WHERE doc_id = ? OR sha256 = ?",
-                                (k, k)).fetchall()
-        if not rows and len(k) >= 6 and all(c in "0123456789abcdef" for c in k):
-            rows = store.db.execute("SELECT doc_id, record FROM documents WHERE doc_id LIKE ? OR sha256 LIKE ? "
-                                    "LIMIT 3", (k + "%", k + "%")).fetchall()
+    with Store(db, create=False) as store:
+        rows = store.find(key)
         if not rows:
             raise InputMissingError(f"{key}: no such file, and no document with that id in {db}",
                                     "see `chithi search` for stored documents")

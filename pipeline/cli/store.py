@@ -5,7 +5,6 @@ import csv
 import json
 import sys
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any, Iterable, TextIO
 
 from pipeline.errors import ExitCode, UsageError
