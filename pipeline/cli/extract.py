@@ -32,20 +32,64 @@ def register(sub) -> None:
     t.set_defaults(func=cmd_text)
 
 
-def _each(args, fn) -> int:
-    """Run fn on every path; one failing document is reported and the batch goes on."""
+def _render(kind: str, path: str, opts: Options, indent: int | None, raw: bool) -> str:
+    """The output for one document: its record as JSON (extract) or its text (text)."""
+    if kind == "extract":
+        from pipeline.run import extract_record
+
+        return extract_record(path, opts).model_dump_json(indent=indent) + "\n"
+    from pipeline.normalize import normalize
+    from pipeline.run import read
+
+    doc = read(path, opts)
+    return (doc.raw_text if raw else normalize(doc, restore=opts.restore).text) + "\n"
+
+
+def _render_safe(kind: str, path: str, opts: Options, indent: int | None, raw: bool) -> tuple[str | None, str | None]:
+    """In a worker process: (output, None) or (None, error line); errors travel back as text."""
+    try:
+        return _render(kind, path, opts, indent, raw), None
+    except ChithiError as e:
+        return None, e.one_line()
+
+
+def _each(args, kind: str, opts: Options, indent: int | None = None, raw: bool = False) -> int:
+    """Output every document in order; one failing document is reported and the batch goes on.
+
+    With several documents and several workers, whole documents run in parallel processes (each OCRs its own
+    pages in one process); a single document spreads its pages over the workers instead."""
+    from dataclasses import replace
+
+    paths = args.paths
+    if len(paths) == 1:
+        sys.stdout.write(_render(kind, paths[0], opts, indent, raw))
+        return ExitCode.ok
     failed = 0
-    single = len(args.paths) == 1
-    for path in args.paths:
-        try:
-            fn(path)
-        except ChithiError as e:
-            if single:
-                raise
+
+    def report(out: str | None, err: str | None) -> None:
+        nonlocal failed
+        if err is not None:
             failed += 1
-            print(f"chithi: error: {e.one_line()}", file=sys.stderr)
+            print(f"chithi: error: {err}", file=sys.stderr)
+        else:
+            sys.stdout.write(out)
+            sys.stdout.flush()
+
+    if opts.workers > 1:
+        import multiprocessing as mp
+        from concurrent.futures import ProcessPoolExecutor
+
+        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+        one = replace(opts, workers=1)
+        with ProcessPoolExecutor(max_workers=min(opts.workers, len(paths)), mp_context=ctx) as pool:
+            futures = [pool.submit(_render_safe, kind, p, one, indent, raw) for p in paths]
+            for f in futures:  # in the order given, each as soon as it and those before it are done
+                report(*f.result())
+    else:
+        for p in paths:
+            report(*_render_safe(kind, p, opts, indent, raw))
     if failed:
-        print(f"chithi: {failed} of {len(args.paths)} documents failed", file=sys.stderr)
+        print(f"chithi: {failed} of {len(paths)} documents failed", file=sys.stderr)
         return ExitCode.partial_failure
     return ExitCode.ok
 
@@ -59,28 +103,9 @@ def _workers(args) -> Options:
 
 
 def cmd_extract(args) -> int:
-    from pipeline.run import extract_record
-
-    opts = _workers(args)
     indent = args.indent if args.indent is not None else (2 if len(args.paths) == 1 else None)
-
-    def one(path):
-        rec = extract_record(path, opts)
-        sys.stdout.write(rec.model_dump_json(indent=indent) + "\n")
-        sys.stdout.flush()
-
-    return _each(args, one)
+    return _each(args, "extract", _workers(args), indent=indent)
 
 
 def cmd_text(args) -> int:
-    from pipeline.normalize import normalize
-    from pipeline.run import read
-
-    opts = _workers(args)
-
-    def one(path):
-        doc = read(path, opts)
-        sys.stdout.write((doc.raw_text if args.raw else normalize(doc, restore=opts.restore).text) + "\n")
-        sys.stdout.flush()
-
-    return _each(args, one)
+    return _each(args, "text", _workers(args), raw=args.raw)
