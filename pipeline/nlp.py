@@ -722,7 +722,7 @@ def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
     low = ctx.lower
     mlead = c.lead_before_start.match(low, head, e)
     if mlead:
-        for a, b in _unit_list(ctx, mlead.end(), e):
+        for a, b in _named_first(t, _unit_list(ctx, mlead.end(), e)):
             add(a, b, "lead")
     elif c.unit_head.match(t, head):
         lst = _unit_list(ctx, head, e)
@@ -730,7 +730,7 @@ def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
         rest = t[lst[-1][1]:e].strip(" ,;:./") if lst else ""
         # an item that only names a unit ("- Bộ trưởng Bộ Công an;" in a membership list) assigns nothing
         if lst and ((is_item and len(rest.split()) >= 3) or c.lead_after.match(low, lst[-1][1])):
-            for a, b in lst:
+            for a, b in _named_first(t, lst):
                 add(a, b, "lead")
     # anywhere: "giao/đề nghị/yêu cầu X", "X chủ trì", "phối hợp với Y"
     for m in c.lead_before_start.finditer(low, s, e):
@@ -738,7 +738,7 @@ def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
         if mlead and pos == mlead.end():
             continue
         if c.unit_head.match(t, pos):
-            for a, b in _unit_list(ctx, pos, e):
+            for a, b in _named_first(t, _unit_list(ctx, pos, e)):
                 add(a, b, "lead")
     if not any(u["role"] in ("lead", "direct") for u in found) and not _lead_in_scope(ctx, s):
         return found  # "phối hợp chặt chẽ với X" with nobody leading is a remark, not an assignment
@@ -746,13 +746,17 @@ def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
         pos = m.end()
         while pos < e and t[pos] == " ":
             pos += 1
-        listed = _unit_list(ctx, pos, e, support=True)
-        specific = [(a, b) for a, b in listed if not _vague(t[a:b])]
-        # "phối hợp với các bộ phận, Ban Tuyên giáo Thành ủy, các phòng liên quan": the named units are the
-        # assignment; vague groups count only when nothing more specific is named
-        for a, b in specific or listed:
+        for a, b in _named_first(t, _unit_list(ctx, pos, e, support=True)):
             add(a, b, "support")
     return found
+
+
+def _named_first(t: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """'phối hợp với các bộ phận, Ban Tuyên giáo Thành ủy, các phòng liên quan', 'Đề nghị Ủy ban MTTQ thành phố
+    và các tổ chức hội': the named units are the assignment; vague groups ('các ...') count only when nothing more
+    specific is named."""
+    specific = [(a, b) for a, b in listed if not _vague(t[a:b])]
+    return specific or listed
 
 
 _VAGUE_UBND = re.compile(r"^(?:ubnd|uy ban nhan dan)\s+(?:cac\s+)?(?:phuong|xa|huyen|quan|thi xa|thi tran)\b")
