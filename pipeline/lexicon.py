@@ -44,6 +44,7 @@ class Lexicon(BaseModel):
     motto: list[str]                     # national motto lines
     type_abbreviations: list[str]        # document-type abbreviations used in số ký hiệu
     symbol_confusables: list[str]        # characters OCR inserts into a số ký hiệu symbol
+    search_synonyms: dict[str, str]      # abbreviation → words, for search
 
 
 @lru_cache(maxsize=1)

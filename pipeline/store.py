@@ -568,15 +568,48 @@ def fts_query(query: str) -> tuple[str, str, list[str]]:
                 terms.append(" ".join(ws))
             continue
         prefix = bare.endswith("*")
+        code = bool(re.search(r"\d", bare)) and bool(re.search(r"[/\-]", bare))  # "05/CT-UBND": a number, not words
         for i, w in enumerate(ws := _WORD.findall(fold(bare))):
-            parts.append(f'"{w}"' + ("*" if prefix and i == len(ws) - 1 else ""))
+            parts.append(f'"{w}"' + ("*" if prefix and i == len(ws) - 1 else "") + (_CODE if code else ""))
             words.append(w)
             terms.append(w)
     if not parts:
         from pipeline.errors import UsageError
 
         raise UsageError(f"nothing to search for in {query!r}", "give one or more words")
-    return " AND ".join(parts), " ".join(words), terms
+    parts, extra = _with_synonyms(parts)
+    parts = [p.removesuffix(_CODE) for p in parts]
+    return " AND ".join(parts), " ".join(words), terms + [SYNONYM_MARK + x for x in extra]
+
+
+def _with_synonyms(parts: list[str]) -> tuple[list[str], list[str]]:
+    """'"bao" AND "hiem" AND "y" AND "te"' also matches "bhyt", and '"bhyt"' also the words (lexicon.yaml)."""
+    from pipeline.lexicon import lexicon
+
+    syn = {fold(k): _WORD.findall(fold(v)) for k, v in lexicon().search_synonyms.items()}
+    plain = [p[1:-1] if p.startswith('"') and p.endswith('"') and " " not in p else None for p in parts]
+    out, extra, i = [], [], 0
+    while i < len(parts):
+        for abbr, ws in syn.items():
+            n = len(ws)
+            if plain[i:i + n] == ws:
+                out.append("((" + " AND ".join(f'"{w}"' for w in ws) + f') OR "{abbr}")')
+                extra.append(abbr)
+                i += n
+                break
+            if plain[i] == abbr:
+                out.append(f'("{abbr}" OR (' + " AND ".join(f'"{w}"' for w in ws) + "))")
+                extra.append(" ".join(ws))
+                i += 1
+                break
+        else:
+            out.append(parts[i])
+            i += 1
+    return out, extra
+
+
+_CODE = "\x01"  # marks the words of a document number, which synonyms leave alone
+SYNONYM_MARK = "\x00"  # a term that stands for the query's words in another form (an abbreviation)
 
 
 def snippet(text: str, terms: list[str], width: int = 160) -> str:
@@ -584,12 +617,14 @@ def snippet(text: str, terms: list[str], width: int = 160) -> str:
     flat = " ".join(text.split())
     folded = fold_keep_len(flat).lower()
     spans = []
+    synonyms = [t[1:] for t in terms if t.startswith(SYNONYM_MARK)]
+    terms = [t for t in terms if not t.startswith(SYNONYM_MARK)]
     whole = " ".join(t for t in terms)
-    candidates = [whole] + terms if whole not in terms else terms
+    candidates = ([whole] if whole not in terms else []) + synonyms + terms
     for t in candidates:
         for m in re.finditer(r"(?<!\w)" + re.escape(t), folded):
             spans.append((m.start(), m.end()))
-        if spans and t == whole:
+        if spans and (t == whole or t in synonyms):
             break
     if not spans:
         return flat[:width] + ("…" if len(flat) > width else "")

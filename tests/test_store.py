@@ -323,6 +323,10 @@ def test_search_without_diacritics_finds_health_insurance(corpus_db):
     target_hits = search(db, "bao hiem y te", "--type", "target")
     assert {(h["doc_id"], h["item"]) for h in target_hits} >= targets
     assert all(h["kind"] == "target" for h in target_hits)
+    # the abbreviation is found from the words and the words from the abbreviation (seed 002: "bao phủ BHYT")
+    bhyt = {(d, t) for d, t, text in query(db, "SELECT doc_id, target_id, text FROM targets") if "BHYT" in text}
+    assert bhyt and {(h["doc_id"], h["item"]) for h in target_hits} >= bhyt
+    assert {(h["doc_id"], h["item"]) for h in search(db, "BHYT", "--type", "target")} >= targets | bhyt
 
 
 def test_search_table_and_usage(corpus_db):
@@ -408,7 +412,8 @@ def test_schema_is_versioned_wal_and_folding(tmp_path):
     c.close()
     with pytest.raises(DatabaseError, match="newer"):
         Store(db)
-    assert fts_query("Bảo hiểm  y-tế")[0] == '"bao" AND "hiem" AND "y" AND "te"'
+    assert fts_query("Bảo hiểm  y-tế")[0] == '(("bao" AND "hiem" AND "y" AND "te") OR "bhyt")'  # lexicon synonyms
+    assert fts_query("thi đua")[0] == '"thi" AND "dua"'
     assert fts_query('"Đảng ủy" xa*')[0] == '"dang uy" AND "xa"*'
     assert snippet("Tỷ lệ tham gia Bảo hiểm Y tế đạt 95%", ["bao hiem y te"]) == "Tỷ lệ tham gia «Bảo hiểm Y tế» đạt 95%"
 
