@@ -530,26 +530,18 @@ class _Channel:
                         stack.append((i + 1, acc + base, s2, cost + foreign, used))
             if used >= max_rules:
                 continue
-            for L in lengths:
-                if i + L > n:
-                    break
-                for rd, rc in rules.get(low[i:i + L], ()):
-                    c2 = cost + rc
-                    if c2 > max_cost:
-                        continue
-                    s2 = sk + skeleton(rd)
-                    if s2 in prefixes:
-                        stack.append((i + L, acc + rd, s2, c2, used + 1))
-            for L in clengths:
-                if i + L > n:
-                    break
-                for rd, rc in cased.get(tok[i:i + L], ()):
-                    c2 = cost + rc
-                    if c2 > max_cost:
-                        continue
-                    s2 = sk + skeleton(rd)
-                    if s2 in prefixes:
-                        stack.append((i + L, acc + rd, s2, c2, used + 1))
+            # confusion rules keyed by the lowercased text, then the case-sensitive ones
+            for lens, table, src in ((lengths, rules, low), (clengths, cased, tok)):
+                for L in lens:
+                    if i + L > n:
+                        break
+                    for rd, rc in table.get(src[i:i + L], ()):
+                        c2 = cost + rc
+                        if c2 > max_cost:
+                            continue
+                        s2 = sk + skeleton(rd)
+                        if s2 in prefixes:
+                            stack.append((i + L, acc + rd, s2, c2, used + 1))
         return out
 
     def candidates(self, tok: str, top: int = 8) -> tuple[tuple[int, str | None, float], ...]:
