@@ -469,13 +469,13 @@ def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180,
     gray, _angle = preprocess(img)
     del img
     psm = cfg["tesseract"]["psm"]
-    tw = tesseract.image_to_tsv(_pnm(gray), psm=psm, timeout=timeout, what=what)
+    tw = tesseract.image_to_tsv(_pnm(gray), psm=psm, timeout=timeout, what=what, dpi=cfg["tesseract"].get("dpi"))
     conf = _mean_conf(tw)
     if conf < cfg["osd"]["retry_below_conf"] or len(tw) < 5:
         o = tesseract.osd(_pnm(gray), timeout=timeout, what=what)
         if o and o.rotate and o.confidence >= cfg["osd"]["min_confidence"]:
             rot = gray.transpose({90: Image.ROTATE_90, 180: Image.ROTATE_180, 270: Image.ROTATE_270}[o.rotate])
-            tw2 = tesseract.image_to_tsv(_pnm(rot), psm=psm, timeout=timeout, what=what)
+            tw2 = tesseract.image_to_tsv(_pnm(rot), psm=psm, timeout=timeout, what=what, dpi=cfg["tesseract"].get("dpi"))
             if _mean_conf(tw2) > conf:
                 tw, gray = tw2, rot
     width, height = gray.width * scale, gray.height * scale

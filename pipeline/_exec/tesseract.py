@@ -107,9 +107,10 @@ class TsvWord:
 
 
 def image_to_tsv(png: bytes, *, psm: int = 3, timeout: float = 180, what: str = "page",
-                 config: tuple[str, ...] = ()) -> list[TsvWord]:
-    """OCR one PNG image; return its words (level-5 TSV rows with text) in Tesseract's order."""
-    args = ["stdin", "stdout", "-l", LANG, "--psm", str(psm), "--dpi", "300"]
+                 config: tuple[str, ...] = (), dpi: int | None = 300) -> list[TsvWord]:
+    """OCR one PNG/PNM image; return its words (level-5 TSV rows with text) in Tesseract's order.
+    ``dpi`` None lets Tesseract assume its default resolution."""
+    args = ["stdin", "stdout", "-l", LANG, "--psm", str(psm), *(["--dpi", str(dpi)] if dpi else [])]
     for c in config:
         args += ["-c", c]
     p = _run([*args, "tsv"], data=png, timeout=timeout, what=what)
