@@ -94,7 +94,6 @@ class Compiled:
     rec_context: re.Pattern
     unit_head: re.Pattern
     unit_stop: re.Pattern
-    lead_before_tail: re.Pattern
     lead_before_start: re.Pattern
     support_start: re.Pattern
     lead_after: re.Pattern
@@ -129,7 +128,6 @@ def compiled() -> Compiled:
         rec_context=re.compile(_alt(r.recurrence_contexts)),
         unit_head=re.compile(_alt(r.unit_heads, folded=False)),
         unit_stop=re.compile(_alt([p.lower() for p in r.unit_stops], folded=False)),
-        lead_before_tail=re.compile(_alt(r.role_cues.lead_before) + r"\s*(?:cho\s+)?$"),
         lead_before_start=re.compile(_alt([p.lower() for p in r.role_cues.lead_before], folded=False) + r"\s+(?:cho\s+)?"),
         support_start=re.compile(_alt([p.lower() for p in r.role_cues.support_before], folded=False) + r"\s*"),
         lead_after=re.compile(r"^\s*,?\s*" + _alt(r.role_cues.lead_after)),
@@ -740,7 +738,7 @@ def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
         if c.unit_head.match(t, pos):
             for a, b in _named_first(t, _unit_list(ctx, pos, e)):
                 add(a, b, "lead")
-    if not any(u["role"] in ("lead", "direct") for u in found) and not _lead_in_scope(ctx, s):
+    if not any(u["role"] in ("lead", "direct") for u in found):
         return found  # "phối hợp chặt chẽ với X" with nobody leading is a remark, not an assignment
     for m in c.support_start.finditer(low, s, e):
         pos = m.end()
@@ -771,11 +769,6 @@ def _piece_words(t: str, k: int, limit: int) -> int:
     """Words up to the next comma: 'Ban, ngành' (1) continues a list of kinds; 'Ban Tuyên giáo, ...' (3) is a unit."""
     j = t.find(",", k, limit)
     return len(t[k:j if j != -1 else limit].split())
-
-
-def _lead_in_scope(ctx: Ctx, pos: int) -> bool:
-    """An earlier paragraph of the same item already named a lead (bullets under 'Phòng X chủ trì')."""
-    return False
 
 
 def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[int, int]]:
