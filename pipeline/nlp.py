@@ -668,8 +668,12 @@ _NAME = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?P<n>(?:[A-ZĐÀ-Ỹ][\
 
 def _tasks(ctx: Ctx) -> list[dict[str, Any]]:
     tasks: list[dict[str, Any]] = []
-    for p in ctx.paragraphs:
-        units = _units_in(ctx, p.start, p.end, p.kind is not None)
+    paras = ctx.paragraphs
+    for i, p in enumerate(paras):
+        nxt = paras[i + 1] if i + 1 < len(paras) else None
+        # "1. Bộ Ngoại giao" over "a) Chủ trì ...": a unit heading its own sub-items
+        heads_items = bool(p.kind and nxt is not None and nxt.kind and len(nxt.path) > len(p.path))
+        units = _units_in(ctx, p.start, p.end, p.kind is not None, heads_items)
         if not units:
             continue
         section = ".".join(p.path) if p.path else None
@@ -688,7 +692,7 @@ def _scope_end(ctx: Ctx, p) -> int:
     return paras[-1].end if paras else p.end
 
 
-def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
+def _units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False) -> list[dict[str, Any]]:
     c = compiled()
     t, f = ctx.text, ctx.folded
     found: list[dict[str, Any]] = []
@@ -727,7 +731,7 @@ def _units_in(ctx: Ctx, s: int, e: int, is_item: bool) -> list[dict[str, Any]]:
         # the unit opening an item leads it; in plain text only when a lead verb follows ("X chịu trách nhiệm")
         rest = t[lst[-1][1]:e].strip(" ,;:./") if lst else ""
         # an item that only names a unit ("- Bộ trưởng Bộ Công an;" in a membership list) assigns nothing
-        if lst and ((is_item and len(rest.split()) >= 3) or c.lead_after.match(low, lst[-1][1])):
+        if lst and ((is_item and (len(rest.split()) >= 3 or heads_items)) or c.lead_after.match(low, lst[-1][1])):
             for a, b in _named_first(t, lst):
                 add(a, b, "lead")
     # anywhere: "giao/đề nghị/yêu cầu X", "X chủ trì", "phối hợp với Y"

@@ -239,7 +239,7 @@ class _Seg:
 _PAGE_NO = re.compile(r"^[\-–—(\[\s]*(?:trang\s*)?\d{1,4}(?:\s*/\s*\d{1,4})?[\-–—)\]\s]*$", re.I)
 _RULE = re.compile(r"^[\s_\-–—=.·…*~]{3,}$")
 ITEM_START = re.compile(r"^(?:[-+•*–—]\s|\d+(?:\.\d+)*[.)/]\s|[a-zđ][)/]\s|[IVXLC]+[./]\s|\(\d+\)\s|"
-                        r"[A-ZĐ]\.\s|Điều\s+\d|Chương\s+[IVXLC\d]|Mục\s+\d|Phần\s+[IVXLC\d])")
+                        r"[A-ZĐ]\.\s|Điều\s+\d+[a-zđ]?\.|Chương\s+[IVXLC\d]|Mục\s+\d|Phần\s+[IVXLC\d])")
 _SENT_END = re.compile(r"[.;:!?”\"/]$")
 
 
