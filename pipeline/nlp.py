@@ -365,6 +365,10 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
         if fold(ctx.text[m.start():m.end()]).startswith("truoc nam"):
             y -= 1
         add(m.start(), m.end(), f"{y:04d}-12-31", "year")
+    for p in ctx.paragraphs:  # "a) Giai đoạn 1 (2026 - 2028)" heading the targets of a phase
+        m = _PHASE.search(f, p.start, p.end)
+        if m and p.heading:
+            add(m.start(), m.end(), f"{int(m.group('y2')):04d}-12-31", "year")
     for kind, rx in c.recurrence:
         for m in rx.finditer(f, lo, hi):
             around = f[max(lo, m.start() - 25):m.end() + 25]
@@ -387,6 +391,10 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
 def _in_quotes(text: str, pos: int) -> bool:
     line_start = max(text.rfind("\n", 0, pos), text.rfind("\f", 0, pos)) + 1
     return text.count("“", line_start, pos) > text.count("”", line_start, pos)
+
+
+_PHASE = re.compile(r"(?<![\w])giai doan\s*(?:\d{1,2}|[ivx]+)?\s*[:(]?\s*(?P<y1>(?:19|20)\d\d)\s*[-–]\s*"
+                    r"(?P<y2>(?:19|20)\d\d)\s*\)?\s*:?\s*$")
 
 
 def _recurrence_near(ctx: Ctx, s: int, e: int) -> str | None:

@@ -90,6 +90,12 @@ NOT_DEADLINES = [
 ]
 
 
+def test_phase_heading_bounds_its_targets():
+    ex = _extract("2. Mục tiêu cụ thể\n\na) Giai đoạn 1 (2026 - 2028)\n\n- Phấn đấu 30% - 40% cán bộ được bồi dưỡng.")
+    assert [(d["due"], d["precision"]) for d in ex.deadlines] == [("2028-12-31", "year")]
+    assert [(t["value"], t["value_max"]) for t in ex.targets] == [(30, 40)]
+
+
 @pytest.mark.parametrize("body", NOT_DEADLINES)
 def test_not_deadlines(body):
     assert _extract(body).deadlines == []
