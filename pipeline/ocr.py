@@ -38,8 +38,8 @@ def config() -> dict:
 
 
 def _name(doc_or_path) -> str:
-    path = doc_or_path.path if isinstance(doc_or_path, Document) else str(doc_or_path)
-    return os.path.basename(path) or path
+    """The file as the user named it: messages start with it, as ingestion's do."""
+    return doc_or_path.path if isinstance(doc_or_path, Document) else str(doc_or_path)
 
 
 # -- ingestion of image files --------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ A page with no text, or whose Vietnamese text layer is broken (split syllables, 
 from __future__ import annotations
 
 import io
-import os
 import re
 import unicodedata
 from dataclasses import replace
@@ -26,7 +25,8 @@ MAX_ODD_CHARS = 0.02      # more than this share of letters from legacy-encoding
 
 
 def _name(doc: Document) -> str:
-    return os.path.basename(doc.path) or doc.path
+    """The file as the user named it: messages start with it, as ingestion's do."""
+    return doc.path
 
 
 def read_pdf(doc: Document, data: bytes) -> Document:

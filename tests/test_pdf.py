@@ -169,7 +169,7 @@ def _raises(data: bytes, name: str, fragment: str):
         read_pdf(_doc(f"/x/{name}", data), data)
     assert e.value.exit_code == ExitCode.bad_input
     msg = e.value.one_line()
-    assert msg.startswith(f"{name}: ") and fragment in msg and "\n" not in msg
+    assert msg.startswith(f"/x/{name}: ") and fragment in msg and "\n" not in msg  # the path as given
     return msg
 
 
