@@ -15,6 +15,7 @@ from __future__ import annotations
 import bisect
 from array import array
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -70,8 +71,9 @@ class Document:
     extraction: Any = None
 
     # -- derived views -------------------------------------------------------------------------------
-    @property
+    @cached_property
     def raw_text(self) -> str:
+        """Computed once per Document (each stage's copy has its own); ``locate`` reads it for every value."""
         return "\f".join(p.text for p in self.pages)
 
     @property
@@ -89,6 +91,10 @@ class Document:
         return next(iter(methods)) if len(methods) == 1 else "pdf_text" if "pdf_text" in methods else "text"
 
     def raw_page_starts(self) -> list[int]:
+        return self._page_starts
+
+    @cached_property
+    def _page_starts(self) -> list[int]:
         starts, pos = [], 0
         for p in self.pages:
             starts.append(pos)

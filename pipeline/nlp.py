@@ -686,14 +686,13 @@ def _tasks(ctx: Ctx) -> list[dict[str, Any]]:
             continue
         section = ".".join(p.path) if p.path else None
         tasks.append({"id": f"k{len(tasks) + 1}", "start": p.start, "end": p.end, "section": section,
-                      "units": units, "scope_end": _scope_end(ctx, p)})
+                      "units": units, "scope_end": _scope_end(paras, i)})
     return tasks
 
 
-def _scope_end(ctx: Ctx, p) -> int:
+def _scope_end(paras: list, i: int) -> int:
     """A task heads the paragraphs after it until the next paragraph of the same or a higher level."""
-    paras = ctx.paragraphs
-    i = paras.index(p)
+    p = paras[i]
     for q in paras[i + 1:]:
         if q.kind is not None and (p.kind is None or len(q.path) <= len(p.path)):
             return q.start
