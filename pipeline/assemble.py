@@ -15,11 +15,17 @@ LOW_CONFIDENCE = 60.0  # OCR word confidence (0-100) under which a value gets a 
 
 
 def _restored_range(doc: Document, start: int, end: int) -> bool:
-    if doc.restoration is None or not doc.restoration.changed:
+    """True when the value's words differ from what was read (diacritics restored or OCR marks corrected);
+    whitespace and markup dropped by normalization do not count."""
+    if doc.text == doc.raw_text:
         return False
     raw = doc.raw_text
     rs, re_ = doc.text_to_raw[start], doc.text_to_raw[min(end, len(doc.text))]
-    return doc.text[start:end] != raw[rs:re_]
+    return _letters(doc.text[start:end]) != _letters(raw[rs:re_])
+
+
+def _letters(s: str) -> str:
+    return "".join(c for c in s if c.isalnum())
 
 
 def _grounded(doc: Document, start: int, end: int) -> dict[str, Any]:

@@ -3,7 +3,10 @@
 - invisible characters (zero-width, soft hyphen, BOM) dropped; NBSP and other spaces → ' '; NFC kept;
 - Markdown emphasis and heading marks dropped (`**`, `__`, leading `#`);
 - trailing spaces dropped; hard-wrapped lines inside a paragraph joined with a space;
-- text OCR'd without Vietnamese data, or typed without diacritics, restored (pipeline.restore).
+- text OCR'd without Vietnamese data, or typed without diacritics, restored (pipeline.restore);
+- on pages OCR'd with Vietnamese data, wrong or missing marks corrected by the language model
+  ("CÔNG AN TĨNH LÂM ĐÔNG" → "CÔNG AN TỈNH LÂM ĐỒNG"; pipeline.restore.correct_accents), same length, so the
+  offsets do not move; the raw text keeps what Tesseract read.
 Pages stay separated by form feeds.
 """
 from __future__ import annotations
@@ -91,9 +94,27 @@ def _restore(text: str):
     return restore_text(text)
 
 
+def _correct_ocr_pages(doc: Document, text: str) -> tuple[str, list[tuple[int, tuple[str, str]]]]:
+    """Accent correction of the pages Tesseract read (the text keeps one form-feed-separated part per page)."""
+    if not any(p.method == "ocr" for p in doc.pages):
+        return text, []
+    from pipeline.restore import correct_accents
+
+    parts = text.split("\f")
+    if len(parts) != len(doc.pages):  # cannot happen: normalize_text keeps every page break
+        return text, []
+    fixed: list[tuple[int, tuple[str, str]]] = []
+    for i, page in enumerate(doc.pages):
+        if page.method == "ocr":
+            parts[i], fixes = correct_accents(parts[i])
+            fixed.extend((page.number, (f.old, f.new)) for f in fixes)
+    return "\f".join(parts), fixed
+
+
 def normalize(doc: Document, restore: bool = True) -> Document:
     text, offsets = normalize_text(doc.raw_text)
     restoration = None
+    fixed: list = []
     if restore:
         res = _restore(text)
         restoration = Restoration(tokens=res.tokens, changed=res.changed, paragraphs=res.paragraphs,
@@ -101,7 +122,15 @@ def normalize(doc: Document, restore: bool = True) -> Document:
         if res.changed:
             offsets = compose(array("i", res.offsets), offsets)
             text = res.text
+        text, fixed = _correct_ocr_pages(doc, text)
     doc = replace(doc, text=text, text_to_raw=offsets, restoration=restoration)
+    if restore and fixed:
+        pages = sorted({p for p, _ in fixed})
+        doc = doc.with_warning(
+            "ocr_corrected",
+            f"{len(fixed)} OCR word(s) on page(s) {', '.join(map(str, pages))} had their diacritics corrected by the "
+            f"language model ({', '.join(f'{a}→{b}' for _, (a, b) in fixed[:5])}{', ...' if len(fixed) > 5 else ''}); "
+            "values read from them are marked restored", pages=pages)
     if restoration and restoration.changed:
         doc = doc.with_warning(
             "restored_text",

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["Detection", "RestoreResult", "detect", "restore_text", "skeleton", "tokenize", "lm_units",
+__all__ = ["AccentFix", "Detection", "RestoreResult", "correct_accents", "detect", "restore_text", "skeleton", "tokenize", "lm_units",
            "load_model", "load_confusions", "ConfusionDataError", "ModelFileError"]
 
 _PKG = Path(__file__).resolve().parent
@@ -145,7 +145,8 @@ class Confusions:
 
 _REQUIRED_COSTS = ("digits_as_word", "stripped_tone_drop", "stripped_shape_drop", "ocr_tone_drop", "ocr_shape_drop", "ocr_d_for_dd",
                    "tone_mismatch", "shape_spurious", "tone_spurious", "foreign_letter", "keep_unknown",
-                   "keep_garbled", "keep_mixed", "max_rule_cost", "max_rules")
+                   "keep_garbled", "keep_mixed", "max_rule_cost", "max_rules", "accent_fix", "accent_fix_attested",
+                   "accent_fix_name")
 
 
 def _parse_confusions(raw: object, where: str) -> Confusions:
@@ -907,3 +908,97 @@ def restore_text(text: str) -> RestoreResult:
     starts.append(len(text))
     return RestoreResult(text="".join(out), offsets=tuple(starts), tokens=total_words, changed=changed,
                          paragraphs=len(paras), paragraphs_restored=restored, ends=tuple(ends))
+
+
+# ----------------------------------------------------------------------------------------------------------
+# accent correction of text OCR'd with Vietnamese data
+
+@dataclass(frozen=True)
+class AccentFix:
+    start: int   # span of the syllable in the text (the corrected text has the same length)
+    end: int
+    old: str     # as OCR read it
+    new: str     # as corrected
+
+
+def _spelling_key(word: str) -> tuple:
+    """Letters without tones plus the multiset of tones: equal for "tuý" and "túy", "uỷ" and "ủy" (two
+    accepted placements of one tone mark, not an OCR error)."""
+    info = [LETTERS.get(c, (c, None, None)) for c in word]
+    return tuple((b, sh) for b, sh, _ in info), tuple(sorted(t or "" for _, _, t in info))
+
+
+def correct_accents(text: str) -> tuple[str, tuple[AccentFix, ...]]:
+    """Correct wrong or missing diacritics in text that Tesseract read *with* Vietnamese data.
+
+    Tesseract ``-l vie`` gets the letters of a syllable right far more often than its marks: "ĐIÊU TRA",
+    "TỘI PHẠM VẺ MA TÚY", "CÔNG AN TĨNH LÂM ĐÔNG", "quyên hạn", "chông ma túy".  Every word may be replaced by a
+    syllable with the same letters and other marks (never other letters, so the text keeps its length and
+    every offset), chosen by the syllable language model over the whole text.  To keep what was read right, a
+    replacement costs ``accent_fix`` (plus ``accent_fix_attested`` for each neighbour the printed word is known
+    to follow or precede, and ``accent_fix_name`` for a capitalised word inside a line, likely a name), and it
+    must itself be attested: it forms a known bigram with a neighbour, with both neighbours when the printed
+    word is a known syllable between two words.  Tone placements ("tuý"/"túy") are left as printed; codes
+    ("TTr-CAT-PC04"), one-letter words and words with non-Vietnamese letters are left alone.
+    """
+    model, conf = load_model(), load_confusions()
+    costs = conf.costs
+    channel = _Channel(model, conf, True)
+    V = model.size
+    bi = model.bi
+    toks = tokenize(text)
+    n = len(toks)
+    ids = []
+    for _s, _e, tok in toks:
+        ids.append(model.ids.get(tok.lower(), UNK) if _HAS_LETTER_RE.search(tok) else NUM)
+    # a neighbour counts only within a segment (no sentence punctuation or blank line in between)
+    joined = [k + 1 < n and not _BOUNDARY_RE.search(text, toks[k][1], toks[k + 1][0]) for k in range(n)]
+    steps: list = []
+    for k, (s, e, tok) in enumerate(toks):
+        if k and not joined[k - 1]:
+            steps.append(None)
+        own = ids[k]
+        low = tok.lower()
+        keep = ((own, None, 0.0),)
+        if (len(low) < 2 or own in (BOS, NUM) or _in_code(text, s, e, tok)
+                or not all(c in LETTERS for c in low)):
+            steps.append(keep)
+            continue
+        prev = ids[k - 1] if k and joined[k - 1] else None
+        nxt = ids[k + 1] if joined[k] else None
+        words_around = own != UNK and prev not in (None, UNK, NUM) and nxt not in (None, UNK, NUM)
+        extra = costs["accent_fix"]
+        if own != UNK:
+            extra += costs["accent_fix_attested"] * ((prev is not None and prev * V + own in bi)
+                                                     + (nxt is not None and own * V + nxt in bi))
+        if tok[:1].isupper() and not tok.isupper() and k and joined[k - 1] and "\n" not in text[toks[k - 1][1]:s]:
+            extra += costs["accent_fix_name"]
+        key = _spelling_key(low)
+        cands = [keep[0]]
+        for wid in model.skel_index.get(skeleton(low), ()):
+            v = model.vocab[wid]
+            if v == low or len(v) != len(low) or _spelling_key(v) == key:
+                continue
+            left = prev is not None and prev * V + wid in bi
+            right = nxt is not None and wid * V + nxt in bi
+            if not ((left and right) if words_around else (left or right)):
+                continue
+            cost = extra + sum(channel.char_cost(a, b) for a, b in zip(low, v) if a != b)
+            cands.append((wid, v, cost))
+        steps.append(tuple(cands))
+    if not any(st is not None and len(st) > 1 for st in steps):
+        return text, ()
+    choice = _decode(model, steps)
+    picks = [st[c] for st, c in zip((st for st in steps if st is not None), choice)]
+    chars = list(text)
+    fixes = []
+    for (s, e, tok), pick in zip(toks, picks):
+        word = pick[1]
+        if word is None or word == tok.lower():
+            continue
+        new = _apply_case(tok, word)
+        if len(new) != e - s:
+            continue
+        chars[s:e] = new
+        fixes.append(AccentFix(s, e, tok, new))
+    return "".join(chars), tuple(fixes)

@@ -36,7 +36,8 @@ class Span(_Model):
 class _Grounded(_Model):
     text: str = Field(description="The source text the value was read from, as it stands in the normalized text.")
     span: Span
-    restored: bool = Field(False, description="True when the text was restored from diacritic-stripped or garbled OCR.")
+    restored: bool = Field(False, description="True when the value's words differ from what was read: diacritics "
+                                             "restored in stripped or garbled text, or OCR marks corrected.")
 
 
 class MetaValue(_Grounded):
