@@ -484,7 +484,9 @@ def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180,
                 confidence=round(_mean_conf(words), 1) if words else 0.0)
 
 
-def _ocr_task(task: tuple[str, int, int, float]) -> Page:
+def ocr_page(task: tuple[str, int, int, float]) -> Page:
+    """One OCR task of :func:`page_tasks` (path, page index, page number, timeout) → the OCR'd Page.  Runs in a
+    worker process: renders the page, OCRs it with one Tesseract thread and lets the image go."""
     path, index, number, timeout = task
     os.environ["OMP_THREAD_LIMIT"] = "1"
     what = f"{_name(path)} page {number}"
@@ -497,23 +499,42 @@ def _ocr_task(task: tuple[str, int, int, float]) -> Page:
     return ocr_image(img, number=number, scale=scale, timeout=timeout, what=what)
 
 
+def page_tasks(doc: Document, timeout: float = 180) -> dict[int, tuple[str, int, int, float]]:
+    """The pages of ``doc`` that need OCR, as {page index: task for :func:`ocr_page`}."""
+    tasks = {}
+    for i, p in enumerate(doc.pages):
+        if p.needs_ocr:
+            src = p.image_source or (doc.path, i)
+            tasks[i] = (src[0], src[1], p.number, timeout)
+    return tasks
+
+
+def with_pages(doc: Document, done: dict[int, Page]) -> Document:
+    """``doc`` with the OCR'd pages of :func:`ocr_page` put in place (and a warning for pages without text)."""
+    pages = list(doc.pages)
+    for i, page in done.items():
+        pages[i] = _finish(pages[i], page)
+    out = replace(doc, pages=tuple(pages))
+    empty = [p.number for p in out.pages if p.method == "ocr" and not p.text.strip()]
+    if empty:
+        out = out.with_warning("ocr_empty", f"OCR found no text on page(s) {', '.join(map(str, empty))}",
+                               pages=empty)
+    return out
+
+
 def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
     """OCR the ``needs_ocr`` pages of ``doc`` (page by page, ``workers`` processes); other pages are kept."""
     from pipeline._exec import tesseract
 
-    todo = [(i, p) for i, p in enumerate(doc.pages) if p.needs_ocr]
-    if not todo:
+    tasks = page_tasks(doc, timeout)
+    if not tasks:
         return doc
     tesseract.check()
-    tasks = {}
-    for i, p in todo:
-        src = p.image_source or (doc.path, i)
-        tasks[i] = (src[0], src[1], p.number, timeout)
-    pages = list(doc.pages)
+    done: dict[int, Page] = {}
     workers = max(1, min(workers or 1, len(tasks)))
     if workers == 1:
         for i, t in tasks.items():
-            pages[i] = _finish(pages[i], _ocr_task(t))
+            done[i] = ocr_page(t)
     else:
         import multiprocessing as mp
 
@@ -525,21 +546,16 @@ def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
                 while pending or running:
                     while pending and len(running) < workers * 2:
                         i, t = pending.pop(0)
-                        running[pool.submit(_ocr_task, t)] = i
-                    done, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for f in done:
+                        running[pool.submit(ocr_page, t)] = i
+                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    for f in finished:
                         i = running.pop(f)
-                        pages[i] = _finish(pages[i], f.result())
+                        done[i] = f.result()
             except BaseException:
                 for f in running:
                     f.cancel()
                 raise
-    out = replace(doc, pages=tuple(pages))
-    empty = [p.number for p in out.pages if p.method == "ocr" and not p.text.strip()]
-    if empty:
-        out = out.with_warning("ocr_empty", f"OCR found no text on page(s) {', '.join(map(str, empty))}",
-                               pages=empty)
-    return out
+    return with_pages(doc, done)
 
 
 def _finish(old: Page, new: Page) -> Page:

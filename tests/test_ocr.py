@@ -9,6 +9,7 @@ import os
 import shutil
 import struct
 import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -130,6 +131,28 @@ def test_missing_vie_data(monkeypatch):
         _clear_caches(t)
 
 
+def test_missing_tesseract_in_a_batch_fails_only_the_scans(monkeypatch, tmp_path):
+    from PIL import Image
+
+    from pipeline._exec import tesseract as t
+    from pipeline.run import Options, run_many
+
+    png = tmp_path / "scan.png"
+    Image.new("L", (400, 300), 255).save(png)
+    txt = tmp_path / "a.txt"
+    txt.write_text("Kế hoạch năm 2025", encoding="utf-8")
+    monkeypatch.setattr(t, "BINARY", "/nonexistent/tesseract")
+    _clear_caches(t)
+    try:
+        got = list(run_many([png, txt], _page_summary, Options(workers=2)))
+    finally:
+        monkeypatch.undo()
+        _clear_caches(t)
+    assert got[0][1] is None and got[0][2] == ("Tesseract is not installed "
+                                               "(sudo apt-get install tesseract-ocr tesseract-ocr-vie)")
+    assert got[1][1] == [(1, "text", "Kế hoạch năm 2025")] and got[1][2] is None
+
+
 @needs_tesseract
 def test_tesseract_version_and_timeout():
     from PIL import Image
@@ -249,6 +272,61 @@ def test_ocr_parallel_pdf_pages_in_order(tmp_path):
         assert pg.method == "ocr" and f"Trang số {n} của văn bản" in pg.text
 
 
+
+def _page_summary(doc):
+    return [(pg.number, pg.method, pg.text.strip()) for pg in doc.pages]
+
+
+@needs_tesseract
+def test_run_many_schedules_pages_of_several_documents(tmp_path):
+    """Several documents over 2 workers, page by page: a 3-page scan, a text file, a bad file and a one-page
+    image come out in the order given, pages in order, the bad one reported."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.run import Options, run_many
+
+    f = ImageFont.truetype(FONT, 40)
+
+    def page(s: str):
+        im = Image.new("RGB", (1240, 400), "white")
+        ImageDraw.Draw(im).text((120, 150), s, font=f, fill="black")
+        return im
+
+    pdf = tmp_path / "three.pdf"
+    ims = [page(f"Trang số {n} của văn bản") for n in (1, 2, 3)]
+    ims[0].save(pdf, "PDF", resolution=150, save_all=True, append_images=ims[1:])
+    png = tmp_path / "one.png"
+    page("Giao Phòng Nội vụ chủ trì").save(png)
+    txt = tmp_path / "a.txt"
+    txt.write_text("Chỉ thị về công tác thi đua năm 2025", encoding="utf-8")
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"%PDF-1.4 broken")
+    got = list(run_many([pdf, txt, bad, png], _page_summary, Options(workers=2, ocr_timeout=60)))
+    assert [Path(p).name for p, _, _ in got] == ["three.pdf", "a.txt", "bad.pdf", "one.png"]
+    three, text, failed, one = got
+    assert three[1] == [(n, "ocr", f"Trang số {n} của văn bản") for n in (1, 2, 3)] and three[2] is None
+    assert text[1] == [(1, "text", "Chỉ thị về công tác thi đua năm 2025")]
+    assert failed[1] is None and "bad.pdf: not a valid PDF" in failed[2]
+    assert one[1] == [(1, "ocr", "Giao Phòng Nội vụ chủ trì")]
+
+
+@needs_tesseract
+def test_cli_text_several_scans_in_order(tmp_path):
+    from PIL import Image, ImageDraw, ImageFont
+
+    f = ImageFont.truetype(FONT, 40)
+    paths = []
+    for n in (1, 2, 3):
+        im = Image.new("RGB", (1240, 400), "white")
+        ImageDraw.Draw(im).text((120, 150), f"Văn bản số {n}", font=f, fill="black")
+        paths.append(tmp_path / f"s{n}.png")
+        im.save(paths[-1])
+    r = subprocess.run([sys.executable, "-m", "pipeline.cli", "text", "--workers", "2", *map(str, paths)],
+                       capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
+    assert r.returncode == 0, r.stderr
+    assert [x for x in r.stdout.split("\n") if x.strip()] == ["Văn bản số 1", "Văn bản số 2", "Văn bản số 3"]
+
+
 # -- real scans --------------------------------------------------------------------------------------------------
 
 def _ocr_first_page(name: str):
@@ -299,9 +377,13 @@ def test_real_scan_metadata_and_provenance():
     doc = ingest(p)
     doc = replace(doc, pages=doc.pages[:1])  # one page keeps the test short
     doc = ocr(doc, workers=1, timeout=120)
-    rec = assemble(extract(text_stages(doc)))
+    doc = text_stages(doc)
+    rec = assemble(extract(doc))
     md = json.loads(rec.model_dump_json())["metadata"]
     assert md["number"]["text"] == EXPECTED[name]["metadata"]["number"]
     assert md["number"]["span"]["page"] == 1 and md["number"]["span"]["bbox"]["x0"] < 1240
     assert 0 < md["number"]["span"]["confidence"] <= 100
     assert EXPECTED[name]["metadata"]["date"] in json.dumps(md["date"] if "date" in md else md)
+    # the place as printed: Tesseract reads "Lâm Đông" here, the language model puts the marks right
+    assert md["place"]["value"] == "Lâm Đồng"
+    assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nLâm Đồng, ngày 12" in doc.text

@@ -32,66 +32,58 @@ def register(sub) -> None:
     t.set_defaults(func=cmd_text)
 
 
-def _render(kind: str, path: str, opts: Options, indent: int | None, raw: bool) -> str:
-    """The output for one document: its record as JSON (extract) or its text (text)."""
+def _output(kind: str, restore: bool, indent: int | None, raw: bool, doc) -> str:
+    """The output for one read document: its record as JSON (extract) or its text (text)."""
     if kind == "extract":
-        from pipeline.run import extract_record
+        from pipeline.assemble import assemble
+        from pipeline.extract import extract
+        from pipeline.run import text_stages
 
-        return extract_record(path, opts).model_dump_json(indent=indent) + "\n"
+        return assemble(extract(text_stages(doc, Options(restore=restore)))).model_dump_json(indent=indent) + "\n"
     from pipeline.normalize import normalize
-    from pipeline.run import read
 
-    doc = read(path, opts)
-    return (doc.raw_text if raw else normalize(doc, restore=opts.restore).text) + "\n"
-
-
-def _render_safe(kind: str, path: str, opts: Options, indent: int | None, raw: bool) -> tuple[str | None, str | None]:
-    """In a worker process: (output, None) or (None, error line); errors travel back as text."""
-    try:
-        return _render(kind, path, opts, indent, raw), None
-    except ChithiError as e:
-        return None, e.one_line()
+    return (doc.raw_text if raw else normalize(doc, restore=restore).text) + "\n"
 
 
 def _each(args, kind: str, opts: Options, indent: int | None = None, raw: bool = False) -> int:
     """Output every document in order; one failing document is reported and the batch goes on.
 
-    With several documents and several workers, whole documents run in parallel processes (each OCRs its own
-    pages in one process); a single document spreads its pages over the workers instead."""
-    from dataclasses import replace
+    One document spreads its pages over the workers; several go through :func:`pipeline.run.run_many`, which
+    schedules them page by page over the workers."""
+    from functools import partial
+
+    from pipeline.run import read, run_many
 
     paths = args.paths
+    output = partial(_output, kind, opts.restore, indent, raw)
     if len(paths) == 1:
-        sys.stdout.write(_render(kind, paths[0], opts, indent, raw))
+        sys.stdout.write(output(read(paths[0], opts)))
         return ExitCode.ok
     failed = 0
-
-    def report(out: str | None, err: str | None) -> None:
-        nonlocal failed
+    if opts.workers > 1:
+        results = run_many(paths, output, opts)
+    else:
+        results = (_one(p, output, opts) for p in paths)
+    for _path, out, err in results:
         if err is not None:
             failed += 1
             print(f"chithi: error: {err}", file=sys.stderr)
         else:
             sys.stdout.write(out)
             sys.stdout.flush()
-
-    if opts.workers > 1:
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        one = replace(opts, workers=1)
-        with ProcessPoolExecutor(max_workers=min(opts.workers, len(paths)), mp_context=ctx) as pool:
-            futures = [pool.submit(_render_safe, kind, p, one, indent, raw) for p in paths]
-            for f in futures:  # in the order given, each as soon as it and those before it are done
-                report(*f.result())
-    else:
-        for p in paths:
-            report(*_render_safe(kind, p, opts, indent, raw))
     if failed:
         print(f"chithi: {failed} of {len(paths)} documents failed", file=sys.stderr)
         return ExitCode.partial_failure
     return ExitCode.ok
+
+
+def _one(path: str, output, opts: Options) -> tuple[str, str | None, str | None]:
+    from pipeline.run import read
+
+    try:
+        return path, output(read(path, opts)), None
+    except ChithiError as e:
+        return path, None, e.one_line()
 
 
 def _workers(args) -> Options:
