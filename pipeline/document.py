@@ -142,6 +142,13 @@ class OffsetText:
         self.parts.append(s)
         self.offsets.extend(range(src_start, src_start + len(s)))
 
+    def extend(self, s: str, src: "array | list[int]") -> None:
+        """Append ``s`` whose i-th char comes from source index ``src[i]``."""
+        if len(src) != len(s):
+            raise ValueError("one source index per character")
+        self.parts.append(s)
+        self.offsets.extend(src)
+
     def insert(self, s: str, src_pos: int) -> None:
         """Append ``s`` that replaces (or stands at) source position ``src_pos``."""
         self.parts.append(s)

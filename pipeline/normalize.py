@@ -94,21 +94,46 @@ def _restore(text: str):
     return restore_text(text)
 
 
-def _correct_ocr_pages(doc: Document, text: str) -> tuple[str, list[tuple[int, tuple[str, str]]]]:
-    """Accent correction of the pages Tesseract read (the text keeps one form-feed-separated part per page)."""
+def _correct_ocr_pages(doc: Document, text: str) -> tuple[str, array | None, list[tuple[int, tuple[str, str]]]]:
+    """On the pages Tesseract read (the text keeps one form-feed-separated part per page): glued words split
+    ("ANTỈNHLÂMĐÒNG" → "AN TỈNH LÂM ĐÒNG"), then marks corrected.  Returns the text, its offsets into ``text``
+    (None when no space was inserted) and the corrections as (page number, (read, corrected))."""
     if not any(p.method == "ocr" for p in doc.pages):
-        return text, []
-    from pipeline.restore import correct_accents
+        return text, None, []
+    from pipeline.restore import correct_accents, split_glued
 
     parts = text.split("\f")
     if len(parts) != len(doc.pages):  # cannot happen: normalize_text keeps every page break
-        return text, []
+        return text, None, []
+    out = OffsetText()
     fixed: list[tuple[int, tuple[str, str]]] = []
-    for i, page in enumerate(doc.pages):
-        if page.method == "ocr":
-            parts[i], fixes = correct_accents(parts[i])
-            fixed.extend((page.number, (f.old, f.new)) for f in fixes)
-    return "\f".join(parts), fixed
+    base = 0
+    for i, (page, part) in enumerate(zip(doc.pages, parts)):
+        if i:
+            out.keep("\f", base - 1)
+        if page.method != "ocr":
+            out.keep(part, base)
+            base += len(part) + 1
+            continue
+        split = OffsetText()
+        pos = 0
+        for s, e, cuts in split_glued(part):
+            split.keep(part[pos:s], base + pos)
+            bounds = (s, *(s + c for c in cuts), e)
+            for k, (a, b) in enumerate(zip(bounds, bounds[1:])):
+                if k:
+                    split.insert(" ", base + a)
+                split.keep(part[a:b], base + a)
+            fixed.append((page.number, (part[s:e], " ".join(part[a:b] for a, b in zip(bounds, bounds[1:])))))
+            pos = e
+        split.keep(part[pos:], base + pos)
+        new, offs = split.finish(base + len(part))
+        new, fixes = correct_accents(new)
+        fixed.extend((page.number, (f.old, f.new)) for f in fixes)
+        out.extend(new, offs[:-1])
+        base += len(part) + 1
+    new_text, offsets = out.finish(len(text))
+    return new_text, (offsets if len(new_text) != len(text) else None), fixed
 
 
 def normalize(doc: Document, restore: bool = True) -> Document:
@@ -122,15 +147,18 @@ def normalize(doc: Document, restore: bool = True) -> Document:
         if res.changed:
             offsets = compose(array("i", res.offsets), offsets)
             text = res.text
-        text, fixed = _correct_ocr_pages(doc, text)
+        corrected, inner, fixed = _correct_ocr_pages(doc, text)
+        if inner is not None:
+            offsets = compose(inner, offsets)
+        text = corrected
     doc = replace(doc, text=text, text_to_raw=offsets, restoration=restoration)
     if restore and fixed:
         pages = sorted({p for p, _ in fixed})
         doc = doc.with_warning(
             "ocr_corrected",
-            f"{len(fixed)} OCR word(s) on page(s) {', '.join(map(str, pages))} had their diacritics corrected by the "
-            f"language model ({', '.join(f'{a}→{b}' for _, (a, b) in fixed[:5])}{', ...' if len(fixed) > 5 else ''}); "
-            "values read from them are marked restored", pages=pages)
+            f"{len(fixed)} OCR word(s) on page(s) {', '.join(map(str, pages))} corrected by the language model (wrong "
+            f"marks, glued words): {', '.join(f'{a}→{b}' for _, (a, b) in fixed[:5])}{', ...' if len(fixed) > 5 else ''}"
+            "; values read from them are marked restored", pages=pages)
     if restoration and restoration.changed:
         doc = doc.with_warning(
             "restored_text",

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import yaml
 
-__all__ = ["AccentFix", "Detection", "RestoreResult", "correct_accents", "detect", "restore_text", "skeleton", "tokenize", "lm_units",
+__all__ = ["AccentFix", "Detection", "RestoreResult", "correct_accents", "detect", "restore_text", "split_glued", "skeleton", "tokenize", "lm_units",
            "load_model", "load_confusions", "ConfusionDataError", "ModelFileError"]
 
 _PKG = Path(__file__).resolve().parent
@@ -1002,3 +1002,37 @@ def correct_accents(text: str) -> tuple[str, tuple[AccentFix, ...]]:
         chars[s:e] = new
         fixes.append(AccentFix(s, e, tok, new))
     return "".join(chars), tuple(fixes)
+
+
+_LONGEST_SYLLABLE = 7   # "nghiêng", "nghiệp": no Vietnamese syllable has more letters
+
+
+def split_glued(text: str) -> list[tuple[int, int, tuple[int, ...]]]:
+    """Words OCR glued together because the spaces were narrow ("CÔNG ANTỈNHLÂMĐÒNG"): tokens longer than any
+    syllable, of Vietnamese letters with at least one mark and one case pattern, that the language model's
+    syllables cover.  Returns ``(start, end, cuts)`` per token, ``cuts`` being the offsets inside the token
+    where a space belongs; the best cover is found by the bigram model (pieces of two letters or more)."""
+    model = load_model()
+    out = []
+    for s, e, tok in tokenize(text):
+        low = tok.lower()
+        n = len(low)
+        if (n <= _LONGEST_SYLLABLE or low in model.ids or not all(c in LETTERS for c in low)
+                or not any(c in _NON_ASCII_VIET for c in tok)
+                or not (tok.isupper() or tok.islower() or (tok[0].isupper() and tok[1:].islower()))):
+            continue
+        best: dict[int, tuple[float, int, tuple[int, ...]]] = {0: (0.0, BOS, ())}  # end → (score, last id, cuts)
+        for i in range(n):
+            if i not in best:
+                continue
+            sc, prev, cuts = best[i]
+            for j in range(i + 2, min(n, i + _LONGEST_SYLLABLE) + 1):
+                wid = model.ids.get(low[i:j])
+                if wid is None or wid < len(SPECIALS) or not any(LETTERS[c][0] in _VOWELS for c in low[i:j]):
+                    continue
+                cand = (sc + model.score(BOS, prev, wid), wid, cuts + ((i,) if i else ()))
+                if j not in best or cand[0] > best[j][0]:
+                    best[j] = cand
+        if n in best and best[n][2]:
+            out.append((s, e, best[n][2]))
+    return out

@@ -414,3 +414,40 @@ def test_values_from_corrected_words_are_marked_restored():
     assert [u.name for u in units] == ["Phòng Cảnh sát điều tra tội phạm về ma túy"]
     assert units[0].restored
     assert [d.due for d in rec.deadlines] == ["2026-06-30"] and not rec.deadlines[0].restored
+
+
+@pytest.mark.parametrize("read,cut", [
+    ("CÔNG ANTỈNHLÂMĐÒNG", "CÔNG AN TỈNH LÂM ĐÒNG"),
+    ("UBND TỈNHLÂMĐÒNG", "UBND TỈNH LÂM ĐÒNG"),
+    ("phòngchốngmatúy năm 2025", "phòng chống ma túy năm 2025"),
+])
+def test_glued_words_split(read, cut):
+    out, pos = [], 0
+    for s, e, cuts in R.split_glued(read):
+        bounds = (s, *(s + c for c in cuts), e)
+        out.append(read[pos:s] + " ".join(read[a:b] for a, b in zip(bounds, bounds[1:])))
+        pos = e
+    assert "".join(out) + read[pos:] == cut
+
+
+@pytest.mark.parametrize("text", ["nghiêng", "Internet", "VNeID", "TTr-CAT-PC04", "PCTP", "thuyên trưởng",
+                                  "ĐDCN/CCCD", "hànhÁo", "International"])
+def test_words_that_are_not_glued_stay_whole(text):
+    assert R.split_glued(text) == []
+
+
+def test_normalize_splits_glued_ocr_words_with_exact_offsets():
+    from pipeline.normalize import normalize
+
+    raw = "BỘ CÔNG AN\nCÔNG ANTỈNHLÂMĐÒNG\nSố: 239/TTr-CAT-PC06\n\nLâm Đông, ngày 01 tháng 4 năm 2026"
+    doc = normalize(_ocr_doc(raw))
+    assert doc.text.startswith("BỘ CÔNG AN\nCÔNG AN TỈNH LÂM ĐỒNG\nSố: 239/TTr-CAT-PC06")
+    assert len(doc.text_to_raw) == len(doc.text) + 1
+    for word in ("AN", "TỈNH", "LÂM", "Số", "239/TTr-CAT-PC06", "ngày 01 tháng 4 năm 2026"):
+        i = doc.text.index(word)
+        rs, re_ = doc.text_to_raw[i], doc.text_to_raw[i + len(word) - 1] + 1
+        assert R.skeleton(raw[rs:re_]) == R.skeleton(word), word
+    loc = doc.locate(doc.text.index("LÂM"), doc.text.index("LÂM") + 3)
+    assert loc["page"] == 1 and loc["bbox"]["x0"] == raw.index("ANTỈNH") * 10.0
+    warn = next(w for w in doc.warnings if w["code"] == "ocr_corrected")
+    assert "ANTỈNHLÂMĐÒNG→AN TỈNH LÂM ĐÒNG" in warn["message"] and "ĐÒNG→ĐỒNG" in warn["message"]
