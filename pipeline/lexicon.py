@@ -40,6 +40,7 @@ class Lexicon(BaseModel):
     capacities: dict[str, str]           # "TM." → "TM.", "KT." ...
     recipient_heads: list[str]           # Nơi nhận, Kính gửi
     surnames: list[str]                  # Vietnamese family names (signature name lines)
+    ranks: list[str]                     # army/police ranks before a signer's name: Đại tá, Thiếu tướng, ...
     org_heads: list[str]                 # organisation heads, in their proper case
     motto: list[str]                     # national motto lines
     type_abbreviations: list[str]        # document-type abbreviations used in số ký hiệu

@@ -422,17 +422,25 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
         if t:
             title = t
             start = s if start is None else start
-    # the name: the first line after the titles (else the last line near the end) that starts with a family name
-    search = block if anchor is not None else list(reversed(block))
+    # the name: the first line after the titles (else the last line near the end) that starts with a family name,
+    # after a rank if any; a scan's seal and signature can leave many lines of OCR debris before it
+    ranks = sorted((fold(r) + " " for r in lx.ranks), key=len, reverse=True)
+    search = body[anchor:anchor + 24] if anchor is not None else list(reversed(block))
     for s, e in search:
-        m = _NAME_AT_END.search(text[s:e])
+        lf = folded[s:e]
+        s0 = s + len(lf) - len(lf.lstrip())
+        rank = next((r for r in ranks if folded.startswith(r, s0)), None)
+        if rank:
+            s0 += len(rank)
+        m = _NAME_AT_END.search(text[s0 if rank else s:e])
         if not m:
             continue
+        base = s0 if rank else s
         cand = m.group("n").strip()
         words = cand.split()
         if fold(words[0]) in surnames and 2 <= len(words) <= 6 and not _is_upper_line(cand):
-            name, end = cand, s + m.end("n")
-            start = s + m.start("n") if start is None else start
+            name, end = cand, base + m.end("n")
+            start = base + m.start("n") if start is None else start
             break
     if not (name or title):
         return None
@@ -460,7 +468,21 @@ def _issuer(text: str, folded: str, lines, st: Structure) -> Field | None:
         a, b = org[-1]
         name = squash(text[a:b])
         lf = fold(name)
-        if any(lf.startswith(lv + " ") for lv in levels):  # "THÀNH PHỐ NHA TRANG" continues the line above
+        heads = [fold(h) for h in lx.org_heads]
+
+        def is_head(seg: str) -> bool:
+            f = fold(expand_abbreviations(squash(seg)))
+            return any(f == h or f.startswith(h + " ") for h in heads)
+
+        # "CỤC CẢNH SÁT ĐIỀU TRA / TỘI PHẠM VỀ MA TÚY": lines that name no organisation continue the one above
+        k = len(org) - 1
+        while k > 0 and not is_head(text[org[k][0]:org[k][1]]):
+            k -= 1
+        if k < len(org) - 1 and is_head(text[org[k][0]:org[k][1]]):
+            a = org[k][0]
+            # a comma that ends a line ("KHOA HỌC,") belongs to the name; the right column does not
+            name = squash(" ".join(text[x:y] + ("," if text[y:y + 1] == "," else "") for x, y in org[k:]))
+        elif any(lf.startswith(lv + " ") for lv in levels):  # "THÀNH PHỐ NHA TRANG" continues the line above
             if len(org) >= 2:
                 a = org[-2][0]
                 name = squash(text[org[-2][0]:org[-2][1]] + " " + name)

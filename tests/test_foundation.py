@@ -245,3 +245,38 @@ def test_ocr_misread_type_abbreviation_is_repaired(sym, fixed):
     from pipeline.structure import repair_symbol
 
     assert repair_symbol(sym) == fixed
+
+
+HEADER_TAIL = ("Số: 12/KH-CAT\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+               "Hà Nội, ngày 20 tháng 4 năm 2026\n\nKẾ HOẠCH\nVề việc thử\n\n1. Nội dung.\n\n")
+
+
+@pytest.mark.parametrize("header,issuer", [
+    ("BỘ CÔNG AN\nCỤC CẢNH SÁT ĐIỀU TRA\nTỘI PHẠM VỀ MA TÚY\n", "Cục Cảnh sát điều tra tội phạm về ma túy"),
+    ("UBND TỈNH LÂM ĐỒNG\nSỞ TƯ PHÁP\n", "Sở Tư pháp"),
+    ("ỦY BAN NHÂN DÂN\nTHÀNH PHỐ NHA TRANG\n", "Ủy ban nhân dân thành phố Nha Trang"),
+    ("BỘ CÔNG AN\nCÔNG AN TỈNH LÂM ĐỒNG\n", "Công an tỉnh Lâm Đồng"),
+    ("UBND TỈNH LÂM ĐỒNG\nBAN CHỈ ĐẠO PHÁT TRIỂN KHOA HỌC,\nCÔNG NGHỆ, ĐỔI MỚI SÁNG TẠO\n",
+     "Ban Chỉ đạo phát triển khoa học, công nghệ, đổi mới sáng tạo"),
+])
+def test_issuer_over_several_header_lines(header, issuer):
+    from pipeline.structure import parse
+
+    assert parse(header + HEADER_TAIL).issuer.value == issuer
+
+
+@pytest.mark.parametrize("block,name,title", [
+    ("GIÁM ĐỐC\n\nThiếu tướng Trương Minh Đương", "Trương Minh Đương", "Giám đốc"),
+    ("KT. CỤC TRƯỞNG\nPHÓ CỤC TRƯỞNG\n\nĐại tá Nguyễn Văn Cường", "Nguyễn Văn Cường", "Phó Cục trưởng"),
+    # a scan: the seal and the signature leave lines of OCR debris between the title and the name
+    ("CỤC TRƯỞNG\nXe\nSƯ\nŠ 3/0/05\n.Z“~\n2£\n¬.xưô\n`\nđớn\n\nÀ2)” 221251\nThiếu tướng Ngô Thanh Bình",
+     "Ngô Thanh Bình", "Cục trưởng"),
+    ("TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n\nNguyễn Văn A", "Nguyễn Văn A", "Chủ tịch"),
+])
+def test_signer_after_rank_and_debris(block, name, title):
+    from pipeline.structure import parse
+
+    text = "BỘ CÔNG AN\n" + HEADER_TAIL + "2. Tổ chức thực hiện.\n\nNơi nhận:\n- Như trên;\n- Lưu: VT.\n\n" + block
+    st = parse(text)
+    assert (st.signer.name, st.signer.title) == (name, title)
+    assert text[st.signer.end - len(name):st.signer.end] == name
