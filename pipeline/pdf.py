@@ -31,7 +31,7 @@ def _name(doc: Document) -> str:
 
 def read_pdf(doc: Document, data: bytes) -> Document:
     name = _name(doc)
-    _check_pdf(name, data)
+    chars = _check_pdf(name, data)
     import pdfplumber
 
     try:
@@ -41,6 +41,10 @@ def read_pdf(doc: Document, data: bytes) -> Document:
     with pdf:
         raw = []
         for i, page in enumerate(pdf.pages):
+            if chars is not None and i < len(chars) and chars[i] < MIN_CHARS:
+                # a scanned page: no text for pdfplumber to find, and parsing it would load its image
+                raw.append((float(page.width), float(page.height), []))
+                continue
             try:
                 words = page.extract_words(use_text_flow=False, keep_blank_chars=False, x_tolerance=1.5)
             except Exception:  # noqa: BLE001 - a damaged content stream: let OCR try the rendered page
@@ -64,8 +68,9 @@ def read_pdf(doc: Document, data: bytes) -> Document:
     return out
 
 
-def _check_pdf(name: str, data: bytes) -> None:
-    """Refuse encrypted, corrupt and empty PDFs with one-line messages (pdfium is strict and fast)."""
+def _check_pdf(name: str, data: bytes) -> list[int] | None:
+    """Refuse encrypted, corrupt and empty PDFs with one-line messages (pdfium is strict and fast).  Returns the
+    number of text characters pdfium finds on each page (None when only pdfminer could open the file)."""
     import pypdfium2 as pdfium
 
     if not data.lstrip()[:1024].find(b"%PDF-") >= 0:
@@ -81,13 +86,32 @@ def _check_pdf(name: str, data: bytes) -> None:
         n = _count_pages_pdfminer(data)  # pdfium refuses some valid files (e.g. an empty page tree)
         if n is None:
             raise BadInputError(f"{name}: not a valid PDF ({detail})", "is the file damaged?") from None
+        chars = None
     else:
         try:
             n = len(pdf)
+            chars = [_count_chars(pdf, i) for i in range(n)]
         finally:
             pdf.close()
     if n == 0:
         raise BadInputError(f"{name}: PDF has no pages", "nothing to extract")
+    return chars
+
+
+def _count_chars(pdf, i: int) -> int:
+    """Text characters on page i by pdfium (a large number when pdfium cannot tell: let pdfplumber look)."""
+    try:
+        page = pdf[i]
+        try:
+            tp = page.get_textpage()
+            try:
+                return tp.count_chars()
+            finally:
+                tp.close()
+        finally:
+            page.close()
+    except Exception:  # noqa: BLE001 - a page pdfium cannot parse
+        return 1 << 30
 
 
 def _count_pages_pdfminer(data: bytes) -> int | None:

@@ -162,6 +162,31 @@ def test_image_only_pdf_page_needs_ocr(tmp_path):
     assert page.needs_ocr and page.method == "ocr" and page.text == "" and page.image_source == (str(p), 0)
 
 
+
+def test_scanned_pages_are_not_parsed_by_pdfplumber(tmp_path, monkeypatch):
+    """pdfium counts each page's text characters while checking the file; a page without any (a scan) is not
+    handed to pdfplumber, whose parse would load the page image into memory."""
+    import pdfplumber.page
+
+    from pipeline.pdf import _check_pdf
+
+    text_pdf = make_pdf([_page(0), _page(1)])
+    assert all(n > 25 for n in _check_pdf("t.pdf", text_pdf))
+    from PIL import Image
+
+    p = tmp_path / "scan.pdf"
+    Image.new("RGB", (620, 877), "white").save(p, "PDF", resolution=75, save_all=True,
+                                                append_images=[Image.new("RGB", (620, 877), "white")])
+    assert _check_pdf("scan.pdf", p.read_bytes()) == [0, 0]
+    calls = []
+    real = pdfplumber.page.Page.extract_words
+    monkeypatch.setattr(pdfplumber.page.Page, "extract_words", lambda self, **k: calls.append(1) or real(self, **k))
+    doc = ingest(p)
+    assert [pg.needs_ocr for pg in doc.pages] == [True, True] and calls == []
+    tp = tmp_path / "text.pdf"
+    tp.write_bytes(text_pdf)
+    assert not any(pg.needs_ocr for pg in ingest(tp).pages) and len(calls) == 2
+
 # -- bad input -----------------------------------------------------------------------------------------------
 
 def _raises(data: bytes, name: str, fragment: str):
