@@ -84,6 +84,9 @@ _DATE_LINE = re.compile(
     r"\s*(?P<mj>[^\n,;]{0,6}?)\s*nam\s*(?P<y>[12][0-9]{3})")
 _BLANK = re.compile(r"[\s.…_]*")
 _NUMBER_GARBLED = re.compile(r"[\s*#|]*s[o6]\s*:\s*(?P<n>[0-9]{1,6})\s*[^\w\s]?[^\s\w]?\s*(?P<sym>[a-z]{1,6}[a-z0-9]*(?:\s*-\s*[a-z0-9]+)+)")
+# "Số: 4Jl2 /CAT-PC04(Đ1)": a handwritten number OCR could not read, before a readable symbol
+_NUMBER_UNREADABLE = re.compile(r"[\s*#|]*s[o6]\s*:\s*(?P<n>[^\s/][^/\n]{0,8}?)\s*"
+                                r"(?P<sym>/\s*[a-z][a-z0-9.\-–()]*(?:\s*[-–]\s*[a-z0-9.()]+)*)")
 _DATE_LINE_NUMERIC = re.compile(r"(?P<place>[^\n,;:]{2,60}?)\s*,\s*ngay\s*(?P<d>[0-9]{1,2})[/.-](?P<m>[0-9]{1,2})[/.-](?P<y>[12][0-9]{3})")
 _MARKERS = [
     ("article", re.compile(r"(?P<m>Điều\s+\d+[a-zđ]?)\.\s+")),
@@ -239,6 +242,16 @@ def parse(text: str) -> Structure:
                 st.header_end = max(st.header_end, e)
                 number_end = m.end()
                 break
+        else:
+            for s, e in head_lines[:15]:
+                m = _NUMBER_UNREADABLE.match(folded, s, e)
+                if m:
+                    sym = re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")])
+                    st.notes.append(("unreadable_number", f"the number of the số ký hiệu is unreadable (handwritten?): "
+                                                          f"'{squash(text[s:m.end()])}', symbol '{sym}': check the scan"))
+                    st.header_end = max(st.header_end, e)
+                    number_end = m.end()
+                    break
 
     # địa danh, ngày tháng năm
     for s, e in head_lines[:15]:

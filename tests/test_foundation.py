@@ -280,3 +280,29 @@ def test_signer_after_rank_and_debris(block, name, title):
     st = parse(text)
     assert (st.signer.name, st.signer.title) == (name, title)
     assert text[st.signer.end - len(name):st.signer.end] == name
+
+
+@pytest.mark.parametrize("line,symbol", [
+    ("Số: 4Jl2 /CAT-PC04(Đ1)", "/CAT-PC04(Đ1)"),   # what Tesseract makes of handwritten numbers on the real scans
+    ("Số: 23§ÿ /C04-P6", "/C04-P6"),
+    ("Số: 3 49J/C04-P6", "/C04-P6"),
+    ("Số: 2 3Ø/TTr-CAT-PC06", "/TTr-CAT-PC06"),
+])
+def test_unreadable_handwritten_number_is_a_warning(line, symbol):
+    from pipeline.structure import parse
+
+    st = parse("BỘ CÔNG AN\nCÔNG AN TỈNH LÂM ĐỒNG\n" + line + "\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+               "Lâm Đồng, ngày 16 tháng 3 năm 2026\n\nTỜ TRÌNH\nVề việc thử\n\n1. Nội dung.\n")
+    assert st.number is None
+    notes = [m for code, m in st.notes if code == "unreadable_number"]
+    assert len(notes) == 1 and f"symbol '{symbol}'" in notes[0] and line in notes[0]
+    assert st.issued_date.value == "2026-03-16" and st.place.value == "Lâm Đồng"
+
+
+def test_readable_and_blank_numbers_are_not_called_unreadable():
+    from pipeline.structure import parse
+
+    for line, number in [("Số: 62/TTr-STP", "62/TTr-STP"), ("Số:      /KH-UBND", None)]:
+        st = parse("SỞ TƯ PHÁP\n" + line + "\n\nLâm Đồng, ngày 12 tháng 9 năm 2025\n\nTỜ TRÌNH\n\n1. Nội dung.\n")
+        assert (st.number.value if st.number else None) == number
+        assert not [c for c, _ in st.notes if c == "unreadable_number"]
