@@ -4,9 +4,10 @@
 - Markdown emphasis and heading marks dropped (`**`, `__`, leading `#`);
 - trailing spaces dropped; hard-wrapped lines inside a paragraph joined with a space;
 - text OCR'd without Vietnamese data, or typed without diacritics, restored (pipeline.restore);
-- on pages OCR'd with Vietnamese data, wrong or missing marks corrected by the language model
-  ("CÔNG AN TĨNH LÂM ĐÔNG" → "CÔNG AN TỈNH LÂM ĐỒNG"; pipeline.restore.correct_accents), same length, so the
-  offsets do not move; the raw text keeps what Tesseract read.
+- on pages OCR'd with Vietnamese data, words glued together split ("ANTỈNHLÂMĐÒNG" → "AN TỈNH LÂM ĐÒNG";
+  pipeline.restore.split_glued) and wrong or missing marks corrected by the language model
+  ("CÔNG AN TĨNH LÂM ĐÔNG" → "CÔNG AN TỈNH LÂM ĐỒNG"; pipeline.restore.correct_accents); the offset map
+  follows, and the raw text keeps what Tesseract read.
 Pages stay separated by form feeds.
 """
 from __future__ import annotations
