@@ -387,3 +387,6 @@ def test_real_scan_metadata_and_provenance():
     # the place as printed: Tesseract reads "Lâm Đông" here, the language model puts the marks right
     assert md["place"]["value"] == "Lâm Đồng"
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nLâm Đồng, ngày 12" in doc.text
+    # every header line as a reader sees it ("UBND TỈNHLÂMĐÒNG" split and its marks put right)
+    for line in EXPECTED[name]["left"] + EXPECTED[name]["right"]:
+        assert line in doc.text, (line, doc.text[:400])
