@@ -40,9 +40,14 @@ def text_stages(doc: Document, options: Options = Options()) -> Document:
     return structure(normalize(doc, restore=options.restore))
 
 
-def process(path: str | Path, options: Options = Options()) -> tuple[Document, DirectiveRecord]:
-    doc = extract(text_stages(read(path, options), options))
+def record_of(doc: Document, options: Options = Options()) -> tuple[Document, DirectiveRecord]:
+    """The stages after reading: normalize, structure, extract, assemble."""
+    doc = extract(text_stages(doc, options))
     return doc, assemble(doc)
+
+
+def process(path: str | Path, options: Options = Options()) -> tuple[Document, DirectiveRecord]:
+    return record_of(read(path, options), options)
 
 
 def extract_record(path: str | Path, options: Options = Options()) -> DirectiveRecord:

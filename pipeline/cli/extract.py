@@ -35,11 +35,9 @@ def register(sub) -> None:
 def _output(kind: str, restore: bool, indent: int | None, raw: bool, doc) -> str:
     """The output for one read document: its record as JSON (extract) or its text (text)."""
     if kind == "extract":
-        from pipeline.assemble import assemble
-        from pipeline.extract import extract
-        from pipeline.run import text_stages
+        from pipeline.run import record_of
 
-        return assemble(extract(text_stages(doc, Options(restore=restore)))).model_dump_json(indent=indent) + "\n"
+        return record_of(doc, Options(restore=restore))[1].model_dump_json(indent=indent) + "\n"
     from pipeline.normalize import normalize
 
     return (doc.raw_text if raw else normalize(doc, restore=restore).text) + "\n"
