@@ -1,10 +1,11 @@
 """The batch engine behind `chithi ingest`: walk folders, extract documents in parallel worker processes, store
 each result as it arrives.
 
-Workers only extract (:func:`pipeline.run.process`); the parent process alone writes to SQLite, one transaction
-per document, so the database has a single writer per ingest and a killed ingest loses nothing already stored.
-Files whose sha256 is stored by the same pipeline version (and options) are skipped before any work is sent
-out. A document that fails, or even crashes its worker process, is reported and the batch goes on.
+Workers only extract (pipeline.schedule.run_many: page by page, so one long scan uses every core too); the
+parent process alone writes to SQLite, one transaction per document, so the database has a single writer per
+ingest and a killed ingest loses nothing already stored. Files whose sha256 is stored by the same pipeline
+version (and options) are skipped before any work is sent out. A document that fails, or even crashes its
+worker process, is reported and the batch goes on.
 """
 from __future__ import annotations
 
@@ -13,13 +14,11 @@ import os
 import signal
 import sys
 import time
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
-from pipeline.errors import ChithiError, ExitCode
+from pipeline.errors import ExitCode
 from pipeline.ingest import SUPPORTED, is_supported
 from pipeline.run import Options
 from pipeline.store import Store, options_key
@@ -135,20 +134,13 @@ def _init_worker() -> None:
     threading.Thread(target=watch, name="chithi-parent-watch", daemon=True).start()
 
 
-def extract_one(path: str, options: Options) -> tuple:
-    """Runs in a worker: ('ok', record dict, text, pages) or ('fail', reason, exit code). Never raises."""
-    try:
-        from pipeline.run import process
+def stored_form(options: Options, doc) -> tuple:
+    """Runs in a worker (pipeline.schedule's ``finish``): what the store keeps of a read document, as
+    (record dict, normalized text, page count)."""
+    from pipeline.run import record_of
 
-        doc, record = process(path, options)
-        return ("ok", record.model_dump(mode="json"), doc.text, record.source.page_count)
-    except ChithiError as e:
-        return ("fail", e.one_line(), int(e.exit_code))
-    except MemoryError:
-        return ("fail", "out of memory", int(ExitCode.internal))
-    except Exception as e:  # a bug in a stage: report it with the document, go on with the others
-        msg = " ".join(str(e).split())[:300]
-        return ("fail", f"internal error: {type(e).__name__}: {msg}", int(ExitCode.internal))
+    doc, record = record_of(doc, options)
+    return record.model_dump(mode="json"), doc.text, record.source.page_count
 
 
 # -- progress --------------------------------------------------------------------------------------------
@@ -262,60 +254,25 @@ def _handle(store: Store, summary: Summary, path: str, sha: str, result: tuple, 
 
 def _run(store: Store, files: list[str], summary: Summary, workers: int, force: bool, options: Options, okey: str,
          bar: Progress) -> None:
-    todo = _pending(store, files, summary, force, okey)
-    retry: list[tuple[str, str]] = []  # documents in flight when a worker process died
-    window = workers * 2
-    pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
-    inflight: dict[Future, tuple[str, str]] = {}
-    try:
-        exhausted = False
-        while True:
-            while not exhausted and len(inflight) < window:
-                nxt = next(todo, None)
-                if nxt is None:
-                    exhausted = True
-                    break
-                inflight[pool.submit(extract_one, nxt[0], options)] = nxt
-            if not inflight:
-                break
-            done, _ = wait(inflight, timeout=1.0, return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in done:
-                path, sha = inflight.pop(fut)
-                try:
-                    result = fut.result()
-                except BrokenProcessPool:
-                    retry.append((path, sha))
-                    broken = True
-                    continue
-                _handle(store, summary, path, sha, result, force, okey)
-            if broken:  # every future of a broken pool fails: collect them and start a new pool
-                retry.extend(inflight.values())
-                inflight.clear()
-                pool.shutdown(wait=False, cancel_futures=True)
-                _isolate(store, summary, retry, options, force, okey, bar)
-                retry.clear()
-                pool = ProcessPoolExecutor(max_workers=workers, initializer=_init_worker)
-            bar.update(summary)
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+    """Documents go to pipeline.schedule.run_many (page by page over the workers); each result is stored here, in
+    the parent, as it arrives."""
+    from dataclasses import replace
+    from functools import partial
 
+    from pipeline.schedule import run_many
 
-def _isolate(store: Store, summary: Summary, suspects: list[tuple[str, str]], options: Options, force: bool,
-             okey: str, bar: Progress) -> None:
-    """Rerun the documents that were in flight when a worker died, one at a time in a fresh process each, so
-    that only the one that kills its worker fails."""
-    for path, sha in suspects:
-        with ProcessPoolExecutor(max_workers=1, initializer=_init_worker) as pool:
-            try:
-                result = pool.submit(extract_one, path, options).result()
-            except BrokenProcessPool:
-                result = ("fail", "the worker process died while extracting it (crash or out of memory)",
-                          int(ExitCode.internal))
-        _handle(store, summary, path, sha, result, force, okey)
+    sha_of: dict[str, str] = {}
+
+    def todo() -> Iterator[str]:
+        for path, sha in _pending(store, files, summary, force, okey):
+            sha_of[path] = sha
+            yield path
+
+    for path, value, failed in run_many(todo(), partial(stored_form, options), replace(options, workers=workers),
+                                        ordered=False, initializer=_init_worker):
+        result = ("ok", *value) if failed is None else ("fail", failed.message, failed.exit_code)
+        _handle(store, summary, path, sha_of.pop(path), result, force, okey)
         bar.update(summary)
 
 
-__all__ = ["SUPPORTED", "Failure", "Summary", "collect", "extract_one", "run_batch"]
+__all__ = ["SUPPORTED", "Failure", "Summary", "collect", "run_batch", "stored_form"]

@@ -135,7 +135,8 @@ def test_missing_tesseract_in_a_batch_fails_only_the_scans(monkeypatch, tmp_path
     from PIL import Image
 
     from pipeline._exec import tesseract as t
-    from pipeline.run import Options, run_many
+    from pipeline.run import Options
+    from pipeline.schedule import run_many
 
     png = tmp_path / "scan.png"
     Image.new("L", (400, 300), 255).save(png)
@@ -148,8 +149,9 @@ def test_missing_tesseract_in_a_batch_fails_only_the_scans(monkeypatch, tmp_path
     finally:
         monkeypatch.undo()
         _clear_caches(t)
-    assert got[0][1] is None and got[0][2] == ("Tesseract is not installed "
-                                               "(sudo apt-get install tesseract-ocr tesseract-ocr-vie)")
+    assert got[0][1] is None and got[0][2].message == ("Tesseract is not installed "
+                                                       "(sudo apt-get install tesseract-ocr tesseract-ocr-vie)")
+    assert got[0][2].exit_code == ExitCode.missing_dependency
     assert got[1][1] == [(1, "text", "Kế hoạch năm 2025")] and got[1][2] is None
 
 
@@ -283,7 +285,8 @@ def test_run_many_schedules_pages_of_several_documents(tmp_path):
     image come out in the order given, pages in order, the bad one reported."""
     from PIL import Image, ImageDraw, ImageFont
 
-    from pipeline.run import Options, run_many
+    from pipeline.run import Options
+    from pipeline.schedule import run_many
 
     f = ImageFont.truetype(FONT, 40)
 
@@ -306,7 +309,8 @@ def test_run_many_schedules_pages_of_several_documents(tmp_path):
     three, text, failed, one = got
     assert three[1] == [(n, "ocr", f"Trang số {n} của văn bản") for n in (1, 2, 3)] and three[2] is None
     assert text[1] == [(1, "text", "Chỉ thị về công tác thi đua năm 2025")]
-    assert failed[1] is None and "bad.pdf: not a valid PDF" in failed[2]
+    assert failed[1] is None and "bad.pdf: not a valid PDF" in failed[2].message
+    assert failed[2].exit_code == ExitCode.bad_input
     assert one[1] == [(1, "ocr", "Giao Phòng Nội vụ chủ trì")]
 
 

@@ -373,7 +373,7 @@ def test_ocr_mark_correction_rarely_touches_clean_text():
 def _ocr_doc(text: str, method: str = "ocr"):
     from pipeline.document import Document, Page, Word
 
-    words, pos = [], 0
+    words = []
     for m in re.finditer(r"\S+", text):
         words.append(Word(m.group(), m.start(), m.end(), (m.start() * 10.0, 0.0, m.end() * 10.0, 30.0), 91.0))
     page = Page(number=1, text=text, method=method, words=tuple(words) if method == "ocr" else ())

@@ -46,11 +46,12 @@ def _output(kind: str, restore: bool, indent: int | None, raw: bool, doc) -> str
 def _each(args, kind: str, opts: Options, indent: int | None = None, raw: bool = False) -> int:
     """Output every document in order; one failing document is reported and the batch goes on.
 
-    One document spreads its pages over the workers; several go through :func:`pipeline.run.run_many`, which
-    schedules them page by page over the workers."""
+    One document spreads its pages over the workers; several go through :func:`pipeline.schedule.run_many`,
+    which schedules them page by page over the workers."""
     from functools import partial
 
-    from pipeline.run import read, run_many
+    from pipeline.run import read
+    from pipeline.schedule import run_many
 
     paths = args.paths
     output = partial(_output, kind, opts.restore, indent, raw)
@@ -65,7 +66,7 @@ def _each(args, kind: str, opts: Options, indent: int | None = None, raw: bool =
     for _path, out, err in results:
         if err is not None:
             failed += 1
-            print(f"chithi: error: {err}", file=sys.stderr)
+            print(f"chithi: error: {err.message}", file=sys.stderr)
         else:
             sys.stdout.write(out)
             sys.stdout.flush()
@@ -75,13 +76,14 @@ def _each(args, kind: str, opts: Options, indent: int | None = None, raw: bool =
     return ExitCode.ok
 
 
-def _one(path: str, output, opts: Options) -> tuple[str, str | None, str | None]:
+def _one(path: str, output, opts: Options):
     from pipeline.run import read
+    from pipeline.schedule import Failed
 
     try:
         return path, output(read(path, opts)), None
     except ChithiError as e:
-        return path, None, e.one_line()
+        return path, None, Failed(e.one_line(), int(e.exit_code))
 
 
 def _workers(args) -> Options:

@@ -1,0 +1,190 @@
+"""Many documents over worker processes, scheduled page by page: the engine of `chithi extract`/`text` with
+several paths and of `chithi ingest`.
+
+A worker ingests a document and, when it has no page to OCR, finishes it at once (``finish`` runs the text
+stages and makes whatever output the caller wants); otherwise every page to OCR becomes a task of its own and
+another task finishes the document once its pages are back. A 15-page scan among one-page files, or a single
+200-page scan in an ingest, keeps every core busy to the end, and no page image outlives its task.
+
+Failures stay with their document: a ChithiError, a bug in a stage, even a worker process that dies (a crash,
+the kernel's OOM killer) is reported as that document's :class:`Failed` and the others go on. When a worker
+dies, the documents in flight are rerun one at a time, each in a fresh process, so only the one that kills its
+worker fails.
+"""
+from __future__ import annotations
+
+import multiprocessing as mp
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from pipeline.document import Document
+from pipeline.errors import ChithiError, ExitCode
+from pipeline.ingest import ingest
+from pipeline.run import Options, read
+
+__all__ = ["Failed", "run_many"]
+
+
+@dataclass(frozen=True)
+class Failed:
+    """Why a document failed: one line, and the exit code it would have alone."""
+
+    message: str
+    exit_code: int
+
+
+def _guarded(fn: Callable, *args) -> tuple[bool, Any]:
+    """In a worker: (True, result) or (False, Failed); never raises, so one document cannot stop the others."""
+    try:
+        return True, fn(*args)
+    except ChithiError as e:
+        return False, Failed(e.one_line(), int(e.exit_code))
+    except MemoryError:
+        return False, Failed("out of memory", int(ExitCode.internal))
+    except Exception as e:  # noqa: BLE001 - a bug in a stage: report it with the document, go on with the others
+        msg = " ".join(str(e).split())[:300]
+        return False, Failed(f"internal error: {type(e).__name__}: {msg}", int(ExitCode.internal))
+
+
+def _prepare(path: str, finish: Callable[[Document], Any]) -> tuple[str, Any]:
+    """Ingest; a document with nothing to OCR is finished here too."""
+    doc = ingest(path)
+    if any(p.needs_ocr for p in doc.pages):
+        return "ocr", doc
+    return "done", finish(doc)
+
+
+def _whole(path: str, finish: Callable[[Document], Any], options: Options) -> Any:
+    return finish(read(path, options))
+
+
+_DIED = Failed("the worker process died while reading it (crash or out of memory)", int(ExitCode.internal))
+
+
+def _context():
+    return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
+
+
+def _alone(path: str, finish: Callable[[Document], Any], options: Options, initializer) -> tuple[bool, Any]:
+    """One document in a fresh process of its own (pages one after another)."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=initializer) as pool:
+        try:
+            return pool.submit(_guarded, _whole, path, finish, replace(options, workers=1)).result()
+        except BrokenProcessPool:
+            return False, _DIED
+
+
+def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], options: Options = Options(), *,
+             ordered: bool = True, window: int | None = None, initializer: Callable[[], None] | None = None
+             ) -> Iterator[tuple[str, Any, Failed | None]]:
+    """Read many documents over ``options.workers`` processes and yield ``(path, finish(doc), None)`` or
+    ``(path, None, Failed)`` for each: in the order given (``ordered``), each as soon as it and those before it
+    are done, or else as each is done.
+
+    ``paths`` is consumed lazily: at most ``window`` documents (default twice the workers) are in flight.
+    ``finish`` must be picklable (a module-level function or a partial of one); it runs in the workers.
+    ``initializer`` runs in every worker process as it starts.
+    """
+    workers = max(1, options.workers)
+    window = window or 2 * workers
+    from pipeline import ocr as ocr_stage
+
+    source = iter(paths)
+    exhausted = False
+    path_of: dict[int, str] = {}
+    results: dict[int, tuple[bool, Any]] = {}
+    docs: dict[int, Document] = {}                # documents whose pages are being OCR'd
+    pages: dict[int, dict[int, Any]] = {}         # document → {page index: OCR'd Page}
+    waiting: dict[int, int] = {}                  # document → pages still out
+    open_docs: set[int] = set()                   # submitted, not settled
+    tesseract_checked, tesseract_missing = False, None
+    count = nxt = 0
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=initializer)
+    running: dict[Future, tuple[str, int, int | None]] = {}
+
+    def submit(kind: str, k: int, index: int | None, fn: Callable, *args) -> None:
+        running[pool.submit(_guarded, fn, *args)] = (kind, k, index)
+
+    def settle(k: int, outcome: tuple[bool, Any]) -> None:
+        open_docs.discard(k)
+        results[k] = outcome
+        docs.pop(k, None)
+        pages.pop(k, None)
+        waiting.pop(k, None)
+
+    try:
+        while True:
+            while not exhausted and len(open_docs) + len(results) < window:
+                p = next(source, None)
+                if p is None:
+                    exhausted = True
+                    break
+                path_of[count] = str(p)
+                open_docs.add(count)
+                submit("prepare", count, None, _prepare, str(p), finish)
+                count += 1
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken = False
+            for f in done:
+                kind, k, index = running.pop(f)
+                try:
+                    ok, value = f.result()
+                except BrokenProcessPool:
+                    broken = True
+                    continue
+                if k in results:  # the document already failed on another page
+                    continue
+                if not ok:
+                    settle(k, (False, value))
+                elif kind == "prepare" and value[0] == "done":
+                    settle(k, (True, value[1]))
+                elif kind == "prepare":
+                    if not tesseract_checked:
+                        from pipeline._exec import tesseract
+
+                        tesseract_checked = True
+                        try:
+                            tesseract.check()
+                        except ChithiError as e:
+                            tesseract_missing = Failed(e.one_line(), int(e.exit_code))
+                    if tesseract_missing:
+                        settle(k, (False, tesseract_missing))
+                        continue
+                    tasks = ocr_stage.page_tasks(value[1], options.ocr_timeout)
+                    docs[k], pages[k], waiting[k] = value[1], {}, len(tasks)
+                    for i, t in tasks.items():
+                        submit("page", k, i, ocr_stage.ocr_page, t)
+                elif kind == "page":
+                    pages[k][index] = value
+                    waiting[k] -= 1
+                    if not waiting[k]:
+                        submit("finish", k, None, finish, ocr_stage.with_pages(docs.pop(k), pages.pop(k)))
+                else:
+                    settle(k, (True, value))
+            if broken:  # every future of a broken pool fails: rerun what was in flight, each alone
+                pool.shutdown(wait=False, cancel_futures=True)
+                running.clear()
+                for k in sorted(open_docs):
+                    settle(k, _alone(path_of[k], finish, options, initializer))
+                pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=initializer)
+            if ordered:
+                while nxt in results:
+                    yield _report(path_of.pop(nxt), results.pop(nxt))
+                    nxt += 1
+            else:
+                for k in sorted(results):
+                    yield _report(path_of.pop(k), results.pop(k))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _report(path: str, outcome: tuple[bool, Any]) -> tuple[str, Any, Failed | None]:
+    ok, value = outcome
+    return (path, value, None) if ok else (path, None, value)
