@@ -266,13 +266,16 @@ def parse(text: str) -> Structure:
         y, mo, d = m.group("y"), m.group("m"), m.group("d")
         # a day or month OCR could not read (handwritten: "ngày .4Đ tháng 12") is left out, with a warning
         junk = [k for k in ("dj", "mj") if m.groupdict().get(k) and not _BLANK.fullmatch(m.group(k))]
+        # digits that cannot be a day or a month ("ngày99 tháng 10": a handwritten 22) are unreadable too
+        if mo and not 1 <= int(mo) <= 12 and "mj" not in junk:
+            junk.append("mj")
+        elif d and not 1 <= int(d) <= 31 and "dj" not in junk:
+            junk.insert(0, "dj")
         if "dj" in junk:
             d = None
         if "mj" in junk:
             mo = d = None
         iso = y + (f"-{int(mo):02d}" if mo else "") + (f"-{int(d):02d}" if mo and d else "")
-        if not (mo is None or 1 <= int(mo) <= 12) or (d and not 1 <= int(d) <= 31):
-            iso = y
         st.issued_date = Field(iso, folded.find("ngay", m.start(), m.end()), m.end())
         quoted = squash(text[m.start("place") if st.place is None else pe:m.end()]).lstrip(", ")
         if junk:

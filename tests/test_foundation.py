@@ -306,3 +306,17 @@ def test_readable_and_blank_numbers_are_not_called_unreadable():
         st = parse("SỞ TƯ PHÁP\n" + line + "\n\nLâm Đồng, ngày 12 tháng 9 năm 2025\n\nTỜ TRÌNH\n\n1. Nội dung.\n")
         assert (st.number.value if st.number else None) == number
         assert not [c for c, _ in st.notes if c == "unreadable_number"]
+
+
+@pytest.mark.parametrize("line,iso,what", [
+    ("Lâm Đồng, ngày99 tháng 10 năm 2025", "2025-10", "day"),      # a handwritten 22 read as 99 (to-trinh-17026)
+    ("Lâm Đồng, ngày 12 tháng 19 năm 2025", "2025", "day or month"),
+    ("Lâm Đồng, ngày .4Ð tháng 12 năm 2025", "2025-12", "day"),
+])
+def test_impossible_day_or_month_is_unreadable(line, iso, what):
+    from pipeline.structure import parse
+
+    st = parse("SỞ TƯ PHÁP\nSố: 62/TTr-STP\n\n" + line + "\n\nTỜ TRÌNH\n\n1. Nội dung.\n")
+    assert st.issued_date.value == iso and st.place.value == "Lâm Đồng"
+    notes = [m for c, m in st.notes if c == "unreadable_date"]
+    assert len(notes) == 1 and notes[0].startswith(f"the issue date's {what} could not be read")
