@@ -202,17 +202,11 @@ def expand_abbreviations(name: str) -> str:
 # -- parsing -----------------------------------------------------------------------------------------
 
 
-def parse(text: str) -> Structure:
-    lx = lexicon()
-    folded = fold_keep_len(text)
-    lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
-    st = Structure(header_end=0, body_start=0, body_end=len(text))
-    if not lines:
-        return st
-    head_lines = lines[:30]
-
-    # số ký hiệu
-    for s, e in head_lines[:15]:
+def _number(text: str, folded: str, lines, st: Structure) -> int | None:
+    """Số ký hiệu from the first header lines into ``st`` (with its notes); returns where it ends, if found.
+    Tried in turn: a number and symbol (or a blank number), a handwritten number whose slash OCR misread, a
+    number OCR could not read before a readable symbol."""
+    for s, e in lines:
         m = _NUMBER.search(folded, s, e)
         if m and folded[s:m.start()].strip(" *#|") == "":
             n0, n1 = m.span("n")
@@ -228,30 +222,37 @@ def parse(text: str) -> Structure:
                 st.number_blank = True
                 st.notes.append(("blank_number", f"số ký hiệu is blank ('{squash(text[m.start():m.end()])}'): a draft?"))
             st.header_end = max(st.header_end, e)
-            number_end = m.end() if m else None
-            break
-    else:
-        number_end = None
-        for s, e in head_lines[:15]:  # "Số: 44ŸTTr-CAT-PC04": a handwritten number whose slash OCR misread
-            m = _NUMBER_GARBLED.match(folded, s, e)
-            if m:
-                sym = re.sub(r"^[^A-ZĐ]+", "", re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")]))
-                st.number = Field(f"{text[m.start('n'):m.end('n')]}/{sym}", m.start("n"), m.end("sym"))
-                st.notes.append(("uncertain_number", f"số ký hiệu read as '{st.number.value}' from "
-                                                     f"'{squash(text[s:m.end()])}': check the scan"))
-                st.header_end = max(st.header_end, e)
-                number_end = m.end()
-                break
-        else:
-            for s, e in head_lines[:15]:
-                m = _NUMBER_UNREADABLE.match(folded, s, e)
-                if m:
-                    sym = re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")])
-                    st.notes.append(("unreadable_number", f"the number of the số ký hiệu is unreadable (handwritten?): "
-                                                          f"'{squash(text[s:m.end()])}', symbol '{sym}': check the scan"))
-                    st.header_end = max(st.header_end, e)
-                    number_end = m.end()
-                    break
+            return m.end()
+    for s, e in lines:  # "Số: 44ŸTTr-CAT-PC04": a handwritten number whose slash OCR misread
+        m = _NUMBER_GARBLED.match(folded, s, e)
+        if m:
+            sym = re.sub(r"^[^A-ZĐ]+", "", re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")]))
+            st.number = Field(f"{text[m.start('n'):m.end('n')]}/{sym}", m.start("n"), m.end("sym"))
+            st.notes.append(("uncertain_number", f"số ký hiệu read as '{st.number.value}' from "
+                                                 f"'{squash(text[s:m.end()])}': check the scan"))
+            st.header_end = max(st.header_end, e)
+            return m.end()
+    for s, e in lines:
+        m = _NUMBER_UNREADABLE.match(folded, s, e)
+        if m:
+            sym = re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")])
+            st.notes.append(("unreadable_number", f"the number of the số ký hiệu is unreadable (handwritten?): "
+                                                  f"'{squash(text[s:m.end()])}', symbol '{sym}': check the scan"))
+            st.header_end = max(st.header_end, e)
+            return m.end()
+    return None
+
+
+def parse(text: str) -> Structure:
+    lx = lexicon()
+    folded = fold_keep_len(text)
+    lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
+    st = Structure(header_end=0, body_start=0, body_end=len(text))
+    if not lines:
+        return st
+    head_lines = lines[:30]
+
+    number_end = _number(text, folded, head_lines[:15], st)
 
     # địa danh, ngày tháng năm
     for s, e in head_lines[:15]:
