@@ -17,11 +17,8 @@ LOW_CONFIDENCE = 60.0  # OCR word confidence (0-100) under which a value gets a 
 def _restored_range(doc: Document, start: int, end: int) -> bool:
     """True when the value's words differ from what was read (diacritics restored or OCR marks corrected);
     whitespace and markup dropped by normalization do not count."""
-    if doc.text == doc.raw_text:
-        return False
-    raw = doc.raw_text
     rs, re_ = doc.text_to_raw[start], doc.text_to_raw[min(end, len(doc.text))]
-    return _letters(doc.text[start:end]) != _letters(raw[rs:re_])
+    return _letters(doc.text[start:end]) != _letters(doc.raw_text[rs:re_])
 
 
 def _letters(s: str) -> str:
