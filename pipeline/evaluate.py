@@ -46,6 +46,7 @@ class Report:
     meta_right: dict[str, int] = field(default_factory=lambda: {k: 0 for k in META_FIELDS})
     meta_total: int = 0
     documents: list[dict[str, Any]] = field(default_factory=list)
+    halves: dict[str, "Report"] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,8 @@ class Report:
             "metadata_accuracy": {k: round(v / self.meta_total, 4) if self.meta_total else None
                                   for k, v in self.meta_right.items()},
             "per_document": self.documents,
+            **({"halves": {k: {kk: vv for kk, vv in r.as_dict().items() if kk != "per_document"}
+                           for k, r in self.halves.items()}} if self.halves else {}),
         }
 
 
@@ -162,11 +165,26 @@ def score(gold: dict, record: dict, report: Report) -> dict[str, Any]:
     return doc
 
 
+def _read_split(folder: Path) -> dict[str, str]:
+    """``split.tsv`` (columns id, half) beside the gold: which half (tune / check) each document is in."""
+    for f in (folder / "split.tsv", folder.parent / "split.tsv"):
+        if f.is_file():
+            rows = [ln.split("\t") for ln in f.read_text(encoding="utf-8").splitlines()[1:] if ln.strip()]
+            return {r[0].strip(): r[1].strip() for r in rows if len(r) >= 2}
+    return {}
+
+
 def evaluate(gold_dir: str | Path, docs_dir: str | Path | None = None,
              extract: Callable[[Path], dict] | None = None) -> Report:
+    """Score the documents the gold files in ``gold_dir`` name. ``gold_dir`` may also be a set's folder holding
+    ``gold/`` and ``docs/`` (as corpus/realdev); a ``split.tsv`` there adds a report per half."""
     from pipeline.errors import InputMissingError
 
     gold_dir = Path(gold_dir)
+    if (gold_dir / "gold").is_dir() and not any(gold_dir.glob("*.json")):
+        if docs_dir is None and (gold_dir / "docs").is_dir():
+            docs_dir = gold_dir / "docs"
+        gold_dir = gold_dir / "gold"
     if not gold_dir.is_dir():
         raise InputMissingError(f"{gold_dir}: not a directory of gold files", "give the folder with the *.json gold")
     docs_dir = Path(docs_dir) if docs_dir else gold_dir.parent
@@ -178,12 +196,17 @@ def evaluate(gold_dir: str | Path, docs_dir: str | Path | None = None,
 
         extract = lambda p: json.loads(extract_record(p).model_dump_json())  # noqa: E731
     report = Report()
+    split = _read_split(gold_dir)
     for gf in files:
         gold = json.loads(gf.read_text(encoding="utf-8"))
         src = docs_dir / gold["source"]
         if not src.exists():
             raise InputMissingError(f"{src}: document named by {gf.name} not found", "pass DOCS_DIR")
-        score(gold, extract(src), report)
+        record = extract(src)
+        score(gold, record, report)
+        half = split.get(gf.stem)
+        if half:
+            score(gold, record, report.halves.setdefault(half, Report()))
     return report
 
 
@@ -194,4 +217,12 @@ def format_report(rep: Report) -> str:
         lines.append(f"{k:<12} {v['precision']:>6.3f} {v['recall']:>6.3f} {v['f1']:>6.3f}  {v['tp']:>3} {v['fp']:>3} {v['fn']:>3}")
     lines.append("")
     lines.append("metadata accuracy: " + ", ".join(f"{k} {v:.2f}" for k, v in d["metadata_accuracy"].items()))
+    if rep.halves:
+        lines += ["", f"{'half':<6} {'docs':>4}  {'targets':>7} {'deadlines':>9} {'assignments':>11}  metadata (worst field)"]
+        for name in sorted(rep.halves, key=lambda h: (h != "tune", h)):
+            h = rep.halves[name].as_dict()
+            worst = min(h["metadata_accuracy"].items(), key=lambda kv: kv[1])
+            f = h["fields"]
+            lines.append(f"{name:<6} {h['documents']:>4}  {f['targets']['f1']:>7.3f} {f['deadlines']['f1']:>9.3f} "
+                         f"{f['assignments']['f1']:>11.3f}  {worst[1]:.2f} ({worst[0]})")
     return "\n".join(lines)
