@@ -41,6 +41,9 @@ class Page:
     confidence: float | None = None  # mean OCR word confidence, 0..100
     needs_ocr: bool = False  # set by ingestion for image-only pages; the ocr stage fills text and words
     image_source: tuple[str, int] | None = None  # (path, page index) to re-render the page image (review, OCR)
+    # blocks (pipeline.blocks.Block) laid out by the ingester, offsets into ``text``; a page with blocks has its
+    # hard wraps joined already, so normalize does not join its lines
+    blocks: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class Document:
     text: str = ""
     text_to_raw: array = field(default_factory=lambda: array("i"))
     restoration: Restoration | None = None
+    blocks: tuple[Any, ...] = ()  # pipeline.blocks.Block, offsets into ``text`` (set by normalize)
     # structure (pipeline.structure.Structure) and extraction (pipeline.extract.Extraction)
     structure: Any = None
     extraction: Any = None

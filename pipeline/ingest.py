@@ -10,6 +10,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from pipeline.blocks import text_blocks
 from pipeline.document import Document, Page
 from pipeline.errors import BadInputError, InputMissingError, UnsupportedInputError
 
@@ -66,7 +67,7 @@ def ingest(path: str | Path) -> Document:
     return read_image(doc, data)
 
 
-# -- text --------------------------------------------------------------------------------------------
+# -- text ---------------------------------------------------------------------------------------------
 
 def _read_text(doc: Document, data: bytes) -> Document:
     from dataclasses import replace
@@ -75,8 +76,13 @@ def _read_text(doc: Document, data: bytes) -> Document:
 
     text, encoding = decode_text(data, doc.path)
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
-    pages = tuple(Page(number=i + 1, text=t, method="text") for i, t in enumerate(text.split("\f")))
+    pages = tuple(_laid_out_page(text_blocks(t, i + 1), i + 1, "text") for i, t in enumerate(text.split("\f")))
     return replace(doc, pages=pages, encoding=encoding)
+
+
+def _laid_out_page(lay, number: int, method: str) -> Page:
+    text, blocks = lay.finish()
+    return Page(number=number, text=text, method=method, blocks=blocks)
 
 
 # -- docx --------------------------------------------------------------------------------------------
@@ -100,57 +106,9 @@ def _read_docx(doc: Document, data: bytes) -> Document:
     except Exception as e:  # lxml errors and other malformed-package failures
         raise BadInputError(f"{doc.path}: corrupt .docx ({type(e).__name__}: {e})".split("\n")[0],
                             "re-save it from Word/LibreOffice as .docx") from None
-    blocks = list(_docx_blocks(d))
-    text = nfc("\n\n".join(b for b in blocks if b.strip()))
-    if not text.strip():
+    from pipeline.docx_blocks import docx_layout
+
+    page = _laid_out_page(docx_layout(d.element.body), 1, "docx")
+    if not page.text.strip():
         raise BadInputError(f"{doc.path}: the .docx has no text", "is it a scanned image inside Word?")
-    return replace(doc, pages=(Page(number=1, text=text, method="docx"),))
-
-
-def _docx_blocks(d):
-    """Paragraphs and tables in body order. Each table cell becomes its own block (header cells kept apart);
-    a table row of a task table is emitted as one line per cell joined by ' | ' when it has 3+ cells."""
-    from docx.table import Table
-    from docx.text.paragraph import Paragraph
-
-    body = d.element.body
-    for child in body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            yield _para_text(Paragraph(child, d))
-        elif tag == "tbl":
-            yield from _table_blocks(Table(child, d))
-
-
-def _para_text(p) -> str:
-    return p.text.replace("\u000b", "\n").strip()
-
-
-def _cell_text(cell) -> str:
-    parts = [_para_text(p) for p in cell.paragraphs]
-    for t in cell.tables:
-        parts.extend(_table_blocks(t))
-    return "\n".join(x for x in parts if x)
-
-
-def _table_blocks(table):
-    rows = []
-    for row in table.rows:
-        cells, seen = [], set()
-        for c in row.cells:  # merged cells repeat: keep each once
-            if id(c._tc) in seen:
-                continue
-            seen.add(id(c._tc))
-            cells.append(_cell_text(c))
-        rows.append(cells)
-    wide = max((len(r) for r in rows), default=0) >= 3 and len(rows) >= 2
-    if wide:  # a data table (e.g. tasks: nội dung | chủ trì | phối hợp | thời gian): one line per row
-        for cells in rows:
-            line = " | ".join(" ".join(c.split()) for c in cells)
-            if line.strip(" |"):
-                yield line
-    else:  # layout tables (header block, signature block): each cell its own block
-        for cells in rows:
-            for c in cells:
-                if c.strip():
-                    yield c
+    return replace(doc, pages=(page,))

@@ -55,13 +55,21 @@ def _broken_paragraph(line: str, nxt: str) -> bool:
                 and len(s) > 40)
 
 
-def normalize_text(raw: str) -> tuple[str, array]:
+def normalize_text(raw: str, laid_out: list[bool] | None = None) -> tuple[str, array]:
+    """``laid_out[i]``: page i's lines are blocks already (pipeline.blocks): clean characters, join nothing."""
     out = OffsetText()
     pos = 0
     for pi, page in enumerate(raw.split("\f")):
         if pi:
             out.keep("\f", pos - 1)
         lines = page.split("\n")
+        if laid_out and pi < len(laid_out) and laid_out[pi]:
+            for li, line in enumerate(lines):
+                _clean_line_chars(line.rstrip(), pos, out)
+                pos += len(line) + 1
+                if li + 1 < len(lines):
+                    out.keep("\n", pos - 1)
+            continue
         width = max((len(x.strip()) for x in lines), default=0)
         # typical wrap width: the 80th percentile line length, robust to a few long lines
         lens = sorted(len(x.strip()) for x in lines if x.strip())
@@ -137,8 +145,37 @@ def _correct_ocr_pages(doc: Document, text: str) -> tuple[str, array | None, lis
     return new_text, (offsets if len(new_text) != len(text) else None), fixed
 
 
+def _map_blocks(doc: Document, text: str, offsets: array) -> tuple:
+    """Every page's blocks with offsets into the normalized text; pages an ingester did not lay out (PDF text
+    layers, OCR) get one block per line, classified like any other."""
+    import bisect
+
+    from pipeline.blocks import classify
+
+    to_raw = list(offsets)
+    starts = doc.raw_page_starts()
+    out = []
+    for page, base in zip(doc.pages, starts):
+        if page.blocks:
+            def f(p, base=base):
+                return bisect.bisect_left(to_raw, base + p)
+            out.extend(b.shifted(f) for b in page.blocks)
+        else:
+            a = bisect.bisect_left(to_raw, base)
+            b = bisect.bisect_left(to_raw, base + len(page.text))
+            pos = a
+            for line in text[a:b].split("\n"):
+                s = line.strip()
+                if s:
+                    lead = len(line) - len(line.lstrip())
+                    blk = classify(s, pos + lead, None, page.number)
+                    out.append(blk)
+                pos += len(line) + 1
+    return tuple(out)
+
+
 def normalize(doc: Document, restore: bool = True) -> Document:
-    text, offsets = normalize_text(doc.raw_text)
+    text, offsets = normalize_text(doc.raw_text, [bool(p.blocks) for p in doc.pages])
     restoration = None
     fixed: list = []
     if restore:
@@ -152,7 +189,8 @@ def normalize(doc: Document, restore: bool = True) -> Document:
         if inner is not None:
             offsets = compose(inner, offsets)
         text = corrected
-    doc = replace(doc, text=text, text_to_raw=offsets, restoration=restoration)
+    doc = replace(doc, text=text, text_to_raw=offsets, restoration=restoration,
+                  blocks=_map_blocks(doc, text, offsets))
     if restore and fixed:
         pages = sorted({p for p, _ in fixed})
         doc = doc.with_warning(

@@ -99,7 +99,7 @@ def test_text_is_nfc_and_encodings_are_detected(tmp_path):
     p = tmp_path / "a.txt"
     p.write_text(unicodedata.normalize("NFD", "Số: 01/CT-UBND\nChỉ thị về bảo hiểm y tế"), encoding="utf-8")
     doc = ingest(p)
-    assert doc.pages[0].text == "Số: 01/CT-UBND\nChỉ thị về bảo hiểm y tế"
+    assert doc.pages[0].text == "Số: 01/CT-UBND\n\nChỉ thị về bảo hiểm y tế"  # one block per line
     q = tmp_path / "b.txt"
     q.write_bytes("Kế hoạch về bảo hiểm y tế năm 2024, thực hiện".encode("utf-16"))
     assert ingest(q).pages[0].text.startswith("Kế hoạch") and decomposed

@@ -29,6 +29,9 @@ def register(sub) -> None:
     t = sub.add_parser("text", help="print the normalized text the extractor reads (pages separated by form feed)")
     _add_common(t)
     t.add_argument("--raw", action="store_true", help="print the ingested text before normalization and restoration")
+    t.add_argument("--blocks", action="store_true",
+                   help="print the blocks (headings, paragraphs, list items, labelled fields, tables with their cells) "
+                   "as JSON Lines, with their page and span in the normalized text")
     t.set_defaults(func=cmd_text)
 
 
@@ -40,6 +43,11 @@ def _output(kind: str, restore: bool, indent: int | None, raw: bool, doc) -> str
         return record_of(doc, Options(restore=restore))[1].model_dump_json(indent=indent) + "\n"
     from pipeline.normalize import normalize
 
+    if kind == "blocks":
+        import json
+
+        norm = normalize(doc, restore=restore)
+        return "".join(json.dumps(b.as_dict(norm.text), ensure_ascii=False) + "\n" for b in norm.blocks)
     return (doc.raw_text if raw else normalize(doc, restore=restore).text) + "\n"
 
 
@@ -100,4 +108,4 @@ def cmd_extract(args) -> int:
 
 
 def cmd_text(args) -> int:
-    return _each(args, "text", _workers(args), raw=args.raw)
+    return _each(args, "blocks" if args.blocks else "text", _workers(args), raw=args.raw)
