@@ -1,0 +1,118 @@
+"""Rule-based extraction of targets, deadlines, responsible units and cited documents, as a spaCy pipeline.
+
+The pipeline (built once per process by :func:`get_nlp`) is a blank ``vi`` Language with an explicitly configured
+syllable tokenizer (no pyvi word segmentation: numbers, dates and codes such as ``01/CT-UBND`` stay whole tokens)
+and four custom components, each a ``match then annotate`` step over ``doc.text`` whose patterns are compiled from
+``pipeline/data/extraction.yaml`` and whose results land in ``doc.spans`` (for inspection) and
+``doc.user_data["chithi"]`` (the values):
+
+- ``chithi_references``  cited documents ("Chỉ thị số 19/CT-TTg ngày 16/7/2021 của Thủ tướng Chính phủ")
+- ``chithi_deadlines``   due dates, periods and recurring duties
+- ``chithi_targets``     numbers with unit, comparator and metric; named indicator lists
+- ``chithi_tasks``       tasks (list items and assigning sentences) with their units and roles
+
+One module per component (``references``, ``deadlines``, ``targets``, ``tasks``), with the language data in
+``data`` and the shared context in ``context``.
+
+Matching runs on a folded copy of the text of the same length (lowercase, no diacritics, đ→d), so every match
+position indexes the original text; values are always copied from the original.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from pipeline.extract import Extraction
+from pipeline.nlp.context import Ctx
+from pipeline.nlp.deadlines import _deadlines
+from pipeline.nlp.numbers import NUM, parse_number
+
+__all__ = ["get_nlp", "run_extraction", "parse_number"]
+from pipeline.nlp.references import _references
+from pipeline.nlp.targets import _targets
+from pipeline.nlp.tasks import _tasks
+from pipeline.textutil import fold_keep_len
+
+_TOKEN_MATCH = re.compile(rf"^(?:{NUM})(?:[%‰])?$|^\d+(?:[/.-]\d+)+$|^[\wĐđ]+(?:[/\-][\wĐđ.]+)+$")
+
+
+@lru_cache(maxsize=1)
+def get_nlp():
+    import spacy
+    from spacy.language import Language
+    from spacy.tokenizer import Tokenizer
+    from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
+
+    nlp = spacy.blank("vi", config={"nlp": {"tokenizer": {"use_pyvi": False}}})
+    punct_pre = [r"[\"'“”‘’«»(\[{*#]", r"\.\.\.", r"[-–—•+]"]
+    punct_suf = [r"[\"'“”‘’«»)\]},;:!?*]", r"\.\.\.", r"\.", r"%", r"‰"]
+    nlp.tokenizer = Tokenizer(
+        nlp.vocab,
+        prefix_search=compile_prefix_regex(punct_pre).search,
+        suffix_search=compile_suffix_regex(punct_suf).search,
+        infix_finditer=compile_infix_regex([r"(?<=[^\d\s])[,;:](?=[^\s])", r"(?<=[\w])[–—](?=[\w])"]).finditer,
+        token_match=_TOKEN_MATCH.match,
+    )
+
+    for name, fn in (("chithi_references", _references), ("chithi_deadlines", _deadlines),
+                     ("chithi_targets", _targets), ("chithi_tasks", _tasks)):
+        if not Language.has_factory(name):
+            Language.component(name, func=_component(name, fn))
+        nlp.add_pipe(name)
+    return nlp
+
+
+def _component(name: str, fn):
+    def component(doc):
+        ctx: Ctx = doc.user_data["chithi_ctx"]
+        out = fn(ctx)
+        key = name.split("_", 1)[1]
+        ctx.results[key] = out
+        spans = []
+        for item in out:
+            sp = doc.char_span(item["start"], item["end"], label=key, alignment_mode="expand")
+            if sp is not None:
+                spans.append(sp)
+        doc.spans[key] = spans
+        return doc
+
+    return component
+
+
+
+def run_extraction(text: str, structure) -> Extraction:
+    nlp = get_nlp()
+    year = None
+    if structure is not None and structure.issued_date is not None:
+        year = int(structure.issued_date.value[:4])
+    lower = text.lower()
+    ctx = Ctx(text=text, folded=fold_keep_len(text), lower=lower if len(lower) == len(text) else text,
+              body_start=structure.body_start if structure else 0,
+              body_end=structure.body_end if structure else len(text),
+              year=year, paragraphs=structure.paragraphs if structure else [], results={}, blocked=[])
+    if ctx.year is None:  # a draft without date: the most recent year the body names
+        years = [int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", ctx.folded)]
+        ctx.year = max(years) if years else None
+    doc = nlp.make_doc(text)
+    doc.user_data["chithi_ctx"] = ctx
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    tasks = ctx.results["tasks"]
+    _link(tasks, ctx.results["targets"], "target_ids", "t")
+    _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
+    return Extraction(targets=ctx.results["targets"], deadlines=ctx.results["deadlines"], tasks=tasks,
+                      references=ctx.results["references"])
+
+
+def _link(tasks, items, field_name: str, prefix: str) -> None:
+    for i, it in enumerate(items, 1):
+        it["id"] = f"{prefix}{i}"
+        owner = None
+        for k in tasks:
+            if k["start"] <= it["start"] < k["end"] or (k.get("scope_end") and k["start"] <= it["start"] < k["scope_end"]):
+                owner = k
+        if owner is not None:
+            it["task_id"] = owner["id"]
+            owner.setdefault(field_name, []).append(it["id"])
+    for k in tasks:
+        k.pop("scope_end", None)

@@ -1,0 +1,24 @@
+"""What every component reads: the text, its folded and lowercased copies, the body range, the paragraphs and
+blocks; and where results are left for the components after it."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+@dataclass
+class Ctx:
+    text: str
+    folded: str
+    lower: str
+    body_start: int
+    body_end: int
+    year: int | None
+    paragraphs: list  # structure.Para
+    results: dict[str, list[dict[str, Any]]]
+    blocked: list[tuple[int, int]]  # reference spans: no targets or deadlines inside
+    blocks: tuple = ()  # pipeline.blocks.Block, offsets into text
+
+
+
+def _in_blocked(ctx: Ctx, s: int, e: int) -> bool:
+    return any(a <= s < b or a < e <= b for a, b in ctx.blocked)

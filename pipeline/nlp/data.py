@@ -1,0 +1,116 @@
+"""The extraction grammar's language data (pipeline/data/extraction.yaml), validated and compiled once."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict
+
+from pipeline.lexicon import load_yaml
+from pipeline.textutil import fold
+
+class Roles(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    lead_before: list[str]
+    lead_after: list[str]
+    support_before: list[str]
+    direct_after: list[str]
+
+
+class Rules(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    measure_units: list[str]
+    qualifier_units: list[str]
+    number_words: dict[str, int]
+    no_number_targets: dict[str, list[str]]
+    comparators: dict[str, list[str]]
+    comparator_suffixes: dict[str, list[str]]
+    commitment_cues: list[str]
+    not_target_cues: list[str]
+    number_blockers: list[str]
+    metric_lead_ins: list[str]
+    deadline_cues: list[str]
+    year_deadline_cues: list[str]
+    deadline_blockers: list[str]
+    recurrence: dict[str, list[str]]
+    recurrence_contexts: list[str]
+    unit_heads: list[str]
+    unit_stops: list[str]
+    role_cues: Roles
+    generic_units: list[str]
+
+
+def _alt(phrases, word_end: bool = True, folded: bool = True) -> str:
+    """Regex alternation of (folded) phrases, longest first, on word boundaries."""
+    items = sorted({fold(p) if folded else p for p in phrases}, key=len, reverse=True)
+    body = "|".join(re.escape(p).replace(r"\ ", r"\s+") for p in items)
+    return rf"(?<![\w])(?:{body})" + (r"(?![\w])" if word_end else "")
+
+
+def _lalt(phrases, word_end: bool = True) -> str:
+    """Regex alternation of lowercased phrases with their diacritics (matched against the lowercased text)."""
+    return _alt([p.lower() for p in phrases], word_end=word_end, folded=False)
+
+
+@dataclass(frozen=True)
+class Compiled:
+    rules: Rules
+    unit: re.Pattern
+    qualifier: re.Pattern
+    number_word: re.Pattern
+    no_number: list[tuple[str, re.Pattern]]
+    cmp_before: list[tuple[str, re.Pattern]]
+    cmp_suffix: list[tuple[str, re.Pattern]]
+    commit: re.Pattern
+    not_target: re.Pattern
+    blocker_tail: re.Pattern
+    lead_in: re.Pattern
+    dl_cue_tail: re.Pattern
+    year_dl: re.Pattern
+    dl_blocker: re.Pattern
+    recurrence: list[tuple[str, re.Pattern]]
+    rec_context: re.Pattern
+    unit_head: re.Pattern
+    unit_stop: re.Pattern
+    lead_before_start: re.Pattern
+    support_start: re.Pattern
+    lead_after: re.Pattern
+    support_before_tail: re.Pattern
+    direct_after: re.Pattern
+    generic: re.Pattern
+
+
+@lru_cache(maxsize=1)
+def compiled() -> Compiled:
+    r: Rules = load_yaml("extraction.yaml", Rules)
+    cmp_before = [(k, re.compile(_lalt(v) + r"\s*$")) for k, v in r.comparators.items()]
+    unit_alt = "|".join(re.escape(u.lower()) for u in sorted(r.measure_units, key=len, reverse=True))
+    return Compiled(
+        rules=r,
+        unit=re.compile(rf"\s*(?:{unit_alt})(?![\w])"),
+        qualifier=re.compile(r"\s*" + _lalt(r.qualifier_units)),
+        number_word=re.compile(_lalt([p for v in ("at_least", "at_most", "approx") for p in r.comparators[v]])
+                               + r"\s+(?P<w>" + _lalt(r.number_words) + ")"),
+        no_number=[(k, re.compile(_lalt(v))) for k, v in r.no_number_targets.items()],
+        cmp_before=cmp_before,
+        cmp_suffix=[(k, re.compile(r"\s*" + _lalt(v))) for k, v in r.comparator_suffixes.items()],
+        commit=re.compile(_lalt(r.commitment_cues)),
+        not_target=re.compile(_lalt(r.not_target_cues)),
+        blocker_tail=re.compile(_lalt(r.number_blockers) + r"\s*(?:thứ\s+|số\s+)?$"),
+        lead_in=re.compile(r"(?:[\s,;:.\-–]*" + _lalt(r.metric_lead_ins + [p for k in ("decrease_by", "maintain")
+                                                                            for p in r.comparators[k]]) + r")+[\s,:]*"),
+        dl_cue_tail=re.compile(_alt(r.deadline_cues) + r"\s*$"),
+        year_dl=re.compile(_alt(r.year_deadline_cues) + r"\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
+        dl_blocker=re.compile(_alt(r.deadline_blockers)),
+        recurrence=[(k, re.compile(_alt(v))) for k, v in r.recurrence.items()],
+        rec_context=re.compile(_alt(r.recurrence_contexts)),
+        unit_head=re.compile(_alt(r.unit_heads, folded=False)),
+        unit_stop=re.compile(_alt([p.lower() for p in r.unit_stops], folded=False)),
+        lead_before_start=re.compile(_alt([p.lower() for p in r.role_cues.lead_before], folded=False) + r"\s+(?:cho\s+)?"),
+        support_start=re.compile(_alt([p.lower() for p in r.role_cues.support_before], folded=False) + r"\s*"),
+        lead_after=re.compile(r"^\s*,?\s*" + _alt(r.role_cues.lead_after)),
+        support_before_tail=re.compile(_alt(r.role_cues.support_before) + r"\s*$"),
+        direct_after=re.compile(_alt(r.role_cues.direct_after)),
+        generic=re.compile(_alt(r.generic_units)),
+    )

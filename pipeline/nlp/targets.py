@@ -1,0 +1,252 @@
+"""chithi_targets: numbers with unit, comparator and metric; named indicator lists."""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipeline.nlp.context import Ctx, _in_blocked
+from pipeline.nlp.data import compiled
+from pipeline.nlp.numbers import _NUMBER, parse_number
+from pipeline.textutil import fold, squash
+
+_SEG_SPLIT = re.compile(r"[;\n]|[.:!?](?=\s+[A-ZĐÀ-Ỹa-zđà-ỹ(“\"]|\s*$)|\.\s*$")
+_NEAR_WORDS = 3  # a comparator counts when it stands within this many words before the number
+
+
+def _segments(text: str, lo: int, hi: int):
+    """Clauses: split at ';', line ends and sentence ends, but not inside “quoted names”."""
+    pos = lo
+    for m in _SEG_SPLIT.finditer(text, lo, hi):
+        if text[m.start()] == ":" and text.count("“", max(pos, m.start() - 150), m.start()) > \
+                text.count("”", max(pos, m.start() - 150), m.start()):
+            continue  # "“3 không: không tội phạm, ...”" is one name
+        if m.start() > pos:
+            yield pos, m.start()
+        pos = m.end()
+    if pos < hi:
+        yield pos, hi
+
+
+def _targets(ctx: Ctx) -> list[dict[str, Any]]:
+    c = compiled()
+    t, L = ctx.text, ctx.lower
+    out: list[dict[str, Any]] = []
+    for s, e in _segments(t, ctx.body_start, ctx.body_end):
+        nums = [(m.start(), m.end(), m) for m in _NUMBER.finditer(t, s, e)]
+        nums += [(m.start("w"), m.end("w"), m) for m in c.number_word.finditer(L, s, e)]
+        nums.sort(key=lambda x: x[0])
+        # a following quantity ("... và 100% tổ dân phố") ends a target's metric; a bare number ("lớp 1") does not
+        cuts = [a for a, b, m in nums if m.re is c.number_word or m.group("aunit") or c.unit.match(L, b)]
+        prev_end = s
+        seg_targets = []
+        for i, (a, b, m) in enumerate(nums):
+            nxt = next((x for x in cuts if x > a), e)
+            tgt = _target_at(ctx, m, a, b, s, e, prev_end, nxt)
+            if tgt is None:
+                continue
+            seg_targets.append(tgt)
+            prev_end = max(tgt["num_end"], tgt["end"])
+        _share_predicate(ctx, seg_targets)
+        out.extend(seg_targets)
+        if not seg_targets:
+            out.extend(_no_number_target(ctx, s, e))
+    out.extend(_indicator_lists(ctx))
+    out.sort(key=lambda x: x["start"])
+    for x in out:
+        x.pop("num_end", None)
+    return out
+
+
+_PREDICATE = re.compile(r"(?<![\w])(?:đạt|được|bị|có|là)(?![\w])")
+
+
+def _share_predicate(ctx: Ctx, tg: list[dict[str, Any]]) -> None:
+    """'96% gia đình và 100% tổ dân phố, cơ quan đạt chuẩn văn hóa': the first target shares the last predicate."""
+    L = ctx.lower
+    for x, y in zip(tg, tg[1:]):
+        gap = L[x["end"]:y["start"]].strip(" ,")
+        if gap not in ("", "và") or len((x["metric"] or "").split()) > 3:
+            continue
+        m = _PREDICATE.search(L, y["num_end"], y["end"])
+        if m:
+            x["metric"] = squash(f"{x['metric'] or ''} {ctx.text[m.start():y['end']]}")
+
+
+def _no_number_target(ctx: Ctx, s: int, e: int) -> list[dict[str, Any]]:
+    """'Tổng thu ngân sách ... phấn đấu đạt và vượt chỉ tiêu': a target with a comparator and no number."""
+    c = compiled()
+    for kind, rx in c.no_number:
+        m = rx.search(ctx.lower, s, e)
+        if m:
+            metric = _strip_metric(re.sub(r"(?:phấn|phần|phân)\s+đấu\s*$", "", ctx.text[s:m.start()].strip(" -–+•"),
+                                          flags=re.I).strip())
+            if metric and len(metric.split()) >= 2:
+                a = s + len(ctx.text[s:e]) - len(ctx.text[s:e].lstrip(" -–+•"))
+                return [{"start": a, "end": m.end(), "num_end": m.end(), "metric": metric, "value": None,
+                         "value_max": None, "unit": None, "comparator": kind, "period": None}]
+    return []
+
+
+def _comparator(ctx: Ctx, lo: int, a: int) -> str | None:
+    """The comparator right before the number, else the verb opening the clause ('Giảm tỷ lệ ... 1,6%')."""
+    c = compiled()
+    L = ctx.lower
+    pre = L[lo:a].rstrip()
+    near_from = lo
+    words = list(re.finditer(r"\S+", pre))
+    if len(words) > _NEAR_WORDS:
+        near_from = lo + words[-_NEAR_WORDS].start()
+    best = None
+    for kind, rx in c.cmp_before:
+        mm = rx.search(L, near_from, lo + len(pre))
+        if mm and (best is None or mm.start() > best[1]):
+            best = (kind, mm.start())
+    if best:
+        return best[0]
+    lead = _strip_lead(L[lo:a])
+    for kind in ("increase_by", "decrease_by", "maintain"):
+        for phrase in c.rules.comparators[kind]:
+            if lead.startswith(phrase.lower() + " "):
+                return kind
+    return None
+
+
+def _strip_lead(s: str) -> str:
+    return re.sub(r"^[\s\-–+•,:]*(?:phấn đấu|phần đấu|phân đấu|trong đó|đồng thời)?[\s,:]*", "", s)
+
+
+_FRACTION = re.compile(r"\s*/\s*\d[\d.,]*(?:\s+[^\W\d]\w*)?(?=[\s,;.)]|$)")
+_PERIOD = re.compile(r"(?<!so với )(?<!so )(?:năm|giai đoạn)\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?")
+
+
+def _period(ctx: Ctx, seg_start: int, a: int, end: int) -> str | None:
+    """The period a target is for: the nearest 'năm 2024' / 'giai đoạn ...' before the number in its clause,
+    else the first after it; 'so với năm 2010' is a base year, not a period."""
+    L = ctx.lower
+    line_start = max(L.rfind("\n", 0, a) + 1, a - 400, ctx.body_start)
+    before = list(_PERIOD.finditer(L, min(seg_start, line_start), a))
+    m = before[-1] if before else _PERIOD.search(L, a, end)
+    return squash(ctx.text[m.start():m.end()]) if m else None
+
+
+def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: int,
+               next_num: int) -> dict[str, Any] | None:
+    c = compiled()
+    t, L = ctx.text, ctx.lower
+    if _in_blocked(ctx, a, b):
+        return None
+    word = m.re is c.number_word
+    before = L[max(s, a - 40):a]
+    if not word:
+        if c.blocker_tail.search(before) or (re.search(r"\(\s*$", before) and re.match(r"\d+\)", t[a:a + 4])):
+            return None
+        if re.match(r"\s*(?:/\s*\d|-\s*\d{4}|tháng|năm\b)", L[b:b + 8]) and not m.group("den"):
+            return None
+        if c.qualifier.match(L, b):
+            return None
+        value = parse_number(m.group("a"))
+        value_max = parse_number(m.group("b")) if m.group("b") else None
+        unit = m.group("aunit")
+    else:
+        value = float(c.rules.number_words[L[a:b]])
+        value_max, unit = None, None
+    end = b
+    mu = c.unit.match(L, b)
+    if mu and (not unit or m.group("b") and L[b:mu.end()].strip().startswith(unit)):  # "9,5% - 10%/năm"
+        unit = squash(t[b:mu.end()])
+        end = mu.end()
+    elif unit and re.match(r"\s*/\s*năm\b", L[b:b + 8]):
+        mm = re.match(r"\s*/\s*năm\b", L[b:b + 8])
+        unit, end = unit + "/năm", b + mm.end()
+    den = _FRACTION.match(L, end)  # "137 xã/193 xã": the denominator belongs to the value
+    if den and unit:
+        end = den.end()
+    comp = _comparator(ctx, max(prev_end, s), a)
+    for kind, rx in c.cmp_suffix:
+        mm = rx.match(L, end)
+        if mm:
+            comp, end = kind, mm.end()
+    if not unit and 1900 <= value <= 2100:
+        return None
+    if comp == "at_least" and re.search(r"(?<![\w])từ\s*$", L[max(s, a - 5):a]) and not unit:
+        return None  # "từ 2021": a period
+    if not unit:
+        # a count without a known unit: the noun after it ("01 chuỗi hoạt động") when a comparator commits to it
+        if comp in (None, "reach"):
+            return None
+        mm = re.match(r"\s+([^\W\d]\w*(?:\s+[^\W\d]\w*)?)", t[end:e])
+        if not mm:
+            return None
+        unit, end = mm.group(1), end + mm.end()
+    # fragment: metric before (from the last boundary) and after (up to the next number or a new clause)
+    frag_start = max(prev_end, s)
+    while frag_start < a and t[frag_start] in " ,;:.-–+•\t":
+        frag_start += 1
+    after_end = min(next_num, e)
+    cut = re.compile(r",\s*(?:trong đó|đồng thời|nâng|đạt|phấn đấu|tăng|giảm|có thêm)|\s+(?:và|với)\s*$|\(").search(L, end, after_end)
+    if cut:
+        after_end = cut.start()
+    while after_end > end and t[after_end - 1] in " ,;:.-–(\t":
+        after_end -= 1
+    if c.not_target.search(L, frag_start, after_end):
+        return None
+    is_rate = unit.startswith(("%", "‰"))
+    if not is_rate and comp in (None, "reach") and not c.commit.search(L, max(ctx.body_start, frag_start - 80), after_end):
+        return None
+    before_clean = _strip_metric(t[frag_start:a])
+    after_clean = squash(t[end:after_end].strip(" ,:-–"))
+    unit_is_noun = not is_rate and not re.search(r"đồng|usd|km|ha\b|tấn|m2|m³", unit.lower())
+    if before_clean and len(before_clean.split()) >= 2 and not (unit_is_noun and after_clean):
+        metric = before_clean
+        if unit_is_noun and fold(unit) not in fold(metric):  # "phát triển thêm khoảng 1.500 doanh nghiệp"
+            metric = f"{metric} {unit}"
+    elif after_clean:
+        metric = squash(f"{unit} {after_clean}") if unit_is_noun else after_clean
+        metric = _strip_metric(metric) or metric
+    else:
+        metric = before_clean or (unit if unit_is_noun else None)
+    period = _period(ctx, s, a, after_end)
+    return {"start": frag_start, "end": max(after_end, end), "num_end": end, "metric": metric, "value": value,
+            "value_max": value_max, "unit": unit, "comparator": comp or "reach", "period": period}
+
+
+def _strip_metric(s: str) -> str:
+    c = compiled()
+    low = s.lower()
+    cut = 0
+    year = re.compile(r"[\s,]*(?:(?:đến|trong|vào)\s+)?(?:cuối\s+)?năm\s+(?:19|20)\d\d[\s,]*")
+    while True:  # drop time phrases and lead-in verbs: "Phấn đấu năm 2024, tỷ lệ ..." → "tỷ lệ ..."
+        m = c.lead_in.match(low, cut) or year.match(low, cut)
+        if not m or m.end() == cut:
+            break
+        cut = m.end()
+    end = len(s)
+    for kind, rx in c.cmp_before:
+        mm = rx.search(low, 0, end)
+        if mm and mm.start() >= cut:
+            end = min(end, mm.start())
+    return squash(s[cut:end].strip(" ,;:-–(")) or ""
+
+
+_INDICATOR_ITEM = re.compile(r"\((\d{1,2})\)\s*")
+
+
+def _indicator_lists(ctx: Ctx) -> list[dict[str, Any]]:
+    """'12/19 chỉ tiêu ... chưa đạt cụ thể như: (1) Tốc độ tăng trưởng kinh tế; (2) ...' → named indicators."""
+    t, f, out = ctx.text, ctx.folded, []
+    for p in ctx.paragraphs:
+        seg = f[p.start:p.end]
+        if "chi tieu" not in seg:
+            continue
+        items = list(_INDICATOR_ITEM.finditer(t, p.start, p.end))
+        if len(items) < 3 or "chi tieu" not in f[max(p.start, items[0].start() - 250):items[0].start()]:
+            continue
+        for i, m in enumerate(items):
+            stop = items[i + 1].start() if i + 1 < len(items) else p.end
+            j = re.search(r"[;.]", t[m.end():stop])
+            e = m.end() + j.start() if j else stop
+            name = squash(t[m.end():e].strip(" ,;:"))
+            if name and len(name.split()) <= 20:
+                out.append({"start": m.end(), "end": e, "num_end": e, "metric": name, "value": None, "value_max": None,
+                            "unit": None, "comparator": None, "period": None})
+    return out
