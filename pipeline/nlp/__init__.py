@@ -26,12 +26,12 @@ from pipeline.extract import Extraction
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.deadlines import _deadlines
 from pipeline.nlp.numbers import NUM, parse_number
-
-__all__ = ["get_nlp", "run_extraction", "parse_number"]
 from pipeline.nlp.references import _references
 from pipeline.nlp.targets import _targets
 from pipeline.nlp.tasks import _tasks
 from pipeline.textutil import fold_keep_len
+
+__all__ = ["get_nlp", "run_extraction", "parse_number"]
 
 _TOKEN_MATCH = re.compile(rf"^(?:{NUM})(?:[%‰])?$|^\d+(?:[/.-]\d+)+$|^[\wĐđ]+(?:[/\-][\wĐđ.]+)+$")
 
