@@ -23,4 +23,4 @@ class Extraction:
 def extract(doc: Document) -> Document:
     from pipeline.nlp import run_extraction
 
-    return replace(doc, extraction=run_extraction(doc.text, doc.structure))
+    return replace(doc, extraction=run_extraction(doc.text, doc.structure, doc.blocks))

@@ -72,6 +72,7 @@ class Structure:
     recipients: list[Field] = field(default_factory=list)
     paragraphs: list[Para] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
+    annex_start: int | None = None  # an annex after the signature ("PHỤ LỤC"): read like the body
     notes: list[tuple[str, str]] = field(default_factory=list)  # (warning code, message)
 
 
@@ -243,10 +244,13 @@ def _number(text: str, folded: str, lines, st: Structure) -> int | None:
     return None
 
 
-def parse(text: str) -> Structure:
+def parse(text: str, blocks: tuple = ()) -> Structure:
+    """The layout of ``text``; ``blocks`` (pipeline.blocks) keep the rows of data tables out of the paragraphs
+    (the task-table component reads them)."""
     lx = lexicon()
     folded = fold_keep_len(text)
     lines = [(s, e) for s, e in _lines(text) if text[s:e].strip()]
+    tables = [(b.start, b.end) for b in blocks if b.kind == "table" and not b.layout]
     st = Structure(header_end=0, body_start=0, body_end=len(text))
     if not lines:
         return st
@@ -359,7 +363,16 @@ def parse(text: str) -> Structure:
     st.body_end = body_end
 
     st.issuer = _issuer(text, folded, lines, st)
-    st.paragraphs, st.sections = _sections(text, lines, body_start, body_end)
+    prose = [(s, e) for s, e in lines if not any(a <= s < b for a, b in tables)]
+    st.paragraphs, st.sections = _sections(text, prose, body_start, body_end)
+    tail = max([body_end, *(r.end for r in st.recipients), sig.end if sig else 0])
+    for s, e in lines:
+        if s >= tail and re.match(r"\s*phu luc\b", folded[s:e]) and _is_upper_line(text[s:e]):
+            st.annex_start = s
+            paras, secs = _sections(text, prose, s, len(text))
+            st.paragraphs += paras
+            st.sections += secs
+            break
     return st
 
 
@@ -606,7 +619,7 @@ def _sections(text: str, lines, body_start: int, body_end: int) -> tuple[list[Pa
 
 
 def structure(doc: Document) -> Document:
-    st = parse(doc.text)
+    st = parse(doc.text, doc.blocks)
     for code, msg in st.notes:
         doc = doc.with_warning(code, msg)
     if st.issuer is not None and st.issuer.inferred:

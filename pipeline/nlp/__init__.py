@@ -25,15 +25,24 @@ from functools import lru_cache
 from pipeline.extract import Extraction
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.deadlines import _deadlines
+from pipeline.nlp.fields import _fields
 from pipeline.nlp.numbers import NUM, parse_number
 from pipeline.nlp.references import _references
 from pipeline.nlp.targets import _targets
+from pipeline.nlp.tables import _tables
 from pipeline.nlp.tasks import _tasks
 from pipeline.textutil import fold_keep_len
 
 __all__ = ["get_nlp", "run_extraction", "parse_number"]
 
 _TOKEN_MATCH = re.compile(rf"^(?:{NUM})(?:[%‰])?$|^\d+(?:[/.-]\d+)+$|^[\wĐđ]+(?:[/\-][\wĐđ.]+)+$")
+
+
+# (name, function, runs once per body range): the sentence components read the body and each annex in turn;
+# the block components read the blocks of those ranges.
+COMPONENTS = (("chithi_references", _references), ("chithi_deadlines", _deadlines), ("chithi_targets", _targets),
+              ("chithi_tasks", _tasks), ("chithi_tables", _tables), ("chithi_fields", _fields))
+_PER_RANGE = {"chithi_deadlines", "chithi_targets"}
 
 
 @lru_cache(maxsize=1)
@@ -54,8 +63,7 @@ def get_nlp():
         token_match=_TOKEN_MATCH.match,
     )
 
-    for name, fn in (("chithi_references", _references), ("chithi_deadlines", _deadlines),
-                     ("chithi_targets", _targets), ("chithi_tasks", _tasks)):
+    for name, fn in COMPONENTS:
         if not Language.has_factory(name):
             Language.component(name, func=_component(name, fn))
         nlp.add_pipe(name)
@@ -65,7 +73,14 @@ def get_nlp():
 def _component(name: str, fn):
     def component(doc):
         ctx: Ctx = doc.user_data["chithi_ctx"]
-        out = fn(ctx)
+        if name in _PER_RANGE:
+            out = []
+            for lo, hi in ctx.ranges:
+                ctx.body_start, ctx.body_end = lo, hi
+                out.extend(fn(ctx))
+            ctx.body_start, ctx.body_end = ctx.ranges[0]
+        else:
+            out = fn(ctx)
         key = name.split("_", 1)[1]
         ctx.results[key] = out
         spans = []
@@ -80,7 +95,7 @@ def _component(name: str, fn):
 
 
 
-def run_extraction(text: str, structure) -> Extraction:
+def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     nlp = get_nlp()
     year = None
     if structure is not None and structure.issued_date is not None:
@@ -89,7 +104,11 @@ def run_extraction(text: str, structure) -> Extraction:
     ctx = Ctx(text=text, folded=fold_keep_len(text), lower=lower if len(lower) == len(text) else text,
               body_start=structure.body_start if structure else 0,
               body_end=structure.body_end if structure else len(text),
-              year=year, paragraphs=structure.paragraphs if structure else [], results={}, blocked=[])
+              year=year, paragraphs=structure.paragraphs if structure else [], results={}, blocked=[],
+              blocks=blocks)
+    ctx.ranges = ((ctx.body_start, ctx.body_end),)
+    if structure is not None and structure.annex_start is not None:
+        ctx.ranges += ((structure.annex_start, len(text)),)
     if ctx.year is None:  # a draft without date: the most recent year the body names
         years = [int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", ctx.folded)]
         ctx.year = max(years) if years else None
@@ -97,7 +116,10 @@ def run_extraction(text: str, structure) -> Extraction:
     doc.user_data["chithi_ctx"] = ctx
     for _, proc in nlp.pipeline:
         doc = proc(doc)
-    tasks = ctx.results["tasks"]
+    tasks = sorted(ctx.results["tasks"] + ctx.results["tables"] + ctx.results["fields"], key=lambda k: k["start"])
+    for i, k in enumerate(tasks, 1):
+        k["id"] = f"k{i}"
+    ctx.results["deadlines"].sort(key=lambda d: d["start"])
     _link(tasks, ctx.results["targets"], "target_ids", "t")
     _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
     return Extraction(targets=ctx.results["targets"], deadlines=ctx.results["deadlines"], tasks=tasks,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+
 @dataclass
 class Ctx:
     text: str
@@ -17,7 +18,10 @@ class Ctx:
     results: dict[str, list[dict[str, Any]]]
     blocked: list[tuple[int, int]]  # reference spans: no targets or deadlines inside
     blocks: tuple = ()  # pipeline.blocks.Block, offsets into text
+    ranges: tuple = ()  # (start, end) of the body and of annexes after the signature (Phụ lục)
 
+    def in_ranges(self, pos: int) -> bool:
+        return any(a <= pos < b for a, b in self.ranges)
 
 
 def _in_blocked(ctx: Ctx, s: int, e: int) -> bool:

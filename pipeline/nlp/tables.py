@@ -1,0 +1,98 @@
+"""chithi_tables: task tables. Every data row under a header that names its columns is a task: its units by
+column (lead, support, or a responsibility column read with the role grammar), its deadline from the time column
+(pipeline.nlp.timephrase), its section from the group rows ("I. NHÓM GIẢI PHÁP …") and the row number.
+
+Column names are data (pipeline/data/blocks.yaml ``column_roles``); merged cells stand in every row they span.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipeline.blocks import Block, Cell, column_role
+from pipeline.nlp.context import Ctx
+from pipeline.nlp.timephrase import parse_time
+from pipeline.nlp.units import listed_units
+
+UNIT_ROLES = {"lead": "lead", "support": "support", "responsible": "responsible"}
+
+
+def column_roles(ctx: Ctx, block: Block) -> dict[int, str]:
+    """Grid column → role, from the header rows; a lower header row refines a spanning cell above it
+    ("Thời gian" over "Bắt đầu | Hoàn thành")."""
+    roles: dict[int, str] = {}
+    for row in block.rows()[:block.header_rows]:
+        for cell in row:
+            role = column_role(ctx.text[cell.start:cell.end])
+            for col in range(cell.col, cell.col + cell.colspan):
+                if role and (col not in roles or cell.colspan == 1):
+                    roles[col] = role
+    return roles
+
+
+def _grid(block: Block) -> list[dict[int, Cell]]:
+    """Data rows as {grid column: cell}, a merged cell standing in every row and column it spans."""
+    rows: list[dict[int, Cell]] = [dict() for _ in block.rows()]
+    for c in block.cells:
+        for r in range(c.row, min(c.row + c.rowspan, len(rows))):
+            for col in range(c.col, c.col + c.colspan):
+                rows[r].setdefault(col, c)
+    return rows[block.header_rows:]
+
+
+_GROUP_LABEL = re.compile(r"^(?:[IVXL]+|[A-ZĐ])\.?$")
+
+
+def _tables(ctx: Ctx) -> list[dict[str, Any]]:
+    """Tasks from task tables; their deadlines are added to ``ctx.results['deadlines']``."""
+    tasks: list[dict[str, Any]] = []
+    deadlines = ctx.results.setdefault("deadlines", [])
+    t = ctx.text
+    for block in ctx.blocks:
+        if block.kind != "table" or block.layout or not block.header_rows:
+            continue
+        roles = column_roles(ctx, block)
+        if not set(roles.values()) & {"lead", "support", "responsible", "deadline"}:
+            continue
+        group = None
+        for row in _grid(block):
+            cells = sorted({id(c): c for c in row.values()}.values(), key=lambda c: c.col)
+            filled = [c for c in cells if t[c.start:c.end].strip()]
+            if not filled:
+                continue
+            own = [c for c in filled if c.row == filled[0].row or c.rowspan == 1]
+            by_role: dict[str, list[Cell]] = {}
+            for col, c in row.items():
+                role = roles.get(col)
+                if role and c not in by_role.setdefault(role, []):
+                    by_role[role].append(c)
+            label = t[filled[0].start:filled[0].end].strip()
+            unit_cells = [c for r in UNIT_ROLES for c in by_role.get(r, []) if t[c.start:c.end].strip()]
+            if len(own) <= 2 and not unit_cells and not by_role.get("deadline"):
+                group = label.rstrip(".") if _GROUP_LABEL.match(label) else group  # "I | NHÓM GIẢI PHÁP …"
+                continue
+            start, end = min(c.start for c in filled), max(c.end for c in filled)
+            units: list[dict[str, Any]] = []
+            for role in UNIT_ROLES:
+                for c in by_role.get(role, []):
+                    for u in listed_units(ctx, c.start, c.end, role):
+                        if not any(u["name"] == v["name"] and u["role"] == v["role"] for v in units):
+                            units.append(u)
+            number = label.rstrip(".") if roles.get(filled[0].col) == "number" and re.fullmatch(r"\d{1,3}\.?", label) \
+                else None
+            section = ".".join(x for x in (group, number) if x) or None
+            for c in by_role.get("deadline", []):
+                d = _time_cell(ctx, c)
+                if d is not None and not any(x["start"] <= d["start"] < x["end"] for x in deadlines):
+                    deadlines.append(d)
+            if units:
+                tasks.append({"id": "", "start": start, "end": end, "section": section, "units": units})
+    return tasks
+
+
+def _time_cell(ctx: Ctx, c: Cell) -> dict[str, Any] | None:
+    due = parse_time(ctx.folded[c.start:c.end], ctx.year)
+    if due is None:
+        return None
+    return {"start": c.start + due.start, "end": c.start + due.end, "due": due.due, "precision": due.precision,
+            "recurrence": due.recurrence}
