@@ -332,8 +332,9 @@ def strip_markup(s: str) -> str:
     return s
 
 
-def _wrapped(a: str, b: str, width: int) -> bool:
-    """Does line ``b`` continue line ``a`` (a hard wrap), rather than start a new line?"""
+def _wrapped(a: str, b: str, width: int, markdown: bool = False) -> bool:
+    """Does line ``b`` continue line ``a`` (a hard wrap), rather than start a new line? In a Markdown paragraph
+    every line does, but for list items and signature lines."""
     a_plain, b_plain = strip_markup(a).strip(), strip_markup(b).strip()
     if not a_plain or not b_plain:
         return False
@@ -341,7 +342,7 @@ def _wrapped(a: str, b: str, width: int) -> bool:
         return False
     if _signature_line(b_plain):  # "TM. ỦY BAN NHÂN DÂN" / "CHỦ TỊCH": lines of a signature block
         return False
-    if _open_emphasis(a):
+    if _open_emphasis(a) or markdown:
         return True
     first = b_plain.split()[0]
     if b_plain[0].islower() or (b_plain[0].isdigit() and not _ITEM_START.match(b_plain)):
@@ -372,11 +373,11 @@ def _signature_line(s: str) -> bool:
     return bool(letters) and all(c.isupper() for c in letters) and bool(_signature_words().match(fold(s).strip()))
 
 
-def reflow(lines: list[str], width: int) -> list[str]:
+def reflow(lines: list[str], width: int, markdown: bool = False) -> list[str]:
     """Join hard-wrapped lines into logical lines (markup kept; stripped later)."""
     out: list[str] = []
     for ln in lines:
-        if out and _wrapped(out[-1], ln, width):
+        if out and _wrapped(out[-1], ln, width, markdown):
             out[-1] = out[-1].rstrip() + " " + ln.strip()
         else:
             out.append(ln)
@@ -401,9 +402,10 @@ def _split_cells(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", s)]
 
 
-def text_blocks(text: str, page: int = 1) -> Layout:
+def text_blocks(text: str, page: int = 1, markdown: bool = False) -> Layout:
     """Plain text or Markdown into blocks: paragraphs reflowed, markup dropped, tables (GFM pipe tables and the
-    one-cell-per-line tables of saved web pages) as table blocks."""
+    one-cell-per-line tables of saved web pages) as table blocks. In Markdown the lines of a paragraph are one
+    line (soft breaks); in plain text a line break stands unless it looks like a hard wrap."""
     lines = text.split("\n")
     width = _wrap_width(lines)
     lay = Layout(page=page)
@@ -411,7 +413,7 @@ def text_blocks(text: str, page: int = 1) -> Layout:
     para: list[str] = []
 
     def flush() -> None:
-        for ln in reflow(para, width):
+        for ln in reflow(para, width, markdown):
             if _RULE.match(ln):
                 continue
             heading = bool(_HEADING.match(ln))

@@ -76,7 +76,8 @@ def _read_text(doc: Document, data: bytes) -> Document:
 
     text, encoding = decode_text(data, doc.path)
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
-    pages = tuple(_laid_out_page(text_blocks(t, i + 1), i + 1, "text") for i, t in enumerate(text.split("\f")))
+    md = doc.media_type == "text/markdown"
+    pages = tuple(_laid_out_page(text_blocks(t, i + 1, md), i + 1, "text") for i, t in enumerate(text.split("\f")))
     return replace(doc, pages=pages, encoding=encoding)
 
 

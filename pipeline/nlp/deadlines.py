@@ -7,14 +7,16 @@ from typing import Any
 from pipeline.nlp.context import Ctx, _in_blocked
 from pipeline.nlp.data import compiled
 from pipeline.nlp.numbers import _ROMAN, _last_day, _valid_day
+from pipeline.nlp.timephrase import _PERIODIC
 from pipeline.textutil import fold
 
 _DAY_DATE = re.compile(r"(?:ngay\s*)?(?P<d>\d{1,2})\s*(?:/|-|\.|\s+thang\s+)\s*(?P<m>\d{1,2})"
                        r"(?:\s*(?:/|-|\.|\s+nam\s+)\s*(?P<y>(?:19|20)\d\d))?(?![\d/])")
-_MONTH = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|xong trong|xong truoc)\s+thang\s+(?P<m>\d{1,2})"
+_MONTH = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|xong trong|xong truoc)\s+thang\s+(?:\d{1,2}\s*[-–]\s*)?(?P<m>\d{1,2})"
                     r"(?:\s*(?:/|nam)\s*(?P<y>(?:19|20)\d\d))?(?![\d/])")
 _QUARTER = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|hoan thanh|xong)\s+(?:trong\s+)?quy\s+(?P<q>iv|iii|ii|i|[1-4])(?![\w])"
                       r"(?:\s*(?:/|nam|-)\s*(?P<y>(?:19|20)\d\d))?")
+_QUARTER_TO = re.compile(r"\s*(?:-|–|den)\s*quy\s+(?P<q>iv|iii|ii|i|[1-4])\s*(?:/|nam)\s*(?P<y>(?:19|20)\d\d)")
 _HALF = re.compile(r"(?P<cue>truoc|trong|het|den het|den|hoan thanh|xong)\s+(?:trong\s+)?(?:6|06|sau)\s+thang\s+(?P<part>dau|cuoi)\s+nam"
                    r"(?:\s+(?P<y>(?:19|20)\d\d))?")
 
@@ -62,7 +64,11 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
         q = _ROMAN[m.group("q")]
         if m.group("cue") == "truoc":
             y, q = (y, q - 1) if q > 1 else (y - 1, 4)
-        add(m.start(), m.end(), _last_day(y, q * 3), "quarter")
+        end = m.end()
+        later = _QUARTER_TO.match(f, end)  # "trong quý IV/2025 - quý II/2026": the end of the range
+        if later:
+            y, q, end = int(later.group("y")), _ROMAN[later.group("q")], later.end()
+        add(m.start(), end, _last_day(y, q * 3), "quarter")
     for m in (_HALF.finditer(f, lo, hi) if "thang dau nam" in f[lo:hi] or "thang cuoi nam" in f[lo:hi] else ()):
         y = int(m.group("y")) if m.group("y") else ctx.year
         if y is None:
@@ -88,10 +94,13 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
             around = f[max(lo, m.start() - 25):m.end() + 25]
             if "dinh ky" in f[max(lo, m.start() - 12):m.end()] or c.rec_context.search(around):
                 if kind == "yearly" and "dinh ky" not in f[max(lo, m.start() - 12):m.end()] and \
-                        not re.search(r"bao cao|tong hop|gui", around):
+                        not re.search(r"bao cao|tong hop|gui|truoc ngay", around):
                     continue
                 s = f.rfind("dinh ky", max(lo, m.start() - 12), m.start())
                 add(s if s != -1 else m.start(), m.end(), None, "recurring", kind)
+    for m in _PERIODIC.finditer(f, lo, hi):  # "định kỳ 02 tuần/lần"
+        if "/" in m.group(0) or "dinh ky" in f[max(lo, m.start() - 12):m.end()]:
+            add(m.start(), m.end(), None, "recurring", "periodic")
     out.sort(key=lambda x: x["start"])
     # drop a match inside another (e.g. "trong quý II năm 2024" also matched as a year)
     kept = []

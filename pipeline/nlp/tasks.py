@@ -7,30 +7,49 @@ from pipeline.nlp.context import Ctx
 from pipeline.nlp.units import units_in
 
 
+_BULLETS = ("dash", "plus", "paren")
+
+
 def _tasks(ctx: Ctx) -> list[dict[str, Any]]:
     tasks: list[dict[str, Any]] = []
     paras = ctx.paragraphs
     fields = {b.start for b in ctx.blocks if b.kind == "field"}  # read by chithi_fields
+    heading_until = -1  # the scope of the unit heading the current paragraph stands under
     for i, p in enumerate(paras):
         if p.start in fields:
             continue
         nxt = paras[i + 1] if i + 1 < len(paras) else None
-        # "1. Bộ Ngoại giao" over "a) Chủ trì ...": a unit heading its own sub-items
-        heads_items = bool(p.kind and nxt is not None and nxt.kind and len(nxt.path) > len(p.path))
-        units = units_in(ctx, p.start, p.end, p.kind is not None, heads_items)
+        # "1. Bộ Ngoại giao" over "a) Chủ trì ...", "a) Trung tâm X" over "- Đẩy nhanh ...": a unit heading its
+        # own sub-items
+        heads_items = bool(p.kind and nxt is not None and nxt.kind and (
+            len(nxt.path) > len(p.path) or (nxt.kind in _BULLETS and p.kind not in _BULLETS)))
+        units = units_in(ctx, p.start, p.end, p.kind is not None, heads_items, inherited_lead=p.start < heading_until)
         if not units:
             continue
         section = ".".join(p.path) if p.path else None
+        scope_end = _scope_end(paras, i)
+        if heads_items and any(u["role"] == "lead" for u in units):
+            heading_until = max(heading_until, scope_end)
         tasks.append({"id": f"k{len(tasks) + 1}", "start": p.start, "end": p.end, "section": section,
-                      "units": units, "scope_end": _scope_end(paras, i)})
+                      "units": units, "scope_end": scope_end})
     return tasks
 
 
 def _scope_end(paras: list, i: int) -> int:
-    """A task heads the paragraphs after it until the next paragraph of the same or a higher level."""
+    """A task heads the paragraphs after it until the next paragraph of the same or a higher level; bullets
+    ("-", "+") under a numbered item are inside it."""
+    from pipeline.structure import _KIND_RANK
+
     p = paras[i]
     for q in paras[i + 1:]:
-        if q.kind is not None and (p.kind is None or len(q.path) <= len(p.path)):
+        if q.kind is None:
+            continue
+        if p.kind is None:
+            return q.start
+        if p.kind in _BULLETS:
+            if q.kind not in _BULLETS or _KIND_RANK[q.kind] <= _KIND_RANK[p.kind]:
+                return q.start
+        elif q.kind not in _BULLETS and len(q.path) <= len(p.path):
             return q.start
     return paras[-1].end if paras else p.end
 

@@ -37,6 +37,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         name = squash(t[a:b])
         if not name or len(name) < 3:
             return
+        if role == "lead" and _named_person(name):  # a named leader directs; only unnamed ones lead
+            return
         for u in found:
             if fold(u["name"]) == fold(name) and u["role"] == role:
                 return
@@ -164,6 +166,14 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
         units.append((start, i))
     return [(a, b) for a, b in units
             if (c.unit_head.match(t, a) and len(t[a:b].split()) >= 2) or c.generic.match(f, a)]
+
+
+def _named_person(name: str) -> bool:
+    """'Đồng chí Trần Thị Cẩm Tú, Phó chủ tịch ...': a person named after 'Đồng chí'."""
+    from pipeline.lexicon import lexicon
+
+    m = _NAME.match(name)
+    return bool(m) and fold(m.group("n").split()[0]) in {fold(x) for x in lexicon().surnames}
 
 
 _ROLE_CUE = re.compile(r"(?<![\w])(?:chu tri|phoi hop|co trach nhiem|chiu trach nhiem|giao|de nghi|yeu cau)(?![\w])")
