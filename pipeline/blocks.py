@@ -384,6 +384,13 @@ def reflow(lines: list[str], width: int, markdown: bool = False) -> list[str]:
     return out
 
 
+def _broken_sentence(line: str, nxt: str) -> bool:
+    """'... đạt tiêu chuẩn môi' + blank line + 'trường; ...': a sentence split by a stray paragraph break."""
+    s, b = strip_markup(line).strip(), nxt.lstrip()
+    return bool(s and b and b[0].islower() and len(s) > 40 and not _END_PUNCT.search(s)
+                and not _ITEM_START.match(b))
+
+
 def _wrap_width(lines: list[str]) -> int:
     """The width text was hard-wrapped at: a high percentile of the lengths of lines followed by another line."""
     lens = sorted(len(a.rstrip()) for a, b in zip(lines, lines[1:]) if a.strip() and b.strip()
@@ -431,7 +438,8 @@ def text_blocks(text: str, page: int = 1, markdown: bool = False) -> Layout:
             i = _gfm_table(lines, i, lay)
             continue
         if not ln.strip():
-            flush()
+            if not (para and _broken_sentence(para[-1], lines[i + 1] if i + 1 < n else "")):
+                flush()
         elif _RULE.match(ln) and not para:
             pass
         elif _HEADING.match(ln):

@@ -105,7 +105,7 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
               body_start=structure.body_start if structure else 0,
               body_end=structure.body_end if structure else len(text),
               year=year, paragraphs=structure.paragraphs if structure else [], results={}, blocked=[],
-              blocks=blocks)
+              blocks=blocks, sections=structure.sections if structure else [])
     ctx.ranges = ((ctx.body_start, ctx.body_end),)
     if structure is not None and structure.annex_start is not None:
         ctx.ranges += ((structure.annex_start, len(text)),)

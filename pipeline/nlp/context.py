@@ -2,7 +2,7 @@
 blocks; and where results are left for the components after it."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -18,6 +18,7 @@ class Ctx:
     results: dict[str, list[dict[str, Any]]]
     blocked: list[tuple[int, int]]  # reference spans: no targets or deadlines inside
     blocks: tuple = ()  # pipeline.blocks.Block, offsets into text
+    sections: list = field(default_factory=list)  # structure.Section
     ranges: tuple = ()  # (start, end) of the body and of annexes after the signature (Phụ lục)
 
     def in_ranges(self, pos: int) -> bool:

@@ -28,6 +28,7 @@ class Rules(BaseModel):
     comparator_suffixes: dict[str, list[str]]
     commitment_cues: list[str]
     not_target_cues: list[str]
+    past_section_titles: list[str]
     number_blockers: list[str]
     metric_lead_ins: list[str]
     deadline_cues: list[str]
@@ -64,6 +65,7 @@ class Compiled:
     cmp_suffix: list[tuple[str, re.Pattern]]
     commit: re.Pattern
     not_target: re.Pattern
+    past_section: re.Pattern
     blocker_tail: re.Pattern
     lead_in: re.Pattern
     dl_cue_tail: re.Pattern
@@ -97,6 +99,7 @@ def compiled() -> Compiled:
         cmp_suffix=[(k, re.compile(r"\s*" + _lalt(v))) for k, v in r.comparator_suffixes.items()],
         commit=re.compile(_lalt(r.commitment_cues)),
         not_target=re.compile(_lalt(r.not_target_cues)),
+        past_section=re.compile(_alt(r.past_section_titles)),
         blocker_tail=re.compile(_lalt(r.number_blockers) + r"\s*(?:thứ\s+|số\s+)?$"),
         lead_in=re.compile(r"(?:[\s,;:.\-–]*" + _lalt(r.metric_lead_ins + [p for k in ("decrease_by", "maintain")
                                                                             for p in r.comparators[k]]) + r")+[\s,:]*"),

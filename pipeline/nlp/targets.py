@@ -27,11 +27,31 @@ def _segments(text: str, lo: int, hi: int):
         yield pos, hi
 
 
+def _past_sections(ctx: Ctx) -> list[tuple[int, int]]:
+    """Sections whose title says they report the past ("I. ĐÁNH GIÁ CHUNG", "Tình hình thực hiện"): their numbers
+    are results, not targets."""
+    c = compiled()
+    out: list[tuple[int, int]] = []
+
+    def walk(secs):
+        for sec in secs:
+            if sec.title and c.past_section.match(fold(sec.title)):
+                out.append((sec.start, sec.end))
+            else:
+                walk(sec.children)
+
+    walk(ctx.sections)
+    return out
+
+
 def _targets(ctx: Ctx) -> list[dict[str, Any]]:
     c = compiled()
     t, L = ctx.text, ctx.lower
     out: list[dict[str, Any]] = []
+    past = _past_sections(ctx)
     for s, e in _segments(t, ctx.body_start, ctx.body_end):
+        if any(a <= s < b for a, b in past):
+            continue
         nums = [(m.start(), m.end(), m) for m in _NUMBER.finditer(t, s, e)]
         nums += [(m.start("w"), m.end("w"), m) for m in c.number_word.finditer(L, s, e)]
         nums.sort(key=lambda x: x[0])
@@ -191,7 +211,10 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
     if c.not_target.search(L, frag_start, after_end):
         return None
     is_rate = unit.startswith(("%", "‰"))
-    if not is_rate and comp in (None, "reach") and not c.commit.search(L, max(ctx.body_start, frag_start - 80), after_end):
+    if not is_rate and comp is None and not c.commit.search(L, max(ctx.body_start, frag_start, a - 30), a) \
+            and not c.commit.search(L, end, min(after_end, end + 25)):
+        return None  # "chuyển ngay 114 hồ sơ": a count with no comparator commits only next to a commitment verb
+    if not is_rate and comp == "reach" and not c.commit.search(L, max(ctx.body_start, frag_start - 80), after_end):
         return None
     before_clean = _strip_metric(t[frag_start:a])
     after_clean = squash(t[end:after_end].strip(" ,:-–"))
