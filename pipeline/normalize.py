@@ -156,21 +156,18 @@ def _map_blocks(doc: Document, text: str, offsets: array) -> tuple:
     starts = doc.raw_page_starts()
     out = []
     for page, base in zip(doc.pages, starts):
-        if page.blocks:
-            def f(p, base=base):
-                return bisect.bisect_left(to_raw, base + p)
-            out.extend(b.shifted(f) for b in page.blocks)
-        else:
-            a = bisect.bisect_left(to_raw, base)
-            b = bisect.bisect_left(to_raw, base + len(page.text))
-            pos = a
-            for line in text[a:b].split("\n"):
-                s = line.strip()
-                if s:
-                    lead = len(line) - len(line.lstrip())
-                    blk = classify(s, pos + lead, None, page.number)
-                    out.append(blk)
-                pos += len(line) + 1
+        a = bisect.bisect_left(to_raw, base)
+        b = bisect.bisect_left(to_raw, base + len(page.text))
+        laid = [blk.shifted(lambda p, base=base: bisect.bisect_left(to_raw, base + p)) for blk in page.blocks]
+        covered = [(x.start, x.end) for x in laid]
+        pos = a
+        for line in text[a:b].split("\n"):  # lines no block covers (all of them on pages not laid out)
+            s = line.strip()
+            start = pos + len(line) - len(line.lstrip())
+            if s and not any(cs <= start < ce for cs, ce in covered):
+                laid.append(classify(s, start, None, page.number))
+            pos += len(line) + 1
+        out.extend(sorted(laid, key=lambda x: x.start))
     return tuple(out)
 
 

@@ -38,23 +38,36 @@ def read_pdf(doc: Document, data: bytes) -> Document:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as e:  # noqa: BLE001 - pdfminer raises many types on damaged files
         raise BadInputError(f"{name}: not a valid PDF ({_short(e)})", "is the file damaged?") from None
+    from pipeline.pdf_tables import assign_words, find_tables, stitch
+
     with pdf:
         raw = []
+        tables: list = []
         for i, page in enumerate(pdf.pages):
             if chars is not None and i < len(chars) and chars[i] < MIN_CHARS:
                 # a scanned page: no text for pdfplumber to find, and parsing it would load its image
                 raw.append((float(page.width), float(page.height), []))
+                tables.append([])
                 continue
             try:
                 words = page.extract_words(use_text_flow=False, keep_blank_chars=False, x_tolerance=1.5)
             except Exception:  # noqa: BLE001 - a damaged content stream: let OCR try the rendered page
                 words = []
             raw.append((float(page.width), float(page.height), words))
+            found = find_tables(page, i) if words else []
+            if found:
+                assign_words(found, _lwords(words))
+            tables.append(found)
             page.flush_cache()
     repeated = _running_heads(raw)
     pages = []
+    prev_table = None
     for i, (w, h, words) in enumerate(raw):
-        page = _text_page(i, w, h, words, repeated)
+        if tables[i] and prev_table is not None and prev_table.page == i - 1:
+            stitch(prev_table, tables[i][0])
+        if tables[i]:
+            prev_table = tables[i][-1]
+        page = _text_page(i, w, h, words, repeated, tables[i])
         if page is None:
             page = Page(number=i + 1, text="", method="ocr", needs_ocr=True, image_source=(doc.path, i),
                         width=w, height=h)
@@ -209,24 +222,99 @@ def usable_text(text: str) -> bool:
 
 # -- one page ------------------------------------------------------------------------------------------------
 
-def _text_page(i: int, width: float, height: float, words, repeated: set[str]) -> Page | None:
-    from pipeline.ocr import LWord, layout
+def _text_page(i: int, width: float, height: float, words, repeated: set[str], tables=()) -> Page | None:
+    """One text-layer page: its prose laid out (pipeline.ocr.layout) band by band around its ruled tables, which
+    become table blocks (pipeline.pdf_tables)."""
+    from pipeline.ocr import layout
 
     if _nonspace(words) < MIN_CHARS:
         return None
     flat = " ".join(w["text"] for w in words)
     if not usable_text(flat):
         return None
-    lines = _lines([LWord(unicodedata.normalize("NFC", w["text"]), float(w["x0"]), float(w["top"]),
-                          float(w["x1"]), float(w["bottom"])) for w in words])
+    lwords = _lwords(words)
 
     def drop(text: str, top: float, bottom: float) -> bool:
         return _row_key(text) in repeated or bool(_RUNNING.match(text.strip()))
 
-    text, ws = layout(lines, width, height, join=True, drop_row=drop)
-    if not text.strip():
+    if not tables:
+        text, ws = layout(_lines(lwords), width, height, join=True, drop_row=drop)
+        if not text.strip():
+            return None
+        return Page(number=i + 1, text=text, method="pdf_text", words=ws, width=width, height=height)
+    free = [w for w in lwords if not any(t.holds(w) for t in tables)]
+    page = _PageText()
+    cuts = sorted(tables, key=lambda t: t.bbox[1])
+    top = -1.0
+    for t in [*cuts, None]:
+        bottom = t.bbox[1] if t is not None else float("inf")
+        band = [w for w in free if top <= (w.top + w.bottom) / 2 < bottom]
+        if band:
+            text, ws = layout(_lines(band), width, height, join=True, drop_row=drop)
+            page.add(text, ws, ())
+        if t is not None:
+            page.add(*_table_text(t, i + 1))
+            top = t.bbox[3]
+    if not page.text().strip():
         return None
-    return Page(number=i + 1, text=text, method="pdf_text", words=ws, width=width, height=height)
+    return Page(number=i + 1, text=page.text(), method="pdf_text", words=tuple(page.words), width=width,
+                height=height, blocks=tuple(page.blocks))
+
+
+def _lwords(words) -> list:
+    from pipeline.ocr import LWord
+
+    return [LWord(unicodedata.normalize("NFC", w["text"]), float(w["x0"]), float(w["top"]), float(w["x1"]),
+                  float(w["bottom"])) for w in words]
+
+
+class _PageText:
+    """A page text assembled from chunks (prose bands and tables), their words and blocks shifted into place."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.words: list = []
+        self.blocks: list = []
+        self.pos = 0
+
+    def add(self, text: str, words, blocks) -> None:
+        from pipeline.document import Word
+
+        if not text.strip():
+            return
+        if self.parts:
+            self.parts.append("\n\n")
+            self.pos += 2
+        base = self.pos
+        self.words.extend(Word(w.text, w.start + base, w.end + base, w.bbox, w.conf) for w in words)
+        self.blocks.extend(b.shifted(lambda p: p + base) for b in blocks)
+        self.parts.append(text)
+        self.pos += len(text)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+def _table_text(t, page_no: int):
+    """A table's text and block, and its words located in that text (for boxes on the review page)."""
+    from pipeline.blocks import Layout
+    from pipeline.document import Word
+    from pipeline.pdf_tables import add_table
+
+    lay = Layout(page=page_no)
+    add_table(lay, t)
+    text, blocks = lay.finish()
+    words, cursor = [], 0
+    for r in range(t.nrows):
+        for c in t.row_cells(r):
+            for ln in _lines(c.words):
+                for w in sorted(ln, key=lambda w: w.x0):
+                    k = text.find(w.text, cursor)
+                    if k == -1:
+                        continue
+                    words.append(Word(w.text, k, k + len(w.text), (w.x0, w.top, w.x1, w.bottom), None))
+                    cursor = k + len(w.text)
+    return text, words, blocks
 
 
 def _lines(words):

@@ -48,10 +48,18 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
     tasks: list[dict[str, Any]] = []
     deadlines = ctx.results.setdefault("deadlines", [])
     t = ctx.text
+    last: tuple[int, dict[int, str]] | None = None  # (columns, roles) of the last table with a header
     for block in ctx.blocks:
-        if block.kind != "table" or block.layout or not block.header_rows:
+        if block.kind != "table" or block.layout:
             continue
-        roles = column_roles(ctx, block)
+        ncols = max(c.col + c.colspan for c in block.cells)
+        if block.header_rows:
+            roles = column_roles(ctx, block)
+            last = (ncols, roles)
+        elif last is not None and last[0] == ncols:  # a table continued on the next page, header not repeated
+            roles = last[1]
+        else:
+            continue
         if not set(roles.values()) & {"lead", "support", "responsible", "deadline"}:
             continue
         group = None

@@ -1,0 +1,123 @@
+"""Ruled tables on text-layer PDF pages (pdfplumber's table finder) as table blocks.
+
+A table is kept when it has three or more grid columns and two or more rows (single boxes and two-column frames
+are layout, read as text). Each cell gets the page words whose centre falls in it, grouped in lines and reflowed
+into paragraphs (pipeline.blocks.reflow); merged cells get their column and row spans from the grid lines.
+
+A table continued on the next page repeats its header row there: the repeated header is dropped (the extractor
+carries the column roles over), and a first row with an empty number cell continues the last row of the page
+before (a task whose text runs over the page break): its words join that row's cells.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from pipeline.blocks import Layout, reflow
+
+MIN_COLS = 3
+
+
+@dataclass
+class PCell:
+    row: int
+    col: int
+    colspan: int
+    rowspan: int
+    bbox: tuple[float, float, float, float]
+    words: list = field(default_factory=list)  # pipeline.ocr.LWord
+
+
+@dataclass
+class PTable:
+    page: int  # 0-based
+    bbox: tuple[float, float, float, float]
+    ncols: int
+    cells: list[PCell]
+
+    def row_cells(self, r: int) -> list[PCell]:
+        return sorted((c for c in self.cells if c.row == r), key=lambda c: c.col)
+
+    def holds(self, w) -> bool:
+        cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+        return self.bbox[0] <= cx <= self.bbox[2] and self.bbox[1] <= cy <= self.bbox[3]
+
+    @property
+    def nrows(self) -> int:
+        return 1 + max((c.row for c in self.cells), default=-1)
+
+
+def find_tables(page, index: int) -> list[PTable]:
+    try:
+        found = page.find_tables()
+    except Exception:  # noqa: BLE001 - a page pdfplumber cannot analyse: read as text
+        return []
+    out = []
+    for t in found:
+        boxes = [c for r in t.rows for c in r.cells if c]
+        if not boxes:
+            continue
+        xs = sorted({round(b[0], 1) for b in boxes})
+        ys = sorted({round(b[1], 1) for b in boxes})
+        if len(xs) < MIN_COLS or len(ys) < 2:
+            continue
+        cells = []
+        for b in boxes:
+            col, row = xs.index(round(b[0], 1)), ys.index(round(b[1], 1))
+            colspan = 1 + sum(1 for x in xs if b[0] + 1 < x < b[2] - 1)
+            rowspan = 1 + sum(1 for y in ys if b[1] + 1 < y < b[3] - 1)
+            cells.append(PCell(row, col, colspan, rowspan, tuple(float(v) for v in b)))
+        out.append(PTable(index, tuple(float(v) for v in t.bbox), len(xs), cells))
+    return out
+
+
+def assign_words(tables: list[PTable], words: list) -> None:
+    """Put each word in the cell its centre falls in."""
+    for w in words:
+        cx, cy = (w.x0 + w.x1) / 2, (w.top + w.bottom) / 2
+        for t in tables:
+            if not t.holds(w):
+                continue
+            for c in t.cells:
+                if c.bbox[0] <= cx <= c.bbox[2] and c.bbox[1] <= cy <= c.bbox[3]:
+                    c.words.append(w)
+                    break
+            break
+
+
+def _row_text(t: PTable, r: int) -> str:
+    return " ".join(" ".join(w.text for w in c.words) for c in t.row_cells(r)).casefold()
+
+
+def stitch(prev: PTable, cur: PTable) -> None:
+    """``cur`` continues ``prev`` on the next page: drop its repeated header, and let a first row with an empty
+    number cell continue ``prev``'s last row."""
+    if cur.ncols != prev.ncols:
+        return
+    if cur.nrows and _row_text(cur, 0).strip() and _row_text(cur, 0) == _row_text(prev, 0):
+        cur.cells = [c for c in cur.cells if c.row != 0]
+        for c in cur.cells:
+            c.row -= 1
+    first = cur.row_cells(0)
+    if not first or first[0].col != 0 or first[0].words:
+        return
+    last = prev.nrows - 1
+    for c in first:
+        target = next((p for p in prev.cells if p.row <= last < p.row + p.rowspan and p.col == c.col), None)
+        if target is not None:
+            target.words.extend(c.words)
+    cur.cells = [c for c in cur.cells if c.row != 0]
+    for c in cur.cells:
+        c.row -= 1
+
+
+def cell_paragraphs(c: PCell) -> list[str]:
+    from pipeline.pdf import _lines
+
+    lines = [" ".join(w.text for w in sorted(ln, key=lambda w: w.x0)) for ln in _lines(c.words)]
+    return [unicodedata.normalize("NFC", p) for p in reflow(lines, 0)]
+
+
+def add_table(lay: Layout, t: PTable) -> None:
+    rows = [[(cell_paragraphs(c), c.colspan, c.rowspan) for c in t.row_cells(r)] for r in range(t.nrows)]
+    lay.table(rows, layout=False)
