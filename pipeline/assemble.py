@@ -49,6 +49,7 @@ def assemble(doc: Document) -> DirectiveRecord:
         number=_meta(doc, st.number), doc_type=_meta(doc, st.doc_type), issued_date=_meta(doc, st.issued_date),
         place=_meta(doc, st.place), issuer=_meta(doc, st.issuer), subject=_meta(doc, st.subject), signer=signer,
         recipients=[Recipient(name=r.value, **_grounded(doc, r.start, r.end)) for r in st.recipients],
+        addressees=[Recipient(name=r.value, **_grounded(doc, r.start, r.end)) for r in st.addressees],
         references=[Reference(number=r.get("number"), doc_type=r.get("doc_type"), date=r.get("date"),
                               issuer=r.get("issuer"), **_grounded(doc, r["start"], r["end"]))
                     for r in (ex.references if ex else [])],

@@ -34,7 +34,7 @@ class Word:
 class Page:
     number: int  # 1-based
     text: str
-    method: str  # text | docx | pdf_text | ocr
+    method: str  # text | docx | html | pdf_text | ocr
     words: tuple[Word, ...] = ()
     width: float | None = None
     height: float | None = None

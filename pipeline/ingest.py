@@ -15,13 +15,15 @@ from pipeline.document import Document, Page
 from pipeline.errors import BadInputError, InputMissingError, UnsupportedInputError
 
 TEXT_SUFFIXES = {".txt": "text/plain", ".md": "text/markdown"}
+HTML_SUFFIXES = {".html": "text/html", ".htm": "text/html"}
 DOCX_SUFFIXES = {".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+DOC_SUFFIXES = {".doc": "application/msword"}
 PDF_SUFFIXES = {".pdf": "application/pdf"}
 IMAGE_SUFFIXES = {
     ".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
     ".tif": "image/tiff", ".tiff": "image/tiff", ".bmp": "image/bmp", ".webp": "image/webp",
 }
-SUPPORTED = {**TEXT_SUFFIXES, **DOCX_SUFFIXES, **PDF_SUFFIXES, **IMAGE_SUFFIXES}
+SUPPORTED = {**TEXT_SUFFIXES, **HTML_SUFFIXES, **DOCX_SUFFIXES, **DOC_SUFFIXES, **PDF_SUFFIXES, **IMAGE_SUFFIXES}
 MAX_BYTES = 200 * 1024 * 1024
 
 
@@ -56,8 +58,14 @@ def ingest(path: str | Path) -> Document:
                    size=len(data))
     if suffix in TEXT_SUFFIXES:
         return _read_text(doc, data)
+    if suffix in HTML_SUFFIXES:
+        return _read_html(doc, data)
     if suffix in DOCX_SUFFIXES:
         return _read_docx(doc, data)
+    if suffix in DOC_SUFFIXES:
+        from pipeline._exec.soffice import convert
+
+        return _read_docx(doc, convert(data, p.name), what=".doc")
     if suffix in PDF_SUFFIXES:
         from pipeline.pdf import read_pdf
 
@@ -81,6 +89,34 @@ def _read_text(doc: Document, data: bytes) -> Document:
     return replace(doc, pages=pages, encoding=encoding)
 
 
+def _read_html(doc: Document, data: bytes) -> Document:
+    from dataclasses import replace
+
+    from pipeline.html_blocks import html_layout
+    from pipeline.legacy import decode_text
+
+    text, encoding = decode_text(_html_charset(data), doc.path)
+    page = _laid_out_page(html_layout(nfc(text)), 1, "html")
+    if not page.text.strip():
+        raise BadInputError(f"{doc.path}: the HTML page has no text", "is it the document's page?")
+    return replace(doc, pages=(page,), encoding=encoding)
+
+
+def _html_charset(data: bytes) -> bytes:
+    """The page as UTF-8 when its <meta charset> names another encoding Python knows."""
+    import re
+
+    m = re.search(rb"<meta[^>]+charset=[\"']?([\w-]+)", data[:4096], re.I)
+    if m:
+        name = m.group(1).decode("ascii", "replace").lower()
+        if name not in ("utf-8", "utf8"):
+            try:
+                return data.decode(name).encode("utf-8")
+            except (LookupError, UnicodeDecodeError):
+                pass
+    return data
+
+
 def _laid_out_page(lay, number: int, method: str) -> Page:
     text, blocks = lay.finish()
     return Page(number=number, text=text, method=method, blocks=blocks)
@@ -88,7 +124,7 @@ def _laid_out_page(lay, number: int, method: str) -> Page:
 
 # -- docx --------------------------------------------------------------------------------------------
 
-def _read_docx(doc: Document, data: bytes) -> Document:
+def _read_docx(doc: Document, data: bytes, what: str = ".docx") -> Document:
     import io
     from dataclasses import replace
 
@@ -102,14 +138,14 @@ def _read_docx(doc: Document, data: bytes) -> Document:
     try:
         d = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
-        raise BadInputError(f"{doc.path}: not a valid .docx file ({type(e).__name__})",
+        raise BadInputError(f"{doc.path}: not a valid {what} file ({type(e).__name__})",
                             "re-save it from Word/LibreOffice as .docx") from None
     except Exception as e:  # lxml errors and other malformed-package failures
-        raise BadInputError(f"{doc.path}: corrupt .docx ({type(e).__name__}: {e})".split("\n")[0],
+        raise BadInputError(f"{doc.path}: corrupt {what} ({type(e).__name__}: {e})".split("\n")[0],
                             "re-save it from Word/LibreOffice as .docx") from None
     from pipeline.docx_blocks import docx_layout
 
     page = _laid_out_page(docx_layout(d.element.body), 1, "docx")
     if not page.text.strip():
-        raise BadInputError(f"{doc.path}: the .docx has no text", "is it a scanned image inside Word?")
+        raise BadInputError(f"{doc.path}: the {what} has no text", "is it a scanned image inside Word?")
     return replace(doc, pages=(page,))

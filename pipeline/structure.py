@@ -69,7 +69,8 @@ class Structure:
     issuer: Field | None = None
     subject: Field | None = None
     signer: SignerField | None = None
-    recipients: list[Field] = field(default_factory=list)
+    recipients: list[Field] = field(default_factory=list)  # Nơi nhận
+    addressees: list[Field] = field(default_factory=list)  # Kính gửi
     paragraphs: list[Para] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     annex_start: int | None = None  # an annex after the signature ("PHỤ LỤC"): read like the body
@@ -320,11 +321,17 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     if st.doc_type is None and any(folded[s:e].lstrip(" -*").startswith("kinh gui") for s, e in head_lines):
         st.doc_type = Field("cong_van", st.header_end, st.header_end, inferred=True)  # a công văn has no tên loại
     body_start = subject_end or max(st.header_end, st.doc_type.end if st.doc_type else 0)
-    # "Kính gửi: ..." belongs to the header of a công văn
-    for s, e in lines:
-        if s < body_start:
-            continue
+    # "Kính gửi: ..." belongs to the header of a công văn; a trích yếu over several lines ("V/v triển khai thực
+    # hiện" / "Công văn số 4552/BCA-C04" / "của Bộ Công an") runs up to it
+    after = [(s, e) for s, e in lines if s >= body_start]
+    for k, (s, e) in enumerate(after[:4]):
         if folded[s:e].lstrip(" -*").startswith("kinh gui"):
+            if k and st.subject is not None and all(len(text[a:b]) < 120 for a, b in after[:k]):
+                ss = st.subject.start
+                se = _strip_span(text, after[k - 1][0], after[k - 1][1])[1]
+                st.subject = Field(squash(text[ss:se]), ss, se)
+            elif k:
+                break
             j = text.find(":", s, e)
             items = re.split(r"[;\n]", text[j + 1:e]) if j != -1 else []
             pos = j + 1
@@ -332,7 +339,7 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
                 a, b = _strip_span(text, pos, pos + len(it))
                 pos += len(it) + 1
                 if b > a:
-                    st.recipients.append(Field(squash(text[a:b].lstrip("- ")), a, b))
+                    st.addressees.append(Field(squash(text[a:b].lstrip("- ")), a, b))
             body_start = e
             for s2, e2 in lines:  # "Kính gửi:" followed by a list of "- Sở Y tế;" lines
                 if s2 <= e:
@@ -342,9 +349,9 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
                     break
                 a, b = _strip_span(text, s2, e2)
                 a += len(text[a:b]) - len(text[a:b].lstrip("-–+• "))
-                st.recipients.append(Field(squash(text[a:b]), a, b))
+                st.addressees.append(Field(squash(text[a:b]), a, b))
                 body_start = e2
-        break
+            break
     st.body_start = body_start
 
     # Nơi nhận and signature (search from the end)
@@ -376,6 +383,9 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     return st
 
 
+_AS_ABOVE = re.compile(r"nhu (?:tren|dieu|khoan|muc|phan)\b")  # "Như trên", "Như Điều 3": the addressees again
+
+
 def _recipients(text: str, folded: str, st: Structure, lines, start: int) -> None:
     for s, e in lines:
         if s <= start:
@@ -387,10 +397,13 @@ def _recipients(text: str, folded: str, st: Structure, lines, start: int) -> Non
             continue
         a, b = _strip_span(text, s, e)
         a = a + len(text[a:b]) - len(text[a:b].lstrip("-–+• "))
+        gap = re.search(r"\s{3,}", text[a:b])  # "- Như trên;    CHÁNH VĂN PHÒNG": the signature column
+        if gap:
+            a, b = _strip_span(text, a, a + gap.start())
         name = squash(text[a:b])
         if fold(name).startswith("luu"):
             break
-        if name:
+        if name and not _AS_ABOVE.match(fold(name)):
             st.recipients.append(Field(name, a, b))
 
 

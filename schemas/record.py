@@ -11,7 +11,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "1.1.0"
 
 
 class _Model(BaseModel):
@@ -71,7 +71,9 @@ class Metadata(_Model):
     issuer: Optional[MetaValue] = Field(None, description="Cơ quan ban hành written out in full.")
     subject: Optional[MetaValue] = Field(None, description="Trích yếu.")
     signer: Optional[Signer] = None
-    recipients: list[Recipient] = Field(default_factory=list, description="Nơi nhận / Kính gửi.")
+    recipients: list[Recipient] = Field(default_factory=list, description="Nơi nhận: who receives a copy.")
+    addressees: list[Recipient] = Field(default_factory=list,
+                                        description="Kính gửi: whom a công văn is addressed to.")
     references: list[Reference] = Field(default_factory=list, description="Documents cited in the text.")
 
 
@@ -126,9 +128,9 @@ class Source(_Model):
     media_type: str
     size: int = Field(ge=0, description="Bytes.")
     page_count: int = Field(ge=0)
-    text_method: Literal["text", "docx", "pdf_text", "ocr", "restored"] = Field(
+    text_method: Literal["text", "docx", "html", "pdf_text", "ocr", "restored"] = Field(
         description="How the text was obtained; 'restored' when diacritics were restored.")
-    page_methods: list[Literal["text", "docx", "pdf_text", "ocr"]] = Field(default_factory=list)
+    page_methods: list[Literal["text", "docx", "html", "pdf_text", "ocr"]] = Field(default_factory=list)
     encoding: Optional[str] = Field(None, description="Detected encoding of text input (legacy ones are converted).")
     ocr_confidence: Optional[float] = Field(None, description="Mean OCR word confidence over OCR'd pages, 0-100.")
     restoration: Optional[Restoration] = None
