@@ -332,26 +332,36 @@ def strip_markup(s: str) -> str:
     return s
 
 
-def _wrapped(a: str, b: str, width: int, markdown: bool = False) -> bool:
+def _wrapped(a: str, b: str, width: int, markdown: bool = False, open_emphasis: bool | None = None) -> bool:
     """Does line ``b`` continue line ``a`` (a hard wrap), rather than start a new line? In a Markdown paragraph
-    every line does, but for list items and signature lines."""
+    every line does, but for list items and signature lines. ``open_emphasis``: whether a ``**`` run is still open
+    at the end of ``a`` (counted from the paragraph's start; by default from ``a`` alone)."""
+    if open_emphasis is None:
+        open_emphasis = _open_emphasis(a)
     a_plain, b_plain = strip_markup(a).strip(), strip_markup(b).strip()
     if not a_plain or not b_plain:
         return False
-    if _ITEM_START.match(b) or _ITEM_START.match(b_plain) and not _open_emphasis(a):
+    # "... kinh tế" / "- xã hội ...": a wrap before a hyphen, not a list item
+    hyphen_wrap = b_plain.startswith("- ") and not _END_PUNCT.search(a_plain) and (
+        b_plain[2:3].islower() or b_plain[2:3].isdigit() or (markdown and len(a_plain) >= 40))
+    if (_ITEM_START.match(b) or _ITEM_START.match(b_plain) and not open_emphasis) and not hyphen_wrap:
         return False
-    if _signature_line(b_plain):  # "TM. ỦY BAN NHÂN DÂN" / "CHỦ TỊCH": lines of a signature block
+    if _signature_line(b_plain) or _signature_line(a_plain):  # "TM. ỦY BAN NHÂN DÂN" / "CHỦ TỊCH" / name
         return False
-    if _open_emphasis(a) or markdown:
+    if hyphen_wrap or open_emphasis:
+        return True
+    letters_a = [c for c in a_plain if c.isalpha()]
+    letters_b = [c for c in b_plain if c.isalpha()]
+    caps = lambda ls: bool(ls) and all(c.isupper() for c in ls)  # noqa: E731
+    if caps(letters_a) and not caps(letters_b):  # "KẾ HOẠCH" over "Thực hiện ...": a title line ends
+        return False
+    if markdown:
         return True
     first = b_plain.split()[0]
     if b_plain[0].islower() or (b_plain[0].isdigit() and not _ITEM_START.match(b_plain)):
         return True
     if _CONNECTOR_END.search(a_plain):
         return True
-    letters_a = [c for c in a_plain if c.isalpha()]
-    letters_b = [c for c in b_plain if c.isalpha()]
-    caps = lambda ls: bool(ls) and all(c.isupper() for c in ls)  # noqa: E731
     if caps(letters_a) != caps(letters_b):
         return False
     if caps(letters_a) and len(a_plain) >= 40 and not _END_PUNCT.search(a_plain):  # a title over two lines
@@ -376,8 +386,12 @@ def _signature_line(s: str) -> bool:
 def reflow(lines: list[str], width: int, markdown: bool = False) -> list[str]:
     """Join hard-wrapped lines into logical lines (markup kept; stripped later)."""
     out: list[str] = []
+    bold = italic = 0  # emphasis marks seen so far in the paragraph: odd while a run is open
     for ln in lines:
-        if out and _wrapped(out[-1], ln, width, markdown):
+        opened = bold % 2 == 1 or italic % 2 == 1
+        bold += ln.count("**")
+        italic += ln.replace("**", "").count("*")
+        if out and _wrapped(out[-1], ln, width, markdown, opened):
             out[-1] = out[-1].rstrip() + " " + ln.strip()
         else:
             out.append(ln)
@@ -387,7 +401,7 @@ def reflow(lines: list[str], width: int, markdown: bool = False) -> list[str]:
 def _broken_sentence(line: str, nxt: str) -> bool:
     """'... đạt tiêu chuẩn môi' + blank line + 'trường; ...': a sentence split by a stray paragraph break."""
     s, b = strip_markup(line).strip(), nxt.lstrip()
-    return bool(s and b and b[0].islower() and len(s) > 40 and not _END_PUNCT.search(s)
+    return bool(s and b and b[0].islower() and len(s.split()) >= 3 and not _END_PUNCT.search(s)
                 and not _ITEM_START.match(b))
 
 
@@ -442,10 +456,9 @@ def text_blocks(text: str, page: int = 1, markdown: bool = False) -> Layout:
                 flush()
         elif _RULE.match(ln) and not para:
             pass
-        elif _HEADING.match(ln):
+        elif _HEADING.match(ln):  # a heading starts a paragraph; a hard-wrapped heading goes on
             flush()
             para.append(ln)
-            flush()
         else:
             para.append(ln)
         i += 1

@@ -101,9 +101,10 @@ def _cell_paragraphs(td) -> list[str]:
 
 def _rows(table) -> list:
     rows = []
-    for tr in table.iter("tr"):
-        if tr.getparent() is not None and _owner_table(tr) is not table:
-            continue
+    trs = [tr for tr in table.iter("tr") if _owner_table(tr) is table]
+    if not trs:  # cells written straight into <table>: one row
+        trs = [table]
+    for tr in trs:
         row = []
         for td in tr:
             if td.tag not in ("td", "th"):

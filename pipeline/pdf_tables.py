@@ -13,7 +13,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-from pipeline.blocks import Layout, reflow
+from pipeline.blocks import Layout
 
 MIN_COLS = 3
 
@@ -112,10 +112,28 @@ def stitch(prev: PTable, cur: PTable) -> None:
 
 
 def cell_paragraphs(c: PCell) -> list[str]:
+    """The cell's lines joined into paragraphs: a line continues the one above when the first word of the line
+    would not have fitted at the end of the line above (a wrap in a narrow cell), or when the text says so
+    (pipeline.blocks.reflow: lowercase start, a connector at the end)."""
+    from pipeline.blocks import _wrapped
     from pipeline.pdf import _lines
 
-    lines = [" ".join(w.text for w in sorted(ln, key=lambda w: w.x0)) for ln in _lines(c.words)]
-    return [unicodedata.normalize("NFC", p) for p in reflow(lines, 0)]
+    lines = [sorted(ln, key=lambda w: w.x0) for ln in _lines(c.words)]
+    right = max((ln[-1].x1 for ln in lines), default=c.bbox[2])
+    paras: list[str] = []
+    prev = None
+    for ln in lines:
+        text = " ".join(w.text for w in ln)
+        if prev is not None:
+            space = max(2.0, 0.3 * (ln[0].bottom - ln[0].top))
+            fits = prev[-1].x1 + space + (ln[0].x1 - ln[0].x0) <= right + 1
+            if not fits or _wrapped(paras[-1], text, 0):
+                paras[-1] += " " + text
+                prev = ln
+                continue
+        paras.append(text)
+        prev = ln
+    return [unicodedata.normalize("NFC", p) for p in paras]
 
 
 def add_table(lay: Layout, t: PTable) -> None:

@@ -30,14 +30,15 @@ def column_roles(ctx: Ctx, block: Block) -> dict[int, str]:
     return roles
 
 
-def _grid(block: Block) -> list[dict[int, Cell]]:
-    """Data rows as {grid column: cell}, a merged cell standing in every row and column it spans."""
-    rows: list[dict[int, Cell]] = [dict() for _ in block.rows()]
+def _grid(block: Block) -> list[tuple[int, dict[int, Cell]]]:
+    """Data rows as (row index, {grid column: cell}), a merged cell standing in every row and column it spans."""
+    nrows = 1 + max(c.row for c in block.cells)
+    rows: list[dict[int, Cell]] = [dict() for _ in range(nrows)]
     for c in block.cells:
-        for r in range(c.row, min(c.row + c.rowspan, len(rows))):
+        for r in range(c.row, min(c.row + c.rowspan, nrows)):
             for col in range(c.col, c.col + c.colspan):
                 rows[r].setdefault(col, c)
-    return rows[block.header_rows:]
+    return list(enumerate(rows))[block.header_rows:]
 
 
 _GROUP_LABEL = re.compile(r"^(?:[IVXL]+|[A-ZĐ])\.?$")
@@ -63,12 +64,12 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
         if not set(roles.values()) & {"lead", "support", "responsible", "deadline"}:
             continue
         group = None
-        for row in _grid(block):
+        for ri, row in _grid(block):
             cells = sorted({id(c): c for c in row.values()}.values(), key=lambda c: c.col)
             filled = [c for c in cells if t[c.start:c.end].strip()]
-            if not filled:
+            own = [c for c in filled if c.row == ri]  # cells that start in this row (not merged from above)
+            if not own:
                 continue
-            own = [c for c in filled if c.row == filled[0].row or c.rowspan == 1]
             by_role: dict[str, list[Cell]] = {}
             for col, c in row.items():
                 role = roles.get(col)
@@ -79,7 +80,7 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
             if len(own) <= 2 and not unit_cells and not by_role.get("deadline"):
                 group = label.rstrip(".") if _GROUP_LABEL.match(label) else group  # "I | NHÓM GIẢI PHÁP …"
                 continue
-            start, end = min(c.start for c in filled), max(c.end for c in filled)
+            start, end = min(c.start for c in own), max(c.end for c in own)
             units: list[dict[str, Any]] = []
             for role in UNIT_ROLES:
                 for c in by_role.get(role, []):

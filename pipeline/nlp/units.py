@@ -102,6 +102,9 @@ def _vague(name: str) -> bool:
     return name[:1].islower() or bool(_VAGUE_UBND.match(fold(name)))
 
 
+_NUMBERED = re.compile(r"\s+số\s+\d")
+
+
 def _piece_words(t: str, k: int, limit: int) -> int:
     """Words up to the next comma: 'Ban, ngành' (1) continues a list of kinds; 'Ban Tuyên giáo, ...' (3) is a unit."""
     j = t.find(",", k, limit)
@@ -158,8 +161,10 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             if ch == "," and not support:
                 if t[k:k + 1].islower() and c.unit_stop.match(ctx.lower, k):
                     break
-        if i > start and f[i - 1] == " " and t[i].islower() and c.unit_stop.match(ctx.lower, i) \
-                and not c.unit_head.match(t, i):
+        stop = c.unit_stop.match(ctx.lower, i) if i > start and f[i - 1] == " " and t[i].islower() else None
+        if stop and _NUMBERED.match(t, stop.end()):  # "Ban Quản lý dự án đầu tư xây dựng số 1": a numbered name
+            stop = None
+        if stop and not c.unit_head.match(t, i):
             break
         i += 1
     if i > start:
