@@ -187,8 +187,11 @@ class Progress:
 # -- the engine ------------------------------------------------------------------------------------------
 
 def run_batch(paths: Iterable[str | os.PathLike], db: str | os.PathLike, *, workers: int = 0, force: bool = False,
-              options: Options = Options(workers=1), progress: TextIO | None = sys.stderr) -> Summary:
-    """Ingest files and folders into the database ``db``; see the module docstring."""
+              options: Options = Options(workers=1), progress: TextIO | None = sys.stderr,
+              executor=None) -> Summary:
+    """Ingest files and folders into the database ``db``; see the module docstring. ``executor``: where the
+    documents are read (a pipeline.schedule.Executor, e.g. a Dask cluster's; default: ``workers`` local
+    processes)."""
     t0 = time.monotonic()
     dbp = os.fspath(db)
     files, problems, ignored = collect(paths, exclude=(dbp, dbp + "-wal", dbp + "-shm", dbp + "-journal"))
@@ -199,7 +202,7 @@ def run_batch(paths: Iterable[str | os.PathLike], db: str | os.PathLike, *, work
     bar = Progress(summary.total, progress)
     store = Store(db)
     try:
-        _run(store, files, summary, workers, force, options, okey, bar)
+        _run(store, files, summary, workers, force, options, okey, bar, executor)
     except KeyboardInterrupt:
         summary.interrupted = True
     finally:
@@ -253,7 +256,7 @@ def _handle(store: Store, summary: Summary, path: str, sha: str, result: tuple, 
 
 
 def _run(store: Store, files: list[str], summary: Summary, workers: int, force: bool, options: Options, okey: str,
-         bar: Progress) -> None:
+         bar: Progress, executor=None) -> None:
     """Documents go to pipeline.schedule.run_many (page by page over the workers); each result is stored here, in
     the parent, as it arrives."""
     from dataclasses import replace
@@ -269,7 +272,7 @@ def _run(store: Store, files: list[str], summary: Summary, workers: int, force: 
             yield path
 
     for path, value, failed in run_many(todo(), partial(stored_form, options), replace(options, workers=workers),
-                                        ordered=False, initializer=_init_worker):
+                                        ordered=False, initializer=_init_worker, executor=executor):
         result = ("ok", *value) if failed is None else ("fail", failed.message, failed.exit_code)
         _handle(store, summary, path, sha_of.pop(path), result, force, okey)
         bar.update(summary)

@@ -17,6 +17,7 @@ class ExitCode(IntEnum):
     missing_dependency = 6   # tesseract / vie data / optional library missing
     timeout = 7              # an external tool ran out of time
     database = 8             # the store cannot be opened or written
+    cluster = 9              # the Dask scheduler cannot be reached, has no worker, or was lost
     internal = 70            # a bug: please report
 
 
@@ -61,6 +62,12 @@ class ExternalTimeoutError(ChithiError):
 
 class DatabaseError(ChithiError):
     exit_code = ExitCode.database
+
+
+class ClusterError(ChithiError):
+    """The Dask scheduler of ``--engine dask`` cannot be reached, has no worker, or was lost."""
+
+    exit_code = ExitCode.cluster
 
 
 class DataFileError(ChithiError):

@@ -19,7 +19,6 @@ import os
 import re
 import statistics
 import unicodedata
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence
@@ -523,39 +522,26 @@ def with_pages(doc: Document, done: dict[int, Page]) -> Document:
 
 
 def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
-    """OCR the ``needs_ocr`` pages of ``doc`` (page by page, ``workers`` processes); other pages are kept."""
+    """OCR the ``needs_ocr`` pages of ``doc`` (page by page, ``workers`` processes); other pages are kept.
+
+    Several workers: the pages go through pipeline.schedule, the engine of batches too."""
     from pipeline._exec import tesseract
 
     tasks = page_tasks(doc, timeout)
     if not tasks:
         return doc
     tesseract.check()
-    done: dict[int, Page] = {}
     workers = max(1, min(workers or 1, len(tasks)))
     if workers == 1:
-        for i, t in tasks.items():
-            done[i] = ocr_page(t)
-    else:
-        import multiprocessing as mp
+        return with_pages(doc, {i: ocr_page(t) for i, t in tasks.items()})
+    from pipeline.run import Options
+    from pipeline.schedule import run_many
 
-        ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
-        pending = list(tasks.items())
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            running: dict = {}
-            try:
-                while pending or running:
-                    while pending and len(running) < workers * 2:
-                        i, t = pending.pop(0)
-                        running[pool.submit(ocr_page, t)] = i
-                    finished, _ = wait(running, return_when=FIRST_COMPLETED)
-                    for f in finished:
-                        i = running.pop(f)
-                        done[i] = f.result()
-            except BaseException:
-                for f in running:
-                    f.cancel()
-                raise
-    return with_pages(doc, done)
+    for _path, out, failed in run_many([doc], None, Options(workers=workers, ocr_timeout=timeout)):
+        if failed is not None:
+            raise failed.error()
+        return out
+    raise AssertionError("run_many yielded nothing")  # pragma: no cover
 
 
 def _finish(old: Page, new: Page) -> Page:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import sys
 
+from pipeline.cli._engine import add_engine_args, engine_of, executor
 from pipeline.errors import ChithiError, ExitCode
 from pipeline.run import Options
 
@@ -17,6 +18,7 @@ def _add_common(p) -> None:
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
     p.add_argument("--ocr-timeout", type=float, default=180, metavar="SECONDS",
                    help="time limit for Tesseract on one page (default 180)")
+    add_engine_args(p)
 
 
 def register(sub) -> None:
@@ -63,15 +65,25 @@ def _each(args, kind: str, opts: Options, indent: int | None = None, raw: bool =
 
     paths = args.paths
     output = partial(_output, kind, opts.restore, indent, raw)
+    if engine_of(args) == "dask":  # every document through the cluster, one path too
+        with executor(args, opts.workers) as ex:
+            return _print(run_many(paths, output, opts, executor=ex), len(paths))
     if len(paths) == 1:
         sys.stdout.write(output(read(paths[0], opts)))
         return ExitCode.ok
-    failed = 0
     if opts.workers > 1:
         results = run_many(paths, output, opts)
     else:
         results = (_one(p, output, opts) for p in paths)
+    return _print(results, len(paths))
+
+
+def _print(results, n: int) -> int:
+    """Print each output in order; a failure is reported (alone, it is the command's error)."""
+    failed = 0
     for _path, out, err in results:
+        if n == 1 and err is not None:
+            raise err.error()
         if err is not None:
             failed += 1
             print(f"chithi: error: {err.message}", file=sys.stderr)
@@ -79,7 +91,7 @@ def _each(args, kind: str, opts: Options, indent: int | None = None, raw: bool =
             sys.stdout.write(out)
             sys.stdout.flush()
     if failed:
-        print(f"chithi: {failed} of {len(paths)} documents failed", file=sys.stderr)
+        print(f"chithi: {failed} of {n} documents failed", file=sys.stderr)
         return ExitCode.partial_failure
     return ExitCode.ok
 

@@ -7,6 +7,7 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, TextIO
 
+from pipeline.cli._engine import add_engine_args, executor
 from pipeline.errors import ExitCode, UsageError
 from pipeline.store import DEFAULT_DB, KINDS
 
@@ -30,6 +31,7 @@ def register(sub) -> None:
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    add_engine_args(p)
     p.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("search", help="full-text search over stored documents, targets, deadlines and tasks",
@@ -81,9 +83,10 @@ def cmd_ingest(args) -> int:
 
     if args.workers < 0:
         raise UsageError("--workers must be 0 (all cores) or more")
-    summary = run_batch(args.paths, args.db, workers=args.workers, force=args.force,
-                        options=Options(workers=1, restore=not args.no_restore),
-                        progress=None if args.quiet else sys.stderr)
+    with executor(args, args.workers, announce=not args.quiet) as ex:
+        summary = run_batch(args.paths, args.db, workers=args.workers, force=args.force,
+                            options=Options(workers=1, restore=not args.no_restore),
+                            progress=None if args.quiet else sys.stderr, executor=ex)
     for line in summary.lines():
         print(f"chithi: {line}", file=sys.stderr)
     if args.json:

@@ -1,0 +1,197 @@
+"""The Dask executor of pipeline.schedule: the same document → page OCR → finish tasks on a Dask distributed
+cluster (``--engine dask``), an existing scheduler (``--scheduler tcp://HOST:8786``) or, without one, a
+``LocalCluster`` of ``--workers`` single-threaded worker processes on this machine.
+
+- Workers open the files themselves, under their absolute path: every worker needs the same files at the same
+  path (a shared folder), and Tesseract with ``vie`` data. The record names the file as the caller did.
+- Results come back as tasks complete (``as_completed``) to the caller's process, where pipeline.schedule
+  settles each document once and, for ``chithi ingest``, the single SQLite writer stores it.
+- No more tasks are handed to the scheduler than the cluster has threads (the rest wait in the caller), so when a
+  worker dies only the task it was running is suspected. Dask reruns that task on another worker; a task that
+  has killed ``distributed.scheduler.allowed-failures`` + 1 workers (a LocalCluster here: 2 + 1) errs with
+  ``KilledWorker`` and its document fails alone with that reason. A worker over its memory limit is restarted by
+  its nanny: the same path.
+- Per-process setup (``initializer``) runs once in every worker process before its first task, so limits set
+  there (and in ``schedule._guarded``) hold as on the local engine.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
+
+from pipeline.errors import ClusterError, ExitCode, MissingDependencyError, UsageError
+from pipeline.schedule import _DIED, Executor, Failed, _check_tesseract, _guarded, _whole
+
+__all__ = ["DaskExecutor", "connect", "CONNECT_TIMEOUT", "LOCAL_ALLOWED_FAILURES"]
+
+#: seconds to reach a scheduler (and for it to have a worker) before giving up
+CONNECT_TIMEOUT = 10.0
+#: a task may kill this many workers of a LocalCluster and be rerun; one more and its document fails
+LOCAL_ALLOWED_FAILURES = 2
+INSTALL_HINT = "pip install 'chithi[dask]', or pip install 'dask[distributed]' into chithi's environment"
+
+_setup_done: set[str] = set()
+_setup_lock = threading.Lock()
+
+
+def _in_worker(initializer: Callable[[], None] | None, fn: Callable, *args) -> Any:
+    """A task on a Dask worker: the process's one-time setup, then ``fn(*args)`` (``schedule._guarded``)."""
+    if initializer is not None:
+        name = f"{initializer.__module__}.{getattr(initializer, '__qualname__', repr(initializer))}"
+        with _setup_lock:
+            if name not in _setup_done:
+                initializer()
+                _setup_done.add(name)
+    return fn(*args)
+
+
+def _name_of(fn: Callable, args: tuple) -> str:
+    inner = args[0] if fn is _guarded and args else fn
+    inner = getattr(inner, "func", inner)  # a partial
+    return getattr(inner, "__name__", "task").lstrip("_")
+
+
+class DaskExecutor(Executor):
+    """Tasks on the workers of a ``distributed.Client``."""
+
+    loses_all = False
+
+    def __init__(self, client, initializer: Callable[[], None] | None = None, description: str = ""):
+        from distributed import as_completed
+
+        self.client = client
+        self.initializer = initializer
+        self.description = description
+        self._as_completed = as_completed
+        self._ac = as_completed(loop=client.loop, with_results=True, raise_errors=False)
+        self._running: set = set()
+        self.slots = max(1, self.threads())
+
+    def threads(self) -> int:
+        return sum(w.get("nthreads", 1) for w in self.client.scheduler_info().get("workers", {}).values())
+
+    def free(self) -> int:
+        return self.slots - len(self._running)
+
+    def where(self, path: str) -> str:
+        return os.path.abspath(path)
+
+    def submit(self, fn: Callable, *args) -> Any:
+        key = f"chithi-{_name_of(fn, args)}-{uuid.uuid4().hex}"
+        f = self.client.submit(_in_worker, self.initializer, fn, *args, key=key, pure=False)
+        self._running.add(f)
+        self._ac.add(f)
+        return f
+
+    def _outcome(self, f, result) -> Any:
+        if f.status == "finished":
+            return result
+        if f.status == "cancelled" or isinstance(result, BaseException) and type(result).__name__ == "CancelledError":
+            raise ClusterError("lost the Dask scheduler in the middle of the run",
+                               "check the scheduler and its workers; what was stored so far is kept")
+        exc = result[1] if isinstance(result, tuple) and len(result) == 3 else result
+        if type(exc).__name__ == "KilledWorker":
+            n = getattr(exc, "allowed_failures", None)
+            where = f"{n + 1} Dask workers" if isinstance(n, int) else "several Dask workers"
+            return False, Failed(f"{_DIED.message}, on {where} in turn", int(ExitCode.internal))
+        msg = " ".join(str(exc).split())[:300]
+        return False, Failed(f"internal error: {type(exc).__name__} on a Dask worker: {msg}", int(ExitCode.internal))
+
+    def wait(self) -> list[tuple[Any, Any]]:
+        out = []
+        f, result = next(self._ac)
+        while True:
+            self._running.discard(f)
+            out.append((f, self._outcome(f, result)))
+            if not self._ac.has_ready():
+                break
+            f, result = next(self._ac)
+        return out
+
+    def check_tesseract(self) -> Failed | None:
+        """On a worker: the workers OCR, not this process."""
+        ok, value = self.client.submit(_in_worker, self.initializer, _guarded, _check_tesseract,
+                                       key=f"chithi-check_tesseract-{uuid.uuid4().hex}", pure=False).result()
+        return None if ok else value
+
+    def alone(self, path, finish, options) -> tuple[bool, Any]:
+        from dataclasses import replace
+
+        f = self.client.submit(_in_worker, self.initializer, _guarded, _whole, path, finish,
+                               replace(options, workers=1), key=f"chithi-whole-{uuid.uuid4().hex}", pure=False)
+        return self._outcome(f, f.result() if f.status != "error" else (None, f.exception(), None))
+
+    def cancel(self) -> None:
+        if self._running:
+            try:
+                self.client.cancel(list(self._running))
+            except Exception:  # noqa: BLE001 - the scheduler may be gone already
+                pass
+        self._running.clear()
+        self._ac = self._as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
+
+    def close(self) -> None:
+        self.cancel()
+
+
+@contextmanager
+def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = CONNECT_TIMEOUT,
+            initializer: Callable[[], None] | None = None, quiet: bool = True) -> Iterator[DaskExecutor]:
+    """A DaskExecutor on the scheduler at ``scheduler`` or on a new LocalCluster of ``workers`` processes
+    (0: one per core), closed (with the cluster it started) on exit.
+
+    Errors: Dask not installed → exit 6 with the pip command; a scheduler that cannot be reached within
+    ``timeout`` seconds, or that has no worker → exit 9; a malformed address → exit 2."""
+    try:
+        import dask
+        import distributed
+    except ImportError:
+        raise MissingDependencyError("Dask is not installed (needed by --engine dask)", INSTALL_HINT) from None
+    if quiet:  # the nannies' and scheduler's warnings (a worker restarted, …): failures are reported per document
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    cluster = client = None
+    try:
+        if scheduler:
+            if "://" not in scheduler:
+                scheduler = f"tcp://{scheduler}"
+            try:
+                with dask.config.set({"distributed.comm.timeouts.connect": f"{timeout}s"}):
+                    client = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
+            except (ValueError, TypeError) as e:
+                raise UsageError(f"--scheduler: {scheduler!r} is not a scheduler address ({_short(e)})",
+                                 "write it as tcp://HOST:8786") from None
+            except (OSError, TimeoutError, distributed.TimeoutError) as e:
+                raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s",
+                                   "is `dask scheduler` running there and its port open?") from None
+            try:
+                client.wait_for_workers(1, timeout=timeout)
+            except (TimeoutError, distributed.TimeoutError, OSError):
+                raise ClusterError(f"the Dask scheduler at {scheduler} has no worker after {timeout:g} s",
+                                   "start workers with `dask worker " + scheduler + "`") from None
+            description = f"Dask scheduler {scheduler}"
+        else:
+            n = workers if workers and workers > 0 else (os.cpu_count() or 1)
+            with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
+                cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                                   dashboard_address=None,
+                                                   silence_logs=logging.CRITICAL if quiet else logging.WARNING)
+            client = distributed.Client(cluster, set_as_default=False)
+            description = f"Dask LocalCluster of {n} worker processes"
+        ex = DaskExecutor(client, initializer, description)
+        yield ex
+        ex.close()
+    finally:
+        for thing in (client, cluster):
+            if thing is not None:
+                try:
+                    thing.close()
+                except Exception:  # noqa: BLE001 - closing is best effort
+                    pass
+
+
+def _short(e: BaseException) -> str:
+    return " ".join(str(e).split())[:120] or type(e).__name__
