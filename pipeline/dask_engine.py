@@ -158,13 +158,11 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
         if scheduler:
             if "://" not in scheduler:
                 scheduler = f"tcp://{scheduler}"
+            _check_address(scheduler)
             try:
                 with dask.config.set({"distributed.comm.timeouts.connect": f"{timeout}s"}):
                     client = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
-            except (ValueError, TypeError) as e:
-                raise UsageError(f"--scheduler: {scheduler!r} is not a scheduler address ({_short(e)})",
-                                 "write it as tcp://HOST:8786") from None
-            except (OSError, TimeoutError, distributed.TimeoutError) as e:
+            except (OSError, TimeoutError, distributed.TimeoutError):
                 raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s",
                                    "is `dask scheduler` running there and its port open?") from None
             try:
@@ -191,6 +189,24 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
                     thing.close()
                 except Exception:  # noqa: BLE001 - closing is best effort
                     pass
+
+
+def _check_address(address: str) -> None:
+    """A malformed address is a usage error, before any connection is tried."""
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, loc = parse_address(address)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            host, port = parse_host_port(loc)
+            if not host or not port:
+                raise ValueError("no host and port")
+    except (ValueError, TypeError) as e:
+        raise UsageError(f"--scheduler: {address!r} is not a scheduler address ({_short(e)})",
+                         "write it as tcp://HOST:8786") from None
 
 
 def _short(e: BaseException) -> str:
