@@ -151,8 +151,10 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
         import distributed
     except ImportError:
         raise MissingDependencyError("Dask is not installed (needed by --engine dask)", INSTALL_HINT) from None
-    if quiet:  # the nannies' and scheduler's warnings (a worker restarted, …): failures are reported per document
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)
+    if quiet:  # the client's, nannies' and scheduler's logs (a worker restarted, …): chithi reports failures itself
+        for name in ["distributed", *logging.root.manager.loggerDict]:
+            if name.startswith("distributed"):
+                logging.getLogger(name).setLevel(logging.CRITICAL)
     cluster = client = None
     try:
         if scheduler:
