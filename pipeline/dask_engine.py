@@ -180,6 +180,7 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
                                                    dashboard_address=None,
                                                    silence_logs=logging.CRITICAL if quiet else logging.WARNING)
             client = distributed.Client(cluster, set_as_default=False)
+            client.register_plugin(_IgnoreInterrupt(), name="chithi-ignore-sigint")
             description = f"Dask LocalCluster of {n} worker processes"
         ex = DaskExecutor(client, initializer, description)
         yield ex
@@ -191,6 +192,27 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
                     thing.close()
                 except Exception:  # noqa: BLE001 - closing is best effort
                     pass
+
+
+try:  # this module is imported for --engine dask only; without Dask, connect() says how to install it
+    from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
+except ImportError:  # pragma: no cover
+    _WorkerPlugin = object
+
+
+class _IgnoreInterrupt(_WorkerPlugin):
+    """A worker plugin for the LocalCluster chithi starts: its worker processes leave Ctrl-C to the command (which
+    stops the run and closes the cluster), as the local engine's workers do, instead of each printing a traceback."""
+
+    idempotent = True
+
+    def setup(self, worker) -> None:
+        import signal
+
+        try:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: leave it
+            pass
 
 
 def _check_address(address: str) -> None:

@@ -215,3 +215,20 @@ def test_cli_ingest_on_dask_then_resume(tmp_path):
     assert _cli("ingest", *map(str, SEEDS), "--workers", "2", "--db", str(local), "--quiet").returncode == 0
     exported = [_unstamped(_cli("export", "--format", "jsonl", "--db", str(d)).stdout) for d in (db, local)]
     assert exported[0] == exported[1] and exported[0].count("\n") == len(SEEDS)
+
+
+def test_missing_dask_is_exit_6_with_the_pip_command(monkeypatch, capsys):
+    from pipeline.cli import main
+
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
+    assert main(["extract", str(SEEDS[0]), "--engine", "dask"]) == ExitCode.missing_dependency
+    assert capsys.readouterr().err == (
+        "chithi: error: Dask is not installed (needed by --engine dask) (pip install 'chithi[dask]', or pip install "
+        "'dask[distributed]' into chithi's environment)\n")
+
+
+def test_scheduler_without_dask_engine_is_a_usage_error(capsys):
+    from pipeline.cli import main
+
+    assert main(["text", str(SEEDS[0]), "--engine", "local", "--scheduler", "tcp://127.0.0.1:8786"]) == ExitCode.usage
+    assert capsys.readouterr().err == "chithi: error: --scheduler needs --engine dask\n"
