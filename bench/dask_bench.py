@@ -15,6 +15,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import sqlite3
 import statistics
 import sys
@@ -38,8 +39,21 @@ def records(db: Path) -> list[str]:
     return [STAMP.sub("", json.dumps(json.loads(r[0]), sort_keys=True, ensure_ascii=False)) for r in rows]
 
 
-def run(engine: str, files: list[Path], db: Path, workers: int) -> tuple[float, float, int]:
-    """(seconds in all, seconds to start the cluster, pages) of one ingest."""
+def _cpu() -> tuple[float, float]:
+    """CPU seconds of this process and of its finished children (worker processes, Tesseract runs)."""
+    a, b = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return a.ru_utime + a.ru_stime, b.ru_utime + b.ru_stime
+
+
+def _worker_cpu() -> float:
+    """On a Dask worker: CPU seconds of its process and its finished children (Tesseract runs)."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def run(engine: str, files: list[Path], db: Path, workers: int) -> tuple[float, float, int, tuple[float, float]]:
+    """(seconds in all, seconds to start the cluster, pages, CPU seconds (this process, workers)) of one ingest."""
+    c0 = _cpu()
     t = time.perf_counter()
     if engine == "local":
         s = run_batch(files, db, workers=workers, options=Options(workers=1), progress=None)
@@ -50,11 +64,13 @@ def run(engine: str, files: list[Path], db: Path, workers: int) -> tuple[float, 
         with connect(None, workers) as ex:
             start = time.perf_counter() - t
             s = run_batch(files, db, workers=workers, options=Options(workers=1), progress=None, executor=ex)
+            worker_cpu = sum(ex.client.run(_worker_cpu).values())  # forked by Dask's fork server, not children here
     el = time.perf_counter() - t
     if s.failed or s.stored != len(files):
         sys.exit(f"{engine}: {s.stored} stored, {len(s.failed)} failed: "
                  + "; ".join(f"{f.path}: {f.reason}" for f in s.failed[:3]))
-    return el, start, s.pages
+    c1 = _cpu()
+    return el, start, s.pages, (c1[0] - c0[0], c1[1] - c0[1] if engine == "local" else worker_cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,13 +97,14 @@ def main(argv: list[str] | None = None) -> int:
         for r in range(args.rounds):
             for engine in (("local", "dask") if r % 2 == 0 else ("dask", "local")):
                 db = Path(tmp) / f"{engine}-{r}.db"
-                el, start, pages = run(engine, files, db, args.workers)
+                el, start, pages, cpu = run(engine, files, db, args.workers)
                 times[engine].append(el)
                 if engine == "dask":
                     starts.append(start)
                 dbs[engine] = db
                 extra = f" (cluster up in {start:.1f} s)" if engine == "dask" else ""
                 print(f"round {r + 1} {engine:5}: {pages} pages in {el:.1f} s = {pages / el:.3f} pages/s{extra}; "
+                      f"CPU: this process {cpu[0]:.1f} s, workers {cpu[1]:.1f} s; "
                       f"load average now {os.getloadavg()[0]:.1f}", flush=True)
         same = records(dbs["local"]) == records(dbs["dask"])
     loc, dsk = statistics.median(times["local"]), statistics.median(times["dask"])

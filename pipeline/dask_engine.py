@@ -32,6 +32,13 @@ __all__ = ["DaskExecutor", "connect", "CONNECT_TIMEOUT", "LOCAL_ALLOWED_FAILURES
 CONNECT_TIMEOUT = 10.0
 #: a task may kill this many workers of a LocalCluster and be rerun; one more and its document fails
 LOCAL_ALLOWED_FAILURES = 2
+#: the workers of chithi's LocalCluster: forked from a server process that has imported Dask and the pipeline once
+#: (not each worker, and each restarted worker, importing them afresh), and no statistical profiler (it samples
+#: every thread every 10 ms, CPU taken from OCR on a small machine; the dashboard it feeds is off anyway)
+LOCAL_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": "forkserver",
+                       "distributed.worker.profile.enabled": False}
+#: what the fork server imports before it forks the workers
+PRELOAD = ("pipeline.run", "pipeline.ocr", "pipeline.schedule", "pipeline.batch", "pipeline.dask_engine")
 INSTALL_HINT = "pip install 'chithi[dask]', or pip install 'dask[distributed]' into chithi's environment"
 
 _setup_done: set[str] = set()
@@ -175,7 +182,9 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
             description = f"Dask scheduler {scheduler}"
         else:
             n = workers if workers and workers > 0 else (os.cpu_count() or 1)
-            with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES}):
+            with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
+                                  **LOCAL_WORKER_CONFIG}):
+                _preload()
                 cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                    dashboard_address=None,
                                                    silence_logs=logging.CRITICAL if quiet else logging.WARNING)
@@ -213,6 +222,19 @@ class _IgnoreInterrupt(_WorkerPlugin):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         except ValueError:  # not the main thread: leave it
             pass
+
+
+def _preload() -> None:
+    """Add the pipeline to what the fork server of the workers imports (Dask sets its own list first)."""
+    import multiprocessing.forkserver as fs
+
+    from distributed.utils import get_mp_context
+
+    ctx = get_mp_context()
+    if ctx.get_start_method() != "forkserver":
+        return
+    mods = list(getattr(fs._forkserver, "_preload_modules", None) or [])
+    ctx.set_forkserver_preload(mods + [m for m in PRELOAD if m not in mods])
 
 
 def _check_address(address: str) -> None:
