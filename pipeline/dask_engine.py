@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
@@ -39,6 +40,8 @@ LOCAL_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": "forkserver"
                        "distributed.worker.profile.enabled": False}
 #: what the fork server imports before it forks the workers
 PRELOAD = ("pipeline.run", "pipeline.ocr", "pipeline.schedule", "pipeline.batch", "pipeline.dask_engine")
+#: seconds a run waits for a cluster that has lost every worker before it gives up (exit 9)
+NO_WORKER_TIMEOUT = 120.0
 INSTALL_HINT = "pip install 'chithi[dask]', or pip install 'dask[distributed]' into chithi's environment"
 
 _setup_done: set[str] = set()
@@ -98,8 +101,7 @@ class DaskExecutor(Executor):
         if f.status == "finished":
             return result
         if f.status == "cancelled" or isinstance(result, BaseException) and type(result).__name__ == "CancelledError":
-            raise ClusterError("lost the Dask scheduler in the middle of the run",
-                               "check the scheduler and its workers; what was stored so far is kept")
+            raise _lost()
         exc = result[1] if isinstance(result, tuple) and len(result) == 3 else result
         if type(exc).__name__ == "KilledWorker":
             n = getattr(exc, "allowed_failures", None)
@@ -110,6 +112,21 @@ class DaskExecutor(Executor):
 
     def wait(self) -> list[tuple[Any, Any]]:
         out = []
+        since = None  # when the cluster was last seen without a worker
+        while not self._ac.has_ready():
+            with self._ac.thread_condition:
+                self._ac.thread_condition.wait(timeout=0.1)
+            if self._ac.has_ready():
+                break
+            if self.client.status in ("closed", "closing"):
+                raise _lost()
+            if self.client.scheduler_info().get("workers"):
+                since = None
+            elif since is None:
+                since = time.monotonic()
+            elif time.monotonic() - since > NO_WORKER_TIMEOUT:
+                raise ClusterError(f"the Dask cluster has had no worker for {NO_WORKER_TIMEOUT:g} s",
+                                   "start workers (each with Tesseract and vie) and rerun to resume")
         f, result = next(self._ac)
         while True:
             self._running.discard(f)
@@ -222,6 +239,11 @@ class _IgnoreInterrupt(_WorkerPlugin):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         except ValueError:  # not the main thread: leave it
             pass
+
+
+def _lost() -> ClusterError:
+    return ClusterError("lost the Dask scheduler in the middle of the run",
+                        "check the scheduler and its workers; what was stored so far is kept")
 
 
 def _preload() -> None:

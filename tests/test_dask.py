@@ -232,3 +232,30 @@ def test_scheduler_without_dask_engine_is_a_usage_error(capsys):
 
     assert main(["text", str(SEEDS[0]), "--engine", "local", "--scheduler", "tcp://127.0.0.1:8786"]) == ExitCode.usage
     assert capsys.readouterr().err == "chithi: error: --scheduler needs --engine dask\n"
+
+
+def _sleepy(doc) -> str:
+    time.sleep(60)
+    return doc.path
+
+
+def test_a_cluster_left_without_workers_is_exit_9_not_a_hang(monkeypatch):
+    """An external cluster whose workers all go away: the run ends with exit 9 after NO_WORKER_TIMEOUT."""
+    import threading
+
+    import distributed
+
+    from pipeline import dask_engine
+    from pipeline.errors import ClusterError
+
+    monkeypatch.setattr(dask_engine, "NO_WORKER_TIMEOUT", 2.0)
+    cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
+    try:
+        with dask_engine.connect(cluster.scheduler_address, timeout=10) as ex:
+            threading.Timer(2.0, cluster.scale, args=(0,)).start()
+            t0 = time.monotonic()
+            with pytest.raises(ClusterError, match="the Dask cluster has had no worker for 2 s"):
+                list(run_many(SEEDS[:2], _sleepy, Options(workers=1), executor=ex))
+            assert time.monotonic() - t0 < 30
+    finally:
+        cluster.close()
