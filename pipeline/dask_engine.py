@@ -21,6 +21,7 @@ import os
 import threading
 import time
 import uuid
+import warnings
 from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
@@ -80,11 +81,16 @@ class DaskExecutor(Executor):
         self._ac = as_completed(loop=client.loop, with_results=True, raise_errors=False)
         self._running: set = set()
         self.slots = max(1, self.threads())
+        self._counted = time.monotonic()
 
     def threads(self) -> int:
         return sum(w.get("nthreads", 1) for w in self.client.scheduler_info().get("workers", {}).values())
 
     def free(self) -> int:
+        now = time.monotonic()
+        if now - self._counted > 1.0:  # a cluster that grows (or shrinks) while the run goes on
+            self._counted = now
+            self.slots = max(1, self.threads())
         return self.slots - len(self._running)
 
     def where(self, path: str) -> str:
@@ -202,6 +208,7 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
             with dask.config.set({"distributed.scheduler.allowed-failures": LOCAL_ALLOWED_FAILURES,
                                   **LOCAL_WORKER_CONFIG}):
                 _preload()
+                warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
                 cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                                    dashboard_address=None,
                                                    silence_logs=logging.CRITICAL if quiet else logging.WARNING)
