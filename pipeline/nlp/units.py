@@ -67,6 +67,19 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         if lst and ((is_item and (len(rest.split()) >= 3 or heads_items)) or c.lead_after.match(low, lst[-1][1])):
             for a, b in _named_first(t, lst):
                 add(a, b, "lead")
+    # a clause opened by a unit that a task verb follows: "Về X: Bộ Xây dựng khẩn trương rà soát ...; Bộ Khoa học
+    # và Công nghệ hướng dẫn ..."
+    for m in _CLAUSE.finditer(t, head, e):
+        pos = m.end()
+        if pos == head and (mlead or is_item):
+            continue  # the item head, read above
+        hm = c.unit_head.match(t, pos)
+        if hm is None or not t[pos].isupper():
+            continue
+        lst = _unit_list(ctx, pos, e)
+        if lst and c.task_verb.match(low, lst[-1][1]):
+            for a, b in _named_first(t, lst):
+                add(a, b, "lead")
     # anywhere: "giao/đề nghị/yêu cầu X", "X chủ trì", "phối hợp với Y"
     for m in c.lead_before_start.finditer(low, s, e):
         pos = m.end()
@@ -90,8 +103,11 @@ def _named_first(t: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]
     """'phối hợp với các bộ phận, Ban Tuyên giáo Thành ủy, các phòng liên quan', 'Đề nghị Ủy ban MTTQ thành phố
     và các tổ chức hội': the named units are the assignment; vague groups ('các ...') count only when nothing more
     specific is named."""
-    specific = [(a, b) for a, b in listed if not _vague(t[a:b])]
+    specific = [(a, b) for a, b in listed if not _vague(t[a:b]) or _RELATED.search(fold(t[a:b]))]
     return specific or listed
+
+
+_RELATED = re.compile(r"(?<![\w])(?:co )?lien quan$")  # "các cơ quan, đơn vị (có) liên quan": named by the guide
 
 
 _VAGUE_UBND = re.compile(r"^(?:ubnd|uy ban nhan dan)\s+(?:cac\s+)?(?:phuong|xa|huyen|quan|thi xa|thi tran)\b")
@@ -173,6 +189,9 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             if (c.unit_head.match(t, a) and len(t[a:b].split()) >= 2) or c.generic.match(f, a)]
 
 
+_CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*", re.M)
+
+
 def _named_person(name: str) -> bool:
     """'Đồng chí Trần Thị Cẩm Tú, Phó chủ tịch ...': a person named after 'Đồng chí'."""
     from pipeline.lexicon import lexicon
@@ -230,7 +249,8 @@ def _split_kinds(ctx: Ctx, a: int, b: int) -> list[tuple[int, int]]:
     for m in _ITEM_SEP.finditer(t, a, b):
         k = m.end()
         head = c.unit_head.match(t, k)
-        new_unit = (head is not None and t[k:k + 1].isupper()) or c.generic.match(f, k) is not None
+        new_unit = (head is not None and (t[k:k + 1].isupper() or f.startswith("cac ", k))) \
+            or c.generic.match(f, k) is not None
         if new_unit and len(t[start:m.start()].split()) >= 2:
             out.append((start, m.start()))
             start = k
