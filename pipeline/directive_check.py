@@ -40,7 +40,8 @@ def not_a_directive(doc, record: DirectiveRecord) -> Warning | None:
         missing.append("no tên loại")
     if not record.tasks:
         missing.append("no tasks")
-    reasons = (["not Vietnamese"] if not is_vietnamese(doc.text or "") else []) + (missing if len(missing) >= 2 else [])
+    # the text as read: restoration would put Vietnamese marks on English words too
+    reasons = (["not Vietnamese"] if not is_vietnamese(doc.raw_text or "") else []) + (missing if len(missing) >= 2 else [])
     if not reasons:
         return None
     return Warning(code="not_a_directive", message="not a directive: " + "; ".join(reasons))

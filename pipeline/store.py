@@ -251,6 +251,7 @@ class Hit:
     text: str
     score: float
     document: str = ""            # the number, else subject and file name (:func:`label`)
+    subject: str | None = None
     review: str | None = None     # the reviewer's decision on the item, when there is one
 
     def as_dict(self) -> dict[str, Any]:
@@ -550,12 +551,12 @@ class Store:
             in_phrase = f" {phrase} " in f" {' '.join(_WORD.findall(r[10]))} "
             tier = 0
             if typed:
-                words = f" {' '.join(_WORD.findall(text.lower()))} "
+                words = " " + " ".join(_WORD.findall((text + " " + (r[7] or "")).lower())) + " "
                 tier = 0 if f" {typed[0]} " in words else 1 if all(f" {w} " in words for w in typed[1:]) else 2
             value = " ".join(r[8].split()) if r[5] == "task" else r[7]
             hit = Hit(doc_id=r[0], number=r[1], issued_date=r[2], path=r[3], kind=r[4], field=r[5], item=r[6],
                       value=value, text=text, snippet=snippet(text, terms, typed), score=round(-r[9], 4),
-                      document=label(r[1], r[11], r[3]))
+                      document=label(r[1], r[11], r[3]), subject=r[11])
             ranked.append(((tier, _RANK.get((r[4], r[5]), _RANK.get(r[4], 9)), 0 if in_phrase else 1, r[9]), hit))
         ranked.sort(key=lambda x: x[0])
         kept: list[Hit] = []
@@ -610,7 +611,7 @@ class Store:
         out, seen = [], set()
         for r in self.db.execute(sql, args).fetchall():
             task_id, task, section = self._task_of(r[0], r[7], r[8], r[9])
-            context = task or self._sentence(r[0], r[8], r[9]) or r[5]
+            context = _BULLET.sub("", task or self._sentence(r[0], r[8], r[9]) or r[5])
             key = (r[0], r[2], r[4], " ".join(context.split()))
             if key in seen:
                 continue
@@ -753,15 +754,16 @@ _RANK = {"target": 0, "deadline": 1, ("task", "unit"): 2, ("task", "task"): 3, "
          ("document", "text"): 5}
 
 
-def label(number: str | None, subject: str | None, path: str | None, width: int = 60) -> str:
-    """How a document is named to a person: its số ký hiệu, else its subject (cut) and file name."""
+def label(number: str | None, subject: str | None, path: str | None, width: int | None = None) -> str:
+    """How a document is named to a person: its số ký hiệu, else its subject and file name (the subject cut to
+    fit ``width`` characters in all, when given)."""
     if number:
         return number
     name = Path(path).name if path else ""
     if not subject:
         return name or "?"
-    room = max(width - len(name) - 3, 16)
     subj = " ".join(subject.split())
+    room = max(width - len(name) - 3, 16) if width else len(subj)
     subj = subj if len(subj) <= room else subj[:room - 1] + "…"
     return f"{subj} ({name})" if name else subj
 
@@ -813,6 +815,7 @@ def _typed_terms(query: str) -> list[str]:
     return [" ".join(words), *words]
 
 _WORD = re.compile(r"\w+", re.U)
+_BULLET = re.compile(r"^\s*[-+•*–]\s+")
 _PARA = re.compile(r"[^\n\f]+(?:\n(?![ \t]*\n)[^\n\f]+)*")
 
 

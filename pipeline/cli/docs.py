@@ -30,11 +30,11 @@ def register(sub) -> None:
 def cmd_docs(args) -> int:
     from pipeline.labels import doc_type_label
 
+    since, until = parse_date(args.since, "--since"), parse_date(args.until, "--until")
     with _open(args) as store:
         ids = [store.resolve(args.key)] if args.key else None
-        docs = store.documents(doc_type=args.doc_type, issuer=args.issuer, since=parse_date(args.since, "--since"),
-                               until=parse_date(args.until, "--until"), review=args.review, warning=args.warning,
-                               doc_ids=ids)
+        docs = store.documents(doc_type=args.doc_type, issuer=args.issuer, since=since, until=until,
+                               review=args.review, warning=args.warning, doc_ids=ids)
     if args.json:
         for d in docs:
             sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")

@@ -109,6 +109,13 @@ def _cut(s: str | None, n: int) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def name(number: str | None, subject: str | None, path: str | None) -> str:
+    """A document in a table: its number, else its subject cut short and its file name."""
+    from pipeline.store import label
+
+    return _cut(number, 24) if number else label(None, subject, path, 40)
+
+
 def table(rows: list[list[str]], header: list[str], out: TextIO | None = None) -> None:
     """An aligned plain-text table."""
     out = out or sys.stdout
@@ -137,7 +144,7 @@ def cmd_search(args) -> int:
     if not hits:
         print(f"no hits for {args.query!r}", file=sys.stderr)
         return ExitCode.ok
-    rows = [[str(i), _cut(h.document, 30), f"{h.kind}.{h.field}",
+    rows = [[str(i), name(h.number, h.subject, h.path), f"{h.kind}.{h.field}",
              _cut(h.value, 40) + REVIEW_MARKS.get(h.review or "", ""), _cut(h.snippet, 90)]
             for i, h in enumerate(hits, 1)]
     table(rows, ["#", "document", "field", "value", "snippet"])
@@ -187,7 +194,9 @@ def cmd_deadlines(args) -> int:
         when = r["due"] or r["recurrence"] or ""
         status = r["status"] if r["days_left"] is None else f"{r['status']} ({r['days_left']:+d} d)"
         units = "; ".join(f"{u['name']}" + (" (lead)" if u["role"] == "lead" else "") for u in r["units"])
-        out.append([when, status, _cut(r["document"], 30), _cut(r["task"] or r["text"], 60), _cut(units, 50)])
+        task = " ".join((r["task"] or r["text"]).split())
+        out.append([when, status, name(r["number"], r["subject"], r["path"]), _cut(task, 60),
+                    _cut(units, 50)])
     table(out, ["due", "status", "document", "task", "units"])
     return ExitCode.ok
 
