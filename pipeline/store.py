@@ -657,17 +657,23 @@ class Store:
         return (row[0], row[1], row[2]) if row else (task_id, None, None)
 
     def _sentence(self, doc_id: str, start: int | None, end: int | None) -> str | None:
-        """The line or sentence of the text around a span."""
+        """The sentence of the text around a span: from the last sentence or paragraph break before it to the
+        next one after it (lines wrapped inside a paragraph are joined), at most 300 characters either side."""
         if start is None:
             return None
-        row = self.db.execute("SELECT substr(text, max(1, ? - 300), ? - max(1, ? - 300) + 301) FROM texts "
-                              "WHERE doc_id = ?", (start + 1, end or start, start + 1, doc_id)).fetchone()
+        lo_pos = max(0, start - 300)
+        row = self.db.execute("SELECT substr(text, ?, ?) FROM texts WHERE doc_id = ?",
+                              (lo_pos + 1, (end or start) - lo_pos + 300, doc_id)).fetchone()
         if not row or not row[0]:
             return None
-        window, at = row[0], min(start, 300)
-        lo = max(window.rfind("\n", 0, at) + 1, window.rfind(". ", 0, at) + 2, window.rfind("\f", 0, at) + 1, 0)
-        ends = [i for i in (window.find("\n", at), window.find(". ", at) + 1, window.find("\f", at)) if i > 0]
+        window, at, stop = row[0], start - lo_pos, (end or start) - lo_pos
+        lo = max([window.rfind(b, 0, at) + len(b) for b in _BREAKS if window.rfind(b, 0, at) >= 0] or [0])
+        ends = [window.find(b, stop) + (1 if b == ". " else 0) for b in _BREAKS if window.find(b, stop) >= 0]
         hi = min(ends) if ends else len(window)
+        if lo == 0 and lo_pos > 0:  # no break in reach: whole words only
+            lo = window.find(" ") + 1
+        if not ends and len(window) > stop + 1:
+            hi = max(window.rfind(" "), stop)
         return " ".join(window[lo:hi].split()) or None
 
     def documents(self, *, doc_type: str | None = None, issuer: str | None = None, since: str | None = None,
@@ -816,6 +822,7 @@ def _typed_terms(query: str) -> list[str]:
 
 _WORD = re.compile(r"\w+", re.U)
 _BULLET = re.compile(r"^\s*[-+•*–]\s+")
+_BREAKS = (". ", "\n\n", "\f", "\n-", "\n+", "\n•", "\n*", "|")  # sentence, paragraph, list item, table cell
 _PARA = re.compile(r"[^\n\f]+(?:\n(?![ \t]*\n)[^\n\f]+)*")
 
 
