@@ -500,3 +500,16 @@ def test_review_decisions_in_headless_chromium(db, tmp_path):
     unit = [r for r in rows if r["row_type"] == "assignment" and r["unit_name"] == "Phòng Kinh tế thành phố"]
     assert len(unit) == 1 and unit[0]["review"] == "corrected" and unit[0]["review_original"]
     assert not [r for r in rows if r["item_id"] == "d2"]
+
+
+def test_eval_says_no_items_instead_of_a_perfect_score():
+    from pipeline.evaluate import Report, format_report
+
+    rep = Report()
+    rep.fields["targets"].add(2, 2, 2)
+    rep.meta_total = 1
+    lines = format_report(rep).splitlines()
+    assert lines[3:6] == ["targets       1.000  1.000  1.000    2   0   0",
+                          "deadlines         —      —      —    0   0   0   (no items)",
+                          "assignments       —      —      —    0   0   0   (no items)"]
+    assert rep.as_dict()["fields"]["deadlines"]["f1"] is None
