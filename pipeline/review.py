@@ -13,8 +13,14 @@
   normalized values beside the source text;
 - warnings where they apply (a badge on the row and on the mark) and as a list; and an audit footer.
 
-No network: CSS and script are inline. The script flashes the highlight named by the URL hash (``#mark-t1``) on
-load, on hash change and on clicks on row links.
+- a decision cell on every reviewable row (:func:`pipeline.decisions.reviewable`): accept, reject, correct (with
+  the corrected value) and a note, kept in the browser's localStorage and downloaded as JSON for
+  ``chithi review --apply``; implausible years are flagged (:func:`implausible`).
+
+The page is built from the Jinja2 templates ``pipeline/templates/review.html.j2`` (with ``review.css`` and
+``review.js`` inlined): no network. The script flashes the highlight named by the URL hash (``#mark-t1``) on
+load, on hash change and on clicks on row links, keeps each scan image beside the part of its page's text being
+read, and handles the decisions.
 """
 from __future__ import annotations
 
