@@ -513,3 +513,19 @@ def test_eval_says_no_items_instead_of_a_perfect_score():
                           "deadlines         —      —      —    0   0   0   (no items)",
                           "assignments       —      —      —    0   0   0   (no items)"]
     assert rep.as_dict()["fields"]["deadlines"]["f1"] is None
+
+
+def test_a_version_1_database_is_migrated_to_2(tmp_path):
+    import sqlite3
+
+    from pipeline.store import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "v1.db"
+    c = sqlite3.connect(str(path), isolation_level=None)
+    MIGRATIONS[0](c)
+    c.execute("PRAGMA user_version = 1")
+    c.close()
+    with Store(path) as s:
+        assert s.version == SCHEMA_VERSION == 2
+        assert {"extracted", "review_status"} <= {r[1] for r in s.db.execute("PRAGMA table_info(documents)")}
+        assert s.reviews("0123456789abcdef") == [] and s.counts()["reviews"] == 0
