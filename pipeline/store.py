@@ -521,8 +521,9 @@ class Store:
     def search(self, query: str, kind: str | None = None, limit: int = 20) -> list[Hit]:
         return self.search_page(query, kind, limit)[0]
 
-    def search_page(self, query: str, kind: str | None = None, limit: int = 20) -> tuple[list[Hit], int]:
-        """(the first ``limit`` hits, how many there are). Ranked: when the query is typed with diacritics, the
+    def search_page(self, query: str, kind: str | None = None, limit: int = 20) -> tuple[list[Hit], int, bool]:
+        """(the first ``limit`` hits, how many there are, True when that count is a lower bound: the best
+        :data:`SEARCH_CANDIDATES` matches are ranked). Ranked: when the query is typed with diacritics, the
         rows spelled as typed first, then the folded matches; then extracted targets, deadlines and tasks above
         document metadata and raw text; then the whole query as a phrase; then BM25. One hit per passage: a hit
         whose text holds, or is held in, a better hit's text of the same document is left out."""
@@ -577,7 +578,7 @@ class Store:
                     row = self.db.execute("SELECT decision FROM reviews WHERE doc_id = ? AND item = ?", key).fetchone()
                     decided[key] = row[0] if row else None
                 h.review = decided[key]
-        return shown, len(kept)
+        return shown, len(kept), len(rows) >= SEARCH_CANDIDATES
 
     def deadlines(self, date_from: str | None = None, date_to: str | None = None, unit: str | None = None,
                   today: str | None = None, undated: bool = False, doc_ids: list[str] | None = None,

@@ -129,17 +129,17 @@ def table(rows: list[list[str]], header: list[str], out: TextIO | None = None) -
 REVIEW_MARKS = {"accept": " ✓", "correct": " ✎"}
 
 
-def hits_line(shown: int, total: int) -> str:
-    return f"{shown} of {total} hits" + (" (--limit N to see more)" if shown < total else "")
+def hits_line(shown: int, total: int, more: bool = False) -> str:
+    return f"{shown} of {total}{'+' if more else ''} hits" + (" (--limit N to see more)" if shown < total else "")
 
 
 def cmd_search(args) -> int:
     with _open(args) as store:
-        hits, total = store.search_page(args.query, kind=args.kind, limit=args.limit)
+        hits, total, more = store.search_page(args.query, kind=args.kind, limit=args.limit)
     if args.json:
         for h in hits:
             sys.stdout.write(json.dumps(h.as_dict(), ensure_ascii=False) + "\n")
-        print(f"chithi: {hits_line(len(hits), total)}", file=sys.stderr)
+        print(f"chithi: {hits_line(len(hits), total, more)}", file=sys.stderr)
         return ExitCode.ok
     if not hits:
         print(f"no hits for {args.query!r}", file=sys.stderr)
@@ -148,7 +148,7 @@ def cmd_search(args) -> int:
              _cut(h.value, 40) + REVIEW_MARKS.get(h.review or "", ""), _cut(h.snippet, 90)]
             for i, h in enumerate(hits, 1)]
     table(rows, ["#", "document", "field", "value", "snippet"])
-    print(hits_line(len(hits), total))
+    print(hits_line(len(hits), total, more))
     return ExitCode.ok
 
 
