@@ -8,7 +8,8 @@ from typing import Any
 from pipeline.templating import render
 
 NO_UNIT = "(chưa rõ đơn vị)"
-GAP = 1.5  # per cent of the width between two markers on one level
+GAP = 1.8  # per cent of the width: deadlines closer than this in a lane are one marker (with their count)
+STATUS_VI = {"overdue": "quá hạn", "today": "hôm nay", "upcoming": "sắp tới"}
 
 
 def _lane(r: dict[str, Any]) -> str:
@@ -29,17 +30,19 @@ def render_timeline(rows: list[dict[str, Any]], today: str) -> str:
         return round(1 + 97 * (d - lo).days / span, 3)  # a margin at both ends for the markers
 
     lanes: dict[str, list[dict[str, Any]]] = {}
-    for r in sorted(dated, key=lambda r: r["due"]):
-        d = date.fromisoformat(r["due"])
-        lanes.setdefault(_lane(r), []).append({**r, "x": x(d), "others": ", ".join(
-            u["name"] for u in r["units"] if u["name"] != _lane(r))})
-    for items in lanes.values():  # markers closer than GAP % on one level are stacked on the next
-        ends: list[float] = []
-        for r in items:
-            level = next((i for i, e in enumerate(ends) if r["x"] - e >= GAP), len(ends))
-            ends[level:level + 1] = [r["x"]]
-            r["level"] = level
-    order = sorted(lanes, key=lambda k: (k == NO_UNIT, -len(lanes[k]), k))
+    for r in sorted(dated, key=lambda r: r["due"]):  # deadlines closer than GAP % in a lane share one marker
+        groups = lanes.setdefault(_lane(r), [])
+        at = x(date.fromisoformat(r["due"]))
+        if groups and at - groups[-1]["x"] < GAP:
+            g = groups[-1]
+            g["rows"].append(r)
+            g["last"] = r["due"]
+            if r["status"] == "overdue":
+                g["status"] = "overdue"
+            continue
+        groups.append({"due": r["due"], "last": r["due"], "status": r["status"], "days_left": r["days_left"],
+                       "x": at, "rows": [r]})
+    order = sorted(lanes, key=lambda k: (k == NO_UNIT, -sum(len(m["rows"]) for m in lanes[k]), k))
     ticks, m = [], lo
     step = 1 if span <= 400 else 3 if span <= 1500 else 12
     while m <= hi:
@@ -47,5 +50,6 @@ def render_timeline(rows: list[dict[str, Any]], today: str) -> str:
         month = m.month - 1 + step
         m = date(m.year + month // 12, month % 12 + 1, 1)
     counts = {s: sum(1 for r in dated if r["status"] == s) for s in ("overdue", "today", "upcoming")}
-    return render("timeline.html.j2", lanes=[(k, lanes[k], 1 + max(r["level"] for r in lanes[k])) for k in order], ticks=ticks, today=today,
-                  today_x=x(t0), counts=counts, total=len(dated), undated=len(rows) - len(dated))
+    lane_rows = [(k, lanes[k], sum(len(g["rows"]) for g in lanes[k])) for k in order]
+    return render("timeline.html.j2", lanes=lane_rows, ticks=ticks, today=today, today_x=x(t0), counts=counts,
+                  total=len(dated), undated=len(rows) - len(dated), status_vi=STATUS_VI)
