@@ -493,12 +493,14 @@ def _audit(record: DirectiveRecord) -> list[tuple[str, str]]:
     ]
 
 
-def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[bytes] | None = None) -> str:
+def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[bytes] | None = None,
+                  stored_review: dict | None = None) -> str:
     """One self-contained HTML page for reviewing ``record`` against ``text`` (see the module docstring), from
     the templates ``pipeline/templates/review.*``.
 
     ``doc`` (the processed Document, or None for a stored record) gives word boxes and page images;
-    ``page_images_`` are encoded page images (index = page - 1) to use instead of re-rendering the source."""
+    ``page_images_`` are encoded page images (index = page - 1) to use instead of re-rendering the source;
+    ``stored_review`` (the ``review`` block of a stored record) fills the decisions in when the browser has none."""
     from markupsafe import Markup
 
     from pipeline.decisions import reviewable
@@ -544,6 +546,8 @@ def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[by
         reviewable=values, n_reviewable=len(values),
         record_json=Markup(record.model_dump_json().replace("<", "\\u003c")),
         originals_json=Markup(json.dumps(values, ensure_ascii=False).replace("<", "\\u003c")),
+        stored=stored_review, stored_json=Markup(json.dumps((stored_review or {}).get("decisions") or [],
+                                                            ensure_ascii=False).replace("<", "\\u003c")),
         css=Markup(_asset("review.css")), script=Markup(_asset("review.js")))
 
 

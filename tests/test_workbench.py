@@ -401,6 +401,18 @@ def test_apply_decisions_then_docs_search_export_show_them(db, tmp_path):
                           )["review"]["decided"] == 3
 
 
+def test_stored_review_page_shows_the_extracted_values_and_stored_decisions(db, tmp_path):
+    f = _decisions(tmp_path, "bac282dc27c08b5d", [{"item": "d1", "decision": "reject", "note": "không phải"}])
+    assert cli("review", "--apply", f, "--db", db)[0] == 0
+    out = tmp_path / "r.html"
+    assert cli("review", "01/CT-UBND", "--db", db, "--out", out)[0] == 0
+    page = out.read_text(encoding="utf-8")
+    assert 'data-row="d1"' in page and "đã lưu: 1/20" in page  # the rejected value stays reviewable
+    stored = json.loads(re.search(r'<script type="application/json" id="chithi-stored">(.*?)</script>', page).group(1))
+    assert [(x["item"], x["decision"], x["note"], x["reviewer"]) for x in stored] == [
+        ("d1", "reject", "không phải", "Lan")]
+
+
 def test_bad_decision_files(db, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text("{not json", encoding="utf-8")
@@ -504,6 +516,19 @@ def test_review_decisions_in_headless_chromium(db, tmp_path):
     unit = [r for r in rows if r["row_type"] == "assignment" and r["unit_name"] == "Phòng Kinh tế thành phố"]
     assert len(unit) == 1 and unit[0]["review"] == "corrected" and unit[0]["review_original"]
     assert not [r for r in rows if r["item_id"] == "d2"]
+    # the page of the stored document, in a browser that has no decisions of its own, starts from the stored ones
+    again = tmp_path / "again.html"
+    assert cli("review", "bac282dc", "--db", db, "--out", again)[0] == 0
+    d = _driver(downloads)
+    try:
+        d.get(again.as_uri())
+        assert d.find_element(By.ID, "review-progress").text == "3/20"
+        row = d.find_element(By.CSS_SELECTOR, 'td.decide[data-item="d2"]').find_element(By.XPATH, "..")
+        assert "d-reject" in row.get_attribute("class")  # the rejected deadline is still shown, as rejected
+        assert d.find_element(By.CSS_SELECTOR, 'td.decide[data-item="k1-u1"] input.d-value').get_attribute(
+            "value") == "Phòng Kinh tế thành phố"
+    finally:
+        d.quit()
 
 
 def test_eval_says_no_items_instead_of_a_perfect_score():

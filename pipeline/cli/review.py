@@ -32,7 +32,8 @@ def register(sub) -> None:
 
 
 def load_stored(db: str, key: str):
-    """(record, text) of the stored document ``key`` (doc id, a prefix of 4+ digits, số ký hiệu or path)."""
+    """(record as extracted, text, stored review block or None) of the stored document ``key`` (doc id, a prefix
+    of 4+ digits, số ký hiệu or path): the page shows every extracted value, with the decisions stored for it."""
     from pipeline.store import Store
     from schemas.record import DirectiveRecord
 
@@ -45,12 +46,14 @@ def load_stored(db: str, key: str):
         except InputMissingError:
             raise InputMissingError(f"{key}: no such file, and no document with that id, số ký hiệu or path in {db}",
                                     "see `chithi docs` for the stored documents") from None
-        rec_json = store.db.execute("SELECT record FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+        rec_json, extracted = store.db.execute("SELECT record, extracted FROM documents WHERE doc_id = ?",
+                                               (doc_id,)).fetchone()
         text = store.text(doc_id)
-    record = DirectiveRecord.model_validate(json.loads(rec_json))
+    review = json.loads(rec_json).get("review")
+    record = DirectiveRecord.model_validate(json.loads(extracted or rec_json) | {"review": None})
     if text is None:
         raise InputMissingError(f"{doc_id}: the store has the record but not its text", "re-ingest the document")
-    return record, text
+    return record, text, review
 
 
 def cmd_apply(args) -> int:
@@ -102,8 +105,8 @@ def cmd_review(args) -> int:
     else:
         from pipeline.store import DEFAULT_DB
 
-        record, text = load_stored(args.db or DEFAULT_DB, args.source)
-        page = render_review(None, record, text, None)
+        record, text, review = load_stored(args.db or DEFAULT_DB, args.source)
+        page = render_review(None, record, text, None, stored_review=review)
     out = Path(args.out)
     if out.is_dir():
         raise UsageError(f"{out}: is a directory", "give an .html file name with --out")

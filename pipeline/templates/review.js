@@ -49,7 +49,14 @@
   var state;
   function load(){
     try{state=JSON.parse(localStorage.getItem(KEY)||'null');}catch(e){state=null;}
-    if(!state||typeof state!=='object'){state={reviewer:'',items:{}};}
+    if(!state||typeof state!=='object'){
+      state={reviewer:'',items:{}};
+      /* a stored document: start from the decisions stored by `chithi review --apply` */
+      JSON.parse(document.getElementById('chithi-stored').textContent).forEach(function(d){
+        state.reviewer=state.reviewer||d.reviewer||'';
+        state.items[d.item]={decision:d.decision, value:d.value||'', note:d.note||'', decided_at:d.decided_at};
+      });
+    }
     state.items=state.items||{};
   }
   function save(){try{localStorage.setItem(KEY,JSON.stringify(state));}catch(e){}}
