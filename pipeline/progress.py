@@ -2,6 +2,7 @@
 ``--quiet``."""
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any, TextIO
 
@@ -16,5 +17,11 @@ def bar(total: int | None, desc: str, unit: str = "doc", quiet: bool = False, st
     from tqdm import tqdm
 
     s = stream if stream is not None else sys.stderr
+    try:
+        size = os.get_terminal_size(s.fileno())
+        sized = size.columns > 0 and size.lines > 0
+    except (AttributeError, OSError, ValueError):
+        sized = False
+    # a terminal that reports no size (a bare pseudo-terminal) would hide the bar: assume 80 × 24
     return tqdm(total=total, desc=desc, unit=unit, file=s, disable=not shown(quiet, s), leave=False,
-                dynamic_ncols=True, mininterval=0.2)
+                dynamic_ncols=sized, ncols=None if sized else 80, nrows=None if sized else 24, mininterval=0.2)
