@@ -424,8 +424,13 @@ def write_xlsx(records: Iterable[dict[str, Any]], path: str) -> None:
                 for c in col[1:]:
                     c.alignment = Alignment(wrap_text=True, vertical="top")
     tmp = path + ".tmp"
-    wb.save(tmp)
-    os.replace(tmp, path)
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        from pipeline.errors import InputMissingError
+
+        raise InputMissingError(f"{path}: cannot write: {e.strerror}", "check the folder and permissions") from None
 
 
 def bulk_doc(rec: dict[str, Any], text: str | None) -> dict[str, Any]:
