@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, TextIO
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, TextIO
 
 
 def shown(quiet: bool = False, stream: TextIO | None = None) -> bool:
@@ -25,3 +26,15 @@ def bar(total: int | None, desc: str, unit: str = "doc", quiet: bool = False, st
     # a terminal that reports no size (a bare pseudo-terminal) would hide the bar: assume 80 × 24
     return tqdm(total=total, desc=desc, unit=unit, file=s, disable=not shown(quiet, s), leave=False,
                 dynamic_ncols=sized, ncols=None if sized else 80, nrows=None if sized else 24, mininterval=0.2)
+
+
+@contextmanager
+def pages(name: str, quiet: bool = False) -> Iterator[Callable[[int, int], None]]:
+    """A bar of the OCR'd pages of one document: yields the ``on_page(done, total)`` callback to pass to
+    :func:`pipeline.run.read` / :func:`pipeline.run.process`."""
+    with bar(None, name, unit="page", quiet=quiet) as b:
+        def on_page(done: int, total: int) -> None:
+            b.total = total
+            b.update(done - b.n)
+
+        yield on_page

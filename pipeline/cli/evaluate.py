@@ -21,7 +21,7 @@ def cmd_eval(args) -> int:
     from pipeline.progress import bar
     from pipeline.run import extract_record
 
-    with bar(None, "eval", quiet=getattr(args, "quiet", False)) as b:
+    with bar(None, "eval", quiet=args.quiet) as b:
         def extract(path):
             b.set_postfix_str(path.name, refresh=False)
             rec = json.loads(extract_record(path).model_dump_json())

@@ -81,19 +81,15 @@ def _run(paths: list[str], args, kind: str, opts: Options, indent: int | None, r
     :func:`pipeline.schedule.run_many`, which schedules them page by page over the workers (a bar of documents)."""
     from functools import partial
 
-    from pipeline.progress import bar
+    from pipeline.progress import bar, pages
     from pipeline.run import read
     from pipeline.schedule import run_many
 
     output = partial(_output, kind, opts.restore, indent, raw, stdin_file)
-    quiet = getattr(args, "quiet", False)
+    quiet = args.quiet
     shown = [STDIN if p == stdin_file else p for p in paths]
     if len(paths) == 1:
-        with bar(None, Path(shown[0]).name, unit="page", quiet=quiet) as b:
-            def on_page(done: int, total: int) -> None:
-                b.total = total
-                b.update(done - b.n)
-
+        with pages(Path(shown[0]).name, quiet) as on_page:
             doc = read(paths[0], opts, on_page=on_page)
         sys.stdout.write(output(doc))
         return ExitCode.ok

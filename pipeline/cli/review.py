@@ -91,15 +91,11 @@ def cmd_review(args) -> int:
     if src.is_file():
         if args.db:
             print("chithi: note: PATH exists, so it is processed and --db is not used", file=sys.stderr)
-        from pipeline.progress import bar
+        from pipeline.progress import pages
         from pipeline.run import Options, process
 
         workers = args.workers or os.cpu_count() or 1
-        with bar(None, src.name, unit="page", quiet=getattr(args, "quiet", False)) as b:
-            def on_page(done: int, total: int) -> None:
-                b.total = total
-                b.update(done - b.n)
-
+        with pages(src.name, args.quiet) as on_page:
             doc, record = process(src, Options(workers=workers, restore=not args.no_restore), on_page=on_page)
         page = render_review(doc, record, doc.text, None)
     else:
