@@ -362,7 +362,7 @@ def test_apply_decisions_then_docs_search_export_show_them(db, tmp_path):
         {"item": "d1", "decision": "reject", "note": "không phải thời hạn"},
         {"item": "meta-number", "decision": "correct", "value": "01/CT-UBND-SỬA", "note": "số đúng"}])
     rc, _, err = cli("review", "--apply", f, "--db", db)
-    assert rc == 0 and err == ("chithi: bac282dc27c08b5d: 3 decisions stored (1 accepted, 1 rejected, 1 corrected); "
+    assert rc == 0 and err == ("chithi: 01/CT-UBND: 3 decisions stored (1 accepted, 1 rejected, 1 corrected); "
                                "in review 3/20\n")
     rc, out, _ = cli("docs", "--db", db, "--review", "in_review")
     assert out.splitlines()[2].split("  ")[:2] == ["bac282dc", "01/CT-UBND-SỬA"]

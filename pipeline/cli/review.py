@@ -59,20 +59,21 @@ def load_stored(db: str, key: str):
 def cmd_apply(args) -> int:
     from pipeline import decisions
     from pipeline.decisions import status_text
-    from pipeline.store import DEFAULT_DB, Store
+    from pipeline.store import DEFAULT_DB, Store, label
 
     db = args.db or DEFAULT_DB
     files = [decisions.load(f) for f in args.apply]
     with Store(db, create=False) as store:
         for path, data in zip(args.apply, files):
             doc_id = store.resolve(data.get("doc_id") or data["sha256"])
-            sha = store.db.execute("SELECT sha256 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()[0]
+            sha, number, subject, src = store.db.execute("SELECT sha256, number, subject, path FROM documents "
+                                                         "WHERE doc_id = ?", (doc_id,)).fetchone()
             if data.get("sha256") and data["sha256"] != sha:
                 raise UsageError(f"{path}: the decisions are for another version of {doc_id} (sha256 differs)",
                                  "review the stored document again")
             review = store.apply_decisions(doc_id, data["decisions"], args.reviewer or data.get("reviewer"))
             counts = {k: sum(1 for d in review["decisions"] if d["decision"] == k) for k in decisions.DECISIONS}
-            print(f"chithi: {doc_id}: {len(data['decisions'])} decisions stored ({counts['accept']} accepted, "
+            print(f"chithi: {label(number, subject, src, 60)}: {len(data['decisions'])} decisions stored ({counts['accept']} accepted, "
                   f"{counts['reject']} rejected, {counts['correct']} corrected); {status_text(review)}",
                   file=sys.stderr)
     return 0
