@@ -534,7 +534,7 @@ def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[by
     counts = {k: sum(1 for it in items if it.kind == k) for k in KINDS}
     return render(
         "review.html.j2", record=record, md=md, tab=tab, number=number, subject=subject, file_name=name,
-        doc_type=doc_type_label(md.doc_type.value) if md.doc_type else None,
+        doc_type=doc_type_label(md.doc_type.value) if md.doc_type else None, type_label=doc_type_label,
         doc_meta=[x for x in (md.issuer.value if md.issuer else None, md.place.value if md.place else None,
                               md.issued_date.value if md.issued_date else None) if x],
         warnings=_warnings(record, items, odd), meta=meta, by_id=by_id, tasks=_tasks(record, by_id),
