@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -76,9 +76,9 @@ def _number(s: str) -> tuple[float, str] | None:
     m = _NUM.match(s)
     if not m:
         return None
-    digits = m.group(1).replace(" ", "").replace("\u202f", "")
-    if "," in digits:
-        digits = digits.replace(".", "").replace(",", ".")  # Vietnamese: 1.234,5
+    digits = m.group(1).replace(" ", "").replace("\u202f", "").rstrip(".,")
+    if "," in digits or re.fullmatch(r"\d{1,3}(\.\d{3})+", digits):
+        digits = digits.replace(".", "").replace(",", ".")  # Vietnamese: 1.234,5 and 2.900
     try:
         return float(digits), m.group(2).strip()
     except ValueError:
@@ -86,12 +86,18 @@ def _number(s: str) -> tuple[float, str] | None:
 
 
 def iso_date(s: str) -> str | None:
+    """'30/6/2025', '2025-06-30' -> '2025-06-30'; a month ('6/2025') or a year ('2025') -> its last day."""
     t = s.strip()
     for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
         try:
             return datetime.strptime(t, fmt).date().isoformat()
         except ValueError:
             pass
+    m = re.fullmatch(r"(?:(\d{1,2})[/.-])?(\d{4})", t)
+    if m and 1 <= int(m.group(1) or 12) <= 12:
+        month, year = int(m.group(1) or 12), int(m.group(2))
+        nxt = date(year + month // 12, month % 12 + 1, 1)
+        return (nxt - timedelta(days=1)).isoformat()
     return None
 
 
@@ -102,7 +108,12 @@ def _correct(rec: dict[str, Any], item: str, value: str) -> None:
         if name == "signer":
             md["signer"]["name"] = value
         elif name == "issued_date":
-            md[name]["value"] = iso_date(value) or value
+            md[name]["value"] = iso_date(value) if re.search(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{2}-\d{2}", value) \
+                else value
+        elif name == "doc_type":
+            from pipeline.store import doc_type_code
+
+            md[name]["value"] = doc_type_code(value)
         else:
             md[name]["value"] = value
         return

@@ -558,3 +558,31 @@ def test_a_version_1_database_is_migrated_to_2(tmp_path):
         assert s.version == SCHEMA_VERSION == 2
         assert {"extracted", "review_status"} <= {r[1] for r in s.db.execute("PRAGMA table_info(documents)")}
         assert s.reviews("0123456789abcdef") == [] and s.counts()["reviews"] == 0
+
+
+def test_decisions_applied_to_a_record(seeds):
+    from pipeline.decisions import apply, reviewable
+
+    _, rec = seeds["001_6dd6d2f37ee23f38.txt"]
+    r = rec.model_dump(mode="json")
+    k = next(k for k in r["tasks"] if k["units"] and k["deadline_ids"])
+    t, d = r["targets"][0], next(x for x in r["deadlines"] if x["id"] == k["deadline_ids"][0])
+    out = apply(r, [
+        {"item": t["id"], "decision": "correct", "value": "2.900 hộ"},
+        {"item": d["id"], "decision": "correct", "value": "9/2025"},
+        {"item": "meta-doc_type", "decision": "correct", "value": "Chỉ thị"},
+        {"item": f"{k['id']}-u1", "decision": "reject"},
+        {"item": "t999", "decision": "accept"},  # not in the record (re-extracted?): ignored
+    ])
+    got_t = next(x for x in out["targets"] if x["id"] == t["id"])
+    assert (got_t["value"], got_t["unit"]) == (2900.0, "hộ")
+    assert next(x for x in out["deadlines"] if x["id"] == d["id"])["due"] == "2025-09-30"
+    assert out["metadata"]["doc_type"]["value"] == "chi_thi"
+    assert [u["name"] for u in next(x for x in out["tasks"] if x["id"] == k["id"])["units"]] == \
+        [u["name"] for u in k["units"][1:]]
+    assert out["review"]["decided"] == 4 and out["review"]["total"] == len(reviewable(r))
+    assert out["review"]["status"] == "in_review" and "t999" not in {x["item"] for x in out["review"]["decisions"]}
+    assert r["metadata"]["doc_type"]["value"] == "ke_hoach"  # the record given is left as it was
+    from schemas.record import DirectiveRecord
+
+    DirectiveRecord.model_validate(out)
