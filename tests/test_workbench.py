@@ -104,11 +104,13 @@ def test_lookup_errors(db, tmp_path):
     rc, _, err = cli("review", "bac", "--db", db, "--out", tmp_path / "r.html")  # 3 digits: not a prefix
     assert rc == 3
     with Store(db) as s:  # two documents under one prefix
-        rows = s.db.execute("SELECT doc_id FROM documents").fetchall()
-    first = sorted(r[0] for r in rows)
-    common = os.path.commonprefix(first[3:5])
-    if len(common) >= 4:
-        assert cli("docs", common, "--db", db)[0] == 2
+        rec = json.loads(s.db.execute("SELECT record FROM documents").fetchone()[0])
+        for sha in ("abcd" + "0" * 60, "abcd" + "1" * 60):
+            twin = {**rec, "doc_id": sha[:16], "source": {**rec["source"], "sha256": sha, "path": f"/x/{sha[4]}.txt"}}
+            assert s.put(twin, "text") == "stored"
+    rc, _, err = cli("docs", "abcd", "--db", db)
+    assert rc == 2 and "abcd: names 2 documents" in err and "abcd000000000000" in err and "abcd111111111111" in err
+    assert cli("docs", "abcd1", "--db", db)[:2] == (0, cli("docs", "abcd111111111111", "--db", db)[1])
 
 
 def test_review_of_a_stored_document_by_its_number(db, tmp_path):
