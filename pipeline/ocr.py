@@ -522,8 +522,9 @@ def with_pages(doc: Document, done: dict[int, Page]) -> Document:
     return out
 
 
-def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
-    """OCR the ``needs_ocr`` pages of ``doc`` (page by page, ``workers`` processes); other pages are kept."""
+def ocr(doc: Document, workers: int = 1, timeout: float = 180, on_page=None) -> Document:
+    """OCR the ``needs_ocr`` pages of ``doc`` (page by page, ``workers`` processes); other pages are kept.
+    ``on_page(done, total)`` is called as each page is read (progress display)."""
     from pipeline._exec import tesseract
 
     tasks = page_tasks(doc, timeout)
@@ -535,6 +536,8 @@ def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
     if workers == 1:
         for i, t in tasks.items():
             done[i] = ocr_page(t)
+            if on_page:
+                on_page(len(done), len(tasks))
     else:
         import multiprocessing as mp
 
@@ -551,6 +554,8 @@ def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
                     for f in finished:
                         i = running.pop(f)
                         done[i] = f.result()
+                        if on_page:
+                            on_page(len(done), len(tasks))
             except BaseException:
                 for f in running:
                     f.cancel()

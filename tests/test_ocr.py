@@ -328,7 +328,8 @@ def test_cli_text_several_scans_in_order(tmp_path):
     r = subprocess.run([sys.executable, "-m", "pipeline.cli", "text", "--workers", "2", *map(str, paths)],
                        capture_output=True, text=True, cwd=Path(__file__).resolve().parents[1])
     assert r.returncode == 0, r.stderr
-    assert [x for x in r.stdout.split("\n") if x.strip()] == ["Văn bản số 1", "Văn bản số 2", "Văn bản số 3"]
+    assert [x for x in r.stdout.split("\n") if x.strip()] == [  # each document after its header line
+        x for p, n in zip(paths, (1, 2, 3)) for x in (f"==> {p} <==", f"Văn bản số {n}")]
 
 
 # -- real scans --------------------------------------------------------------------------------------------------

@@ -13,7 +13,8 @@ import sys
 import pipeline
 from pipeline.errors import ChithiError, ExitCode
 
-COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.store", "pipeline.cli.review")
+COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.store", "pipeline.cli.docs",
+                   "pipeline.cli.review")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -21,12 +22,43 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.usage, f"chithi: usage error: {message} (see `{self.prog} --help`)\n")
 
 
+class _SubParser(_Parser):
+    """A sub-command's parser: --debug and --quiet are accepted after the sub-command too (SUPPRESS: when not
+    given here, the value given before the sub-command stays)."""
+
+    def __init__(self, *args, **kw):
+        super().__init__(*args, **kw)
+        self.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks on errors")
+        self.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
+                          help="no progress display (it is shown only when stderr is a terminal)")
+
+
+def int_in(lo: int, hi: int | None = None):
+    """An argparse type: an integer in lo..hi (a usage error, exit 2, otherwise)."""
+    def parse(s: str) -> int:
+        try:
+            v = int(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{s!r} is not a whole number") from None
+        if v < lo or (hi is not None and v > hi):
+            raise argparse.ArgumentTypeError(f"{v} is out of range ({lo}..{hi})" if hi is not None
+                                             else f"{v} is less than {lo}")
+        return v
+    parse.__name__ = "number"
+    return parse
+
+
+def add_workers(p, what: str = "processes for OCR pages") -> None:
+    p.add_argument("--workers", type=int_in(1), default=None, metavar="N", help=f"{what} (default: all cores)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="chithi", description="Structured records of targets, deadlines and responsible units "
                      "from Vietnamese government directives.")
     parser.add_argument("--version", action="version", version=f"chithi {pipeline.__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
     for name in COMMAND_MODULES:
         try:
             mod = importlib.import_module(name)
