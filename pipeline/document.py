@@ -41,6 +41,7 @@ class Page:
     confidence: float | None = None  # mean OCR word confidence, 0..100
     needs_ocr: bool = False  # set by ingestion for image-only pages; the ocr stage fills text and words
     image_source: tuple[str, int] | None = None  # (path, page index) to re-render the page image (review, OCR)
+    blank: bool = False  # an image page without ink: not OCR'd
 
 
 @dataclass(frozen=True)

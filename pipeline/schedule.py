@@ -14,12 +14,14 @@ worker fails.
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from pipeline import limits
 from pipeline.document import Document
 from pipeline.errors import ChithiError, ExitCode
 from pipeline.ingest import ingest
@@ -36,14 +38,17 @@ class Failed:
     exit_code: int
 
 
-def _guarded(fn: Callable, *args) -> tuple[bool, Any]:
-    """In a worker: (True, result) or (False, Failed); never raises, so one document cannot stop the others."""
+def _guarded(path: str, until: float | None, fn: Callable, *args) -> tuple[bool, Any]:
+    """In a worker: (True, result) or (False, Failed); never raises, so one document cannot stop the others.
+    ``until`` (time.time()) is the document's deadline (the per-document timeout)."""
     try:
-        return True, fn(*args)
+        with limits.deadline(path, None if until is None else until - time.time()):
+            return True, fn(*args)
     except ChithiError as e:
         return False, Failed(e.one_line(), int(e.exit_code))
     except MemoryError:
-        return False, Failed("out of memory", int(ExitCode.internal))
+        e = limits.out_of_memory(path)
+        return False, Failed(e.one_line(), int(e.exit_code))
     except Exception as e:  # noqa: BLE001 - a bug in a stage: report it with the document, go on with the others
         msg = " ".join(str(e).split())[:300]
         return False, Failed(f"internal error: {type(e).__name__}: {msg}", int(ExitCode.internal))
@@ -68,11 +73,24 @@ def _context():
     return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
 
 
+def _worker_start(initializer: Callable[[], None] | None) -> None:
+    """Every worker: the memory ceiling of one document (pipeline.limits), then the caller's initializer."""
+    limits.set_memory_limit()
+    if initializer is not None:
+        initializer()
+
+
+def _pool(workers: int, initializer: Callable[[], None] | None) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_worker_start,
+                               initargs=(initializer,))
+
+
 def _alone(path: str, finish: Callable[[Document], Any], options: Options, initializer) -> tuple[bool, Any]:
     """One document in a fresh process of its own (pages one after another)."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=initializer) as pool:
+    with _pool(1, initializer) as pool:
         try:
-            return pool.submit(_guarded, _whole, path, finish, replace(options, workers=1)).result()
+            return pool.submit(_guarded, path, time.time() + limits.current().doc_timeout, _whole, path, finish,
+                               replace(options, workers=1)).result()
         except BrokenProcessPool:
             return False, _DIED
 
@@ -102,14 +120,17 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
     open_docs: set[int] = set()                   # submitted, not settled
     tesseract_checked, tesseract_missing = False, None
     count = nxt = 0
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=initializer)
+    pool = _pool(workers, initializer)
+    until: dict[int, float] = {}                  # document → its deadline
+    timeout = limits.current().doc_timeout
     running: dict[Future, tuple[str, int, int | None]] = {}
 
     def submit(kind: str, k: int, index: int | None, fn: Callable, *args) -> None:
-        running[pool.submit(_guarded, fn, *args)] = (kind, k, index)
+        running[pool.submit(_guarded, path_of[k], until.get(k), fn, *args)] = (kind, k, index)
 
     def settle(k: int, outcome: tuple[bool, Any]) -> None:
         open_docs.discard(k)
+        until.pop(k, None)
         results[k] = outcome
         docs.pop(k, None)
         pages.pop(k, None)
@@ -123,6 +144,7 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
                     exhausted = True
                     break
                 path_of[count] = str(p)
+                until[count] = time.time() + timeout
                 open_docs.add(count)
                 submit("prepare", count, None, _prepare, str(p), finish)
                 count += 1
@@ -171,7 +193,7 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
                 running.clear()
                 for k in sorted(open_docs):
                     settle(k, _alone(path_of[k], finish, options, initializer))
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=initializer)
+                pool = _pool(workers, initializer)
             if ordered:
                 while nxt in results:
                     yield _report(path_of.pop(nxt), results.pop(nxt))
