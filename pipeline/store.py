@@ -248,8 +248,7 @@ class Store:
             self._retry(lambda: self._setup(timeout_ms))
             self._migrate()
         except sqlite3.DatabaseError as e:
-            raise DatabaseError(f"{self.path}: cannot open the database: {e}",
-                                "is it a chithi database? check permissions and free space") from None
+            raise database_error(self.path, "cannot open the database", e) from None
 
     # -- connection ------------------------------------------------------------------------------------
     def _setup(self, timeout_ms: int) -> None:
@@ -287,7 +286,7 @@ class Store:
                 c.execute(f"PRAGMA user_version = {i + 1}")
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            _rollback(c)  # after a failed write SQLite may have rolled back already: keep the real error
             raise
 
     @property
@@ -331,7 +330,7 @@ class Store:
         try:
             self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
         except sqlite3.DatabaseError as e:
-            raise DatabaseError(f"{self.path}: cannot write: {e}", "is another program holding the database?") from None
+            raise database_error(self.path, "cannot write", e) from None
         try:
             row = c.execute("SELECT doc_id, pipeline_version, schema_version, options FROM documents "
                             "WHERE sha256 = ? OR doc_id = ?", (sha, rec["doc_id"])).fetchone()
@@ -348,11 +347,9 @@ class Store:
             c.execute("COMMIT")
             return outcome
         except BaseException as e:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
+            _rollback(c)
             if isinstance(e, sqlite3.DatabaseError):
-                raise DatabaseError(f"{self.path}: cannot store {rec['source']['path']}: {e}",
-                                    "check free space and permissions") from None
+                raise database_error(self.path, f"cannot store {rec['source']['path']}", e) from None
             raise
 
     def put_failure(self, path: str, sha256: str | None, reason: str, exit_code: int) -> None:
@@ -439,7 +436,7 @@ class Store:
 
     # -- questions -----------------------------------------------------------------------------------------
     def search(self, query: str, kind: str | None = None, limit: int = 20) -> list[Hit]:
-        """Ranked hits: phrase matches of the whole query first, then by BM25."""
+        """Ranked hits: phrase matches of the whole query first, then by BM25; snippets for the hits kept only."""
         match, phrase, terms = fts_query(query)
         sql = ("SELECT i.doc_id, d.number, d.issued_date, d.path, i.kind, i.field, i.item, i.value, i.text, "
                "bm25(search_fts) AS score, f.body FROM search_fts f JOIN search_items i ON i.id = f.rowid "
@@ -463,9 +460,12 @@ class Store:
             as_typed = f" {exact} " in f" {' '.join(_WORD.findall(r[8].lower()))} "  # same diacritics as typed
             hits.append((0 if in_phrase else 1, 0 if as_typed else 1, r[9], Hit(
                 doc_id=r[0], number=r[1], issued_date=r[2], path=r[3], kind=r[4], field=r[5], item=r[6],
-                value=r[7], text=r[8], snippet=snippet(r[8], terms), score=round(-r[9], 4))))
+                value=r[7], text=r[8], snippet="", score=round(-r[9], 4))))
         hits.sort(key=lambda h: h[:3])
-        return [h[3] for h in hits[:limit]]
+        out = [h[3] for h in hits[:limit]]
+        for h in out:
+            h.snippet = snippet(h.text, terms)
+        return out
 
     def deadlines(self, date_from: str | None = None, date_to: str | None = None, unit: str | None = None,
                   today: str | None = None, undated: bool = False) -> list[dict[str, Any]]:
@@ -536,6 +536,34 @@ class Store:
 
 # -- helpers ---------------------------------------------------------------------------------------------
 
+def _rollback(c: sqlite3.Connection) -> None:
+    """Roll back what is open; a failed rollback (SQLite rolls back by itself on a full disk) must not hide the
+    error that caused it."""
+    try:
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def database_error(path: str | os.PathLike, doing: str, e: BaseException) -> DatabaseError:
+    """The one-line error for an sqlite3 exception, with the advice that fits its cause."""
+    msg = " ".join(str(e).split()) or type(e).__name__
+    low = msg.lower()
+    if "malformed" in low or "not a database" in low or "corrupt" in low:
+        hint = (f"the file is damaged: check it with `sqlite3 {path} 'PRAGMA integrity_check'`, "
+                "or restore a backup")
+    elif "full" in low:
+        hint = "free some disk space and run it again"
+    elif "readonly" in low or "permission" in low or "unable to open" in low:
+        hint = "check the permissions of the file and its folder"
+    elif "locked" in low or "busy" in low:
+        hint = "is another program holding the database?"
+    else:
+        hint = "is it a chithi database? check permissions and free space"
+    return DatabaseError(f"{path}: {doing}: {msg}", hint)
+
+
 _WORD = re.compile(r"\w+", re.U)
 _PARA = re.compile(r"[^\n\f]+(?:\n(?![ \t]*\n)[^\n\f]+)*")
 
@@ -558,6 +586,9 @@ def paragraphs(text: str, max_len: int = 1500) -> Iterator[tuple[int, str]]:
 def fts_query(query: str) -> tuple[str, str, list[str]]:
     """An FTS5 query from what a person typed: folded words ANDed; "quoted phrases" kept; ``word*`` a prefix.
     Returns (match expression, the whole query as a folded phrase for ranking, folded terms for snippets)."""
+    from pipeline.limits import check_query
+
+    check_query(query)  # the cost of a search grows with the query: long ones are refused
     parts, words, terms = [], [], []
     for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', query):
         if quoted:
@@ -577,6 +608,7 @@ def fts_query(query: str) -> tuple[str, str, list[str]]:
         from pipeline.errors import UsageError
 
         raise UsageError(f"nothing to search for in {query!r}", "give one or more words")
+    check_query(query, len(words))
     parts, extra = _with_synonyms(parts)
     parts = [p.removesuffix(_CODE) for p in parts]
     return " AND ".join(parts), " ".join(words), terms + [SYNONYM_MARK + x for x in extra]

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import sys
 
+from pipeline.cli.output import json_safe, say, term_safe
 from pipeline.errors import ChithiError, ExitCode
+from pipeline.limits import add_flags
 from pipeline.run import Options
 
 
@@ -17,6 +19,7 @@ def _add_common(p) -> None:
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
     p.add_argument("--ocr-timeout", type=float, default=180, metavar="SECONDS",
                    help="time limit for Tesseract on one page (default 180)")
+    add_flags(p)
 
 
 def register(sub) -> None:
@@ -37,10 +40,10 @@ def _output(kind: str, restore: bool, indent: int | None, raw: bool, doc) -> str
     if kind == "extract":
         from pipeline.run import record_of
 
-        return record_of(doc, Options(restore=restore))[1].model_dump_json(indent=indent) + "\n"
+        return json_safe(record_of(doc, Options(restore=restore))[1].model_dump_json(indent=indent)) + "\n"
     from pipeline.normalize import normalize
 
-    return (doc.raw_text if raw else normalize(doc, restore=restore).text) + "\n"
+    return term_safe(doc.raw_text if raw else normalize(doc, restore=restore).text) + "\n"
 
 
 def _each(args, kind: str, opts: Options, indent: int | None = None, raw: bool = False) -> int:
@@ -66,7 +69,7 @@ def _each(args, kind: str, opts: Options, indent: int | None = None, raw: bool =
     for _path, out, err in results:
         if err is not None:
             failed += 1
-            print(f"chithi: error: {err.message}", file=sys.stderr)
+            say(f"chithi: error: {err.message}")
         else:
             sys.stdout.write(out)
             sys.stdout.flush()

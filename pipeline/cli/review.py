@@ -6,7 +6,9 @@ import os
 import sys
 from pathlib import Path
 
+from pipeline.cli.output import check_out
 from pipeline.errors import InputMissingError, UsageError
+from pipeline.limits import add_flags
 
 
 def register(sub) -> None:
@@ -21,6 +23,7 @@ def register(sub) -> None:
     p.add_argument("--out", "-o", required=True, metavar="FILE.html", help="the HTML file to write")
     p.add_argument("--workers", type=int, default=0, help="processes for OCR pages (default: all cores)")
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
+    add_flags(p)
     p.set_defaults(func=cmd_review)
 
 
@@ -51,6 +54,7 @@ def load_stored(db: str, key: str):
 def cmd_review(args) -> int:
     from pipeline.review import render_review
 
+    check_out(args.out)
     src = Path(args.source)
     if src.exists():
         if args.db:

@@ -7,7 +7,9 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, TextIO
 
+from pipeline.cli.output import check_out, json_safe, say, term_safe
 from pipeline.errors import ExitCode, UsageError
+from pipeline.limits import add_flags
 from pipeline.store import DEFAULT_DB, KINDS
 
 DEFAULT_INDEX = "chithi-directives"
@@ -30,6 +32,7 @@ def register(sub) -> None:
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    add_flags(p)
     p.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("search", help="full-text search over stored documents, targets, deadlines and tasks",
@@ -85,9 +88,9 @@ def cmd_ingest(args) -> int:
                         options=Options(workers=1, restore=not args.no_restore),
                         progress=None if args.quiet else sys.stderr)
     for line in summary.lines():
-        print(f"chithi: {line}", file=sys.stderr)
+        say(f"chithi: {line}")
     if args.json:
-        print(json.dumps(summary.as_dict(), ensure_ascii=False))
+        print(json_safe(json.dumps(summary.as_dict(), ensure_ascii=False)))
     return summary.exit_code
 
 
@@ -101,9 +104,10 @@ def _cut(s: str | None, n: int) -> str:
 def table(rows: list[list[str]], header: list[str], out: TextIO | None = None) -> None:
     """An aligned plain-text table."""
     out = out or sys.stdout
+    rows = [[term_safe(str(x)) for x in r] for r in rows]  # widths of what is shown
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     for i, r in enumerate([header, *rows]):
-        out.write("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip() + "\n")
+        out.write(term_safe("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip()) + "\n")
         if i == 0:
             out.write("  ".join("-" * w for w in widths) + "\n")
 
@@ -115,10 +119,10 @@ def cmd_search(args) -> int:
         hits = store.search(args.query, kind=args.kind, limit=args.limit)
     if args.json:
         for h in hits:
-            sys.stdout.write(json.dumps(h.as_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json_safe(json.dumps(h.as_dict(), ensure_ascii=False)) + "\n")
         return ExitCode.ok
     if not hits:
-        print(f"no hits for {args.query!r}", file=sys.stderr)
+        say(f"no hits for {args.query!r}")
         return ExitCode.ok
     rows = [[str(i), _cut(h.number or h.doc_id, 16), f"{h.kind}.{h.field}", _cut(h.value, 40), _cut(h.snippet, 90)]
             for i, h in enumerate(hits, 1)]
@@ -146,6 +150,7 @@ def cmd_deadlines(args) -> int:
     if args.overdue:
         yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
         date_to = min(date_to, yesterday) if date_to else yesterday
+    check_out(args.ics, "--ics")
     with _open(args) as store:
         rows = store.deadlines(date_from, date_to, args.unit, today=today, undated=args.recurring)
     if args.ics:
@@ -153,7 +158,7 @@ def cmd_deadlines(args) -> int:
         print(f"chithi: wrote {n} deadlines to {args.ics}", file=sys.stderr)
     if args.json:
         for r in rows:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_safe(json.dumps(r, ensure_ascii=False)) + "\n")
         return ExitCode.ok
     if not rows:
         print("no deadlines match", file=sys.stderr)
@@ -324,6 +329,7 @@ def cmd_export(args) -> int:
 
     from schemas.record import DirectiveRecord
 
+    check_out(args.out)
     out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
     bad = n = 0
     try:
@@ -348,12 +354,13 @@ def cmd_export(args) -> int:
                     continue
                 n += 1
                 if args.format == "jsonl":
-                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    out.write(json_safe(json.dumps(rec, ensure_ascii=False)) + "\n")
                 elif args.format == "csv":
                     writer.writerows(csv_rows(rec))
                 else:
                     out.write(json.dumps({"index": {"_index": args.index, "_id": rec["doc_id"]}}) + "\n")
-                    out.write(json.dumps(bulk_doc(rec, store.text(rec["doc_id"])), ensure_ascii=False) + "\n")
+                    out.write(json_safe(json.dumps(bulk_doc(rec, store.text(rec["doc_id"])), ensure_ascii=False))
+                              + "\n")
     finally:
         if args.out:
             out.close()
