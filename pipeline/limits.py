@@ -18,7 +18,7 @@ from pipeline.errors import BadInputError, ExternalTimeoutError, UsageError
 class Limits:
     max_pages: int = 1000              # pages (PDF pages, image frames) of one document
     max_chars: int = 2_000_000         # characters of one document's text
-    max_megapixels: float = 100.0      # pixels of one rendered PDF page (scaled down to fit) or image frame (refused)
+    max_megapixels: float = 40.0       # pixels of one rendered PDF page (scaled down to fit) or image frame (refused)
     max_docx_part_mb: float = 256.0    # uncompressed size of one part (file) inside a DOCX
     max_docx_total_mb: float = 512.0   # uncompressed size of all the parts of a DOCX
     max_memory_mb: int = 4096          # address space of a process reading a document (RLIMIT_AS)
@@ -202,7 +202,7 @@ def is_out_of_memory(e: BaseException) -> bool:
     if isinstance(e, MemoryError):
         return True
     text = f"{e} {getattr(e, 'error_log', '')}".lower()
-    return "memory allocation failed" in text or "cannot allocate memory" in text or "out of memory" in text
+    return "err_no_memory" in text or "memory allocation failed" in text or "cannot allocate memory" in text or "out of memory" in text
 
 
 def timed_out(name: str) -> ExternalTimeoutError:

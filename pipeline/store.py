@@ -550,11 +550,13 @@ def database_error(path: str | os.PathLike, doing: str, e: BaseException) -> Dat
     """The one-line error for an sqlite3 exception, with the advice that fits its cause."""
     msg = " ".join(str(e).split()) or type(e).__name__
     low = msg.lower()
-    if "malformed" in low or "not a database" in low or "corrupt" in low:
+    if "malformed" in low or "not a database" in low or "corrupt" in low or "constructor failed" in low:
         hint = (f"the file is damaged: check it with `sqlite3 {path} 'PRAGMA integrity_check'`, "
                 "or restore a backup")
     elif "full" in low:
         hint = "free some disk space and run it again"
+    elif "i/o error" in low:
+        hint = "is the disk full or failing? check free space and the disk"
     elif "readonly" in low or "permission" in low or "unable to open" in low:
         hint = "check the permissions of the file and its folder"
     elif "locked" in low or "busy" in low:
