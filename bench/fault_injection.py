@@ -256,7 +256,7 @@ def _case_tiff(tmp, small):
 def _case_blank(tmp, small):
     n = 200 if small else 2000
     pdf(tmp / "blank.pdf", [(595, 842, b"")] * n + [(595, 842, _boxes(595, 842))])
-    return ["text", "blank.pdf", "--max-pages", str(n + 1), "--workers", "2"]
+    return ["extract", "blank.pdf", "--max-pages", str(n + 1), "--workers", "2"]
 
 
 def _case_pages(tmp, small):
@@ -372,6 +372,13 @@ def _case_timeout(tmp, small):
     return ["ingest", "in", "--db", "t.db", "--quiet", "--workers", "1", "--doc-timeout", "1"]
 
 
+def _blank_noted(proc, n: int) -> None:
+    rec = json.loads(proc.stdout)
+    blank = [w for w in rec["warnings"] if w["code"] == "blank_page"]
+    assert blank and blank[0]["message"].startswith("page(s) 1, 2, 3,") and f"and {n - 20} more are blank" in \
+        blank[0]["message"], f"no blank_page warning for {n} pages: {rec['warnings']}"
+
+
 def _lines(*lines: str) -> Callable:
     def check(tmp: Path, proc) -> None:
         err = proc.stderr.splitlines()
@@ -401,9 +408,10 @@ CASES: list[Case] = [
     Case("pdf_page_100in", _case_pdf_page(100), 0, None),
     Case("pdf_page_200in", _case_pdf_page(200), 0, None),
     Case("tiff_second_frame_20000px", _case_tiff, 5,
-         "chithi: error: frame2.tif: frame 2 of the image is 20000×20000 px, over the 100 megapixel limit "
+         "chithi: error: frame2.tif: frame 2 of the image is 20000×20000 px, over the 40 megapixel limit "
          "(scan at 300 dpi or split the image, or raise the limit with --max-megapixels)"),
-    Case("blank_pdf_pages", _case_blank, 0, None),
+    Case("blank_pdf_pages", _case_blank, 0, None, check=lambda tmp, p: _blank_noted(p, 200 if "small" in tmp.name
+                                                                                    else 2000)),
     Case("pdf_over_page_limit", _case_pages, 5,
          "chithi: error: pages.pdf: 1001 pages, over the 1000 page limit (raise the limit with --max-pages)"),
     Case("text_1300000_chars", _case_long_text, 0, None, check=_stored("l.db", 1)),

@@ -159,7 +159,7 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
                 except BrokenProcessPool:
                     broken = True
                     continue
-                if k in results:  # the document already failed on another page
+                if k not in open_docs:  # the document already failed on another page (and may be reported)
                     continue
                 if not ok:
                     settle(k, (False, value))

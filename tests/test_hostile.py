@@ -1,0 +1,147 @@
+"""Hostile and oversized input (issue 12). Every case of bench/fault_injection.py runs here at test size, in a child
+bounded in time (60 s) and address space (2 GiB), asserting its exit code and exact stderr line, that its peak
+resident memory stays under 1 GiB, and its own check (e.g. the good documents of a batch are stored)."""
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import sys
+
+import pytest
+
+from conftest import ROOT
+
+_spec = importlib.util.spec_from_file_location("fault_injection", ROOT / "bench" / "fault_injection.py")
+fi = importlib.util.module_from_spec(_spec)
+sys.modules["fault_injection"] = fi
+_spec.loader.exec_module(fi)
+
+
+@pytest.mark.parametrize("case", fi.CASES, ids=[c.name for c in fi.CASES])
+def test_hostile_input(case, tmp_path):
+    tmp = tmp_path / "small"
+    tmp.mkdir()
+    result = fi.run_case(case, tmp, small=True)
+    assert fi.check_case(case, result, tmp, small=True) == []
+
+
+# -- the pieces, in-process ---------------------------------------------------------------------------------
+
+def test_utf16_without_bom_both_endiannesses():
+    from pipeline.legacy import decode_text
+
+    text = fi.VI * 2
+    assert decode_text(text.encode("utf-16-le"), "x") == (text, "utf-16-le")
+    assert decode_text(text.encode("utf-16-be"), "x") == (text, "utf-16-be")
+
+
+def test_binary_with_nuls_still_refused():
+    from pipeline.errors import BadInputError
+    from pipeline.legacy import decode_text
+
+    with pytest.raises(BadInputError, match="binary data, not text"):
+        decode_text(bytes(range(256)) * 8, "x")
+
+
+@pytest.mark.parametrize("text", [fi.WESTERN * 3, "Café à Paris, déjà vu. Ça coûte 10 €? Non: 8 £.\n",
+                                  "Straße, Größe, Übung, Mädchen und Jürgen.\n"])
+def test_western_single_byte_read_as_cp1252_not_baltic(text):
+    from pipeline.legacy import decode_text, restorable
+
+    got, enc = decode_text(text.encode("cp1252"), "x")
+    assert (got, enc) == (text, "cp1252")
+    assert not restorable(enc)
+
+
+def test_cyrillic_single_byte_keeps_its_encoding():
+    from pipeline.legacy import decode_text
+
+    text = "Министерство здравоохранения поручает выполнить план до конца года.\n" * 3
+    assert decode_text(text.encode("cp1251"), "x")[0] == text
+
+
+def test_latin1_text_is_not_restored(tmp_path):
+    from pipeline.run import process
+
+    p = tmp_path / "fr.txt"
+    p.write_bytes(fi.WESTERN.encode("latin-1") * 3)
+    doc, rec = process(p)
+    assert doc.text.strip() == (fi.WESTERN * 3).strip()
+    assert doc.restoration is None and not [w for w in rec.warnings if w.code == "restored_text"]
+
+
+def test_controls_dropped_from_normalized_text_and_record(tmp_path):
+    from pipeline.run import process
+
+    doc, rec = process(fi.with_controls(tmp_path / "ctl.txt"))
+    dumped = rec.model_dump_json()
+    for c in fi._RAW:
+        assert c not in doc.text and json.dumps(c)[1:-1] not in dumped
+    assert rec.metadata.subject.value == "Về việc[31m tăng cường bảo hiểm yt y tế"
+
+
+def test_term_safe_and_json_safe():
+    from pipeline.textutil import json_safe, term_safe
+
+    assert term_safe("a\x1b[2Jb\x07\tc\n\u202ed\x85\r") == "a\\x1b[2Jb\\x07\tc\n\\u202ed\\x85\\x0d"
+    s = json.dumps({"k": "x\u202ey\x9b"}, ensure_ascii=False)
+    assert json.loads(json_safe(s)) == {"k": "x\u202ey\x9b"} and "\u202e" not in json_safe(s)
+
+
+def test_error_line_with_control_characters_in_the_path_is_escaped(tmp_path):
+    from conftest import run_cli
+
+    name = "a\x1b]0;owned\x07.txt"
+    r = run_cli("extract", name, cwd=tmp_path, timeout=60)
+    assert r.returncode == 3
+    assert r.stderr == "chithi: error: a\\x1b]0;owned\\x07.txt: no such file (check the path)\n"
+
+
+def test_docx_part_limit_flag(tmp_path):
+    from conftest import run_cli
+
+    fi.docx_many_paragraphs(tmp_path / "d.docx", 2)
+    r = run_cli("text", "d.docx", "--max-docx-part-mb", "1", cwd=tmp_path, timeout=60)
+    assert r.returncode == 5
+    assert r.stderr == ("chithi: error: d.docx: word/document.xml inflates to 2 MB, over the 1 MB limit on one "
+                        ".docx part (raise the limit with --max-docx-part-mb)\n")
+    r = run_cli("text", "d.docx", "--max-docx-total-mb", "1", cwd=tmp_path, timeout=60)
+    assert r.returncode == 5
+    assert r.stderr == ("chithi: error: d.docx: the .docx inflates to 2 MB, over the 1 MB limit on all its parts "
+                        "(raise the limit with --max-docx-total-mb)\n")
+
+
+def test_huge_pdf_page_rendered_within_the_pixel_limit(tmp_path):
+    from pipeline.limits import Limits, configure, current, fit_scale
+
+    old = os.environ.get("CHITHI_LIMITS")
+    try:
+        configure(Limits(max_megapixels=10))
+        s = fit_scale(7200, 7200, 300)  # a 100-inch page
+        assert abs((7200 * s) ** 2 - 10e6) < 1e4
+        assert fit_scale(595, 842, 300) == 300 / 72  # A4 within the limit: full resolution
+        assert current().max_megapixels == 10
+    finally:
+        if old is None:
+            os.environ.pop("CHITHI_LIMITS", None)
+        else:
+            os.environ["CHITHI_LIMITS"] = old
+
+
+def test_blank_image_detection():
+    from PIL import Image, ImageDraw
+
+    from pipeline.ocr import blank_image
+
+    page = Image.new("L", (2480, 3508), 245)
+    assert blank_image(page)
+    ImageDraw.Draw(page).rectangle((300, 400, 2100, 440), fill=20)  # one line of text's worth of ink
+    assert not blank_image(page)
+
+
+def test_limit_flags_below_one_are_usage_errors(tmp_path):
+    from conftest import run_cli
+
+    r = run_cli("extract", "x.txt", "--max-pages", "0", cwd=tmp_path, timeout=60)
+    assert (r.returncode, r.stderr) == (2, "chithi: error: --max-pages must be 1 or more\n")
