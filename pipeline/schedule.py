@@ -16,6 +16,7 @@ from __future__ import annotations
 import multiprocessing as mp
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -87,12 +88,31 @@ def _pool(workers: int, initializer: Callable[[], None] | None) -> ProcessPoolEx
 
 def _alone(path: str, finish: Callable[[Document], Any], options: Options, initializer) -> tuple[bool, Any]:
     """One document in a fresh process of its own (pages one after another)."""
+    timeout = limits.current().doc_timeout
     with _pool(1, initializer) as pool:
         try:
-            return pool.submit(_guarded, path, time.time() + limits.current().doc_timeout, _whole, path, finish,
-                               replace(options, workers=1)).result()
+            return pool.submit(_guarded, path, time.time() + timeout, _whole, path, finish,
+                               replace(options, workers=1)).result(timeout=timeout + GRACE)
         except BrokenProcessPool:
             return False, _DIED
+        except FutureTimeout:  # stuck where the alarm cannot reach it
+            _kill(pool)
+            return False, _timed_out(path)
+
+
+#: seconds past its deadline after which a document's worker is killed (when the alarm in the worker could not
+#: stop it: a call into C that never returns)
+GRACE = 30.0
+
+
+def _timed_out(path: str) -> Failed:
+    e = limits.timed_out(path)
+    return Failed(e.one_line(), int(e.exit_code))
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.kill()
 
 
 def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], options: Options = Options(), *,
@@ -150,8 +170,13 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
                 count += 1
             if not running:
                 break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            done, _ = wait(running, timeout=GRACE / 2, return_when=FIRST_COMPLETED)
             broken = False
+            overdue = [k for k in open_docs if time.time() > until.get(k, float("inf")) + GRACE]
+            if not done and overdue:  # the pool breaks; the other documents in flight are rerun below
+                for k in overdue:
+                    settle(k, (False, _timed_out(path_of[k])))
+                _kill(pool)
             for f in done:
                 kind, k, index = running.pop(f)
                 try:

@@ -145,3 +145,33 @@ def test_limit_flags_below_one_are_usage_errors(tmp_path):
 
     r = run_cli("extract", "x.txt", "--max-pages", "0", cwd=tmp_path, timeout=60)
     assert (r.returncode, r.stderr) == (2, "chithi: error: --max-pages must be 1 or more\n")
+
+
+def _stuck(doc):
+    """A stage stuck in C code: the alarm signal cannot interrupt it (blocked here), only killing the worker can."""
+    import signal
+    import time
+
+    if doc.path != str(fi.SEED):
+        return "done"
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM})
+    time.sleep(60)
+
+
+def test_worker_stuck_past_the_alarm_is_killed_and_the_batch_goes_on(monkeypatch):
+    import time
+
+    from pipeline import schedule
+    from pipeline.limits import Limits, configure
+    from pipeline.run import Options
+
+    monkeypatch.setenv("CHITHI_LIMITS", "{}")
+    configure(Limits(doc_timeout=1))
+    monkeypatch.setattr(schedule, "GRACE", 2.0)
+    t0 = time.monotonic()
+    out = list(schedule.run_many([str(fi.SEED), str(fi.SEED2)], _stuck, Options(workers=2)))
+    assert time.monotonic() - t0 < 30
+    assert out[0][:2] == (str(fi.SEED), None)
+    assert (out[0][2].exit_code, out[0][2].message) == (
+        7, f"{fi.SEED}: took longer than the 1 s limit on one document (raise the limit with --doc-timeout)")
+    assert out[1] == (str(fi.SEED2), "done", None)
