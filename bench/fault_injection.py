@@ -368,8 +368,8 @@ def _case_timeout(tmp, small):
     (tmp / "in").mkdir()
     (tmp / "in" / "good.txt").write_bytes(SEED.read_bytes())
     w = 595
-    pdf(tmp / "in" / "scan.pdf", [(w, 842, _boxes(w, 842))] * 3)
-    return ["ingest", "in", "--db", "t.db", "--quiet", "--workers", "1", "--doc-timeout", "1"]
+    pdf(tmp / "in" / "scan.pdf", [(w, 842, _boxes(w, 842))] * 20)  # 20 pages to OCR: more than 5 s
+    return ["ingest", "in", "--db", "t.db", "--quiet", "--workers", "1", "--doc-timeout", "5"]
 
 
 def _blank_noted(proc, n: int) -> None:
@@ -449,7 +449,7 @@ CASES: list[Case] = [
     Case("utf16_without_bom", _case_utf16, 0, None, check=_stdout_has(VI.strip())),
     Case("latin1_text", _case_latin1, 0, None, check=_stdout_has(WESTERN.strip())),
     Case("doc_timeout_in_batch", _case_timeout, 1, None, check=_all(_stored("t.db", 1), _lines(
-        "chithi: failed: in/scan.pdf: took longer than the 1 s limit on one document (raise the limit with "
+        "chithi: failed: in/scan.pdf: took longer than the 5 s limit on one document (raise the limit with "
         "--doc-timeout)"))),
 ]
 

@@ -173,10 +173,11 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
             done, _ = wait(running, timeout=GRACE / 2, return_when=FIRST_COMPLETED)
             broken = False
             overdue = [k for k in open_docs if time.time() > until.get(k, float("inf")) + GRACE]
-            if not done and overdue:  # the pool breaks; the other documents in flight are rerun below
+            if overdue:  # stuck past the alarm: kill the pool; the other documents in flight are rerun below
                 for k in overdue:
                     settle(k, (False, _timed_out(path_of[k])))
                 _kill(pool)
+                broken, done = True, set()  # what just finished is redone with the rest (no submit to this pool)
             for f in done:
                 kind, k, index = running.pop(f)
                 try:
