@@ -489,13 +489,13 @@ def run_case(case: Case, tmp: Path, small: bool) -> dict:
             "last": last, "proc": proc}
 
 
-# The child: chithi's main, then the peak resident memory of this process and of its finished children
+# The child: chithi's main (sys.argv[0] is "-c"), then the peak resident memory of this process and of its finished children
 # (RUSAGE_CHILDREN: the workers and Tesseract), the larger of the two, on stderr.
 _RUNNER = """
 import resource, sys
 from pipeline.cli import main
 try:
-    rc = main(sys.argv[1:])
+    rc = main()  # as the program: argv from sys.argv
 finally:
     me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

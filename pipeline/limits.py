@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import stat
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, fields, replace
 
 from pipeline.errors import BadInputError, ExternalTimeoutError, UsageError
@@ -58,6 +59,20 @@ def current() -> Limits:
 
 def configure(limits: Limits) -> None:
     os.environ[_ENV] = json.dumps(asdict(limits))
+
+
+@contextmanager
+def configured(limits: Limits):
+    """:func:`configure` for the time of a ``with`` block (the CLI called in-process leaves nothing behind)."""
+    old = os.environ.get(_ENV)
+    configure(limits)
+    try:
+        yield limits
+    finally:
+        if old is None:
+            os.environ.pop(_ENV, None)
+        else:
+            os.environ[_ENV] = old
 
 
 def add_flags(parser, *names: str) -> None:

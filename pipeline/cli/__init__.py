@@ -49,10 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.cli.output import say
 
     try:
-        if hasattr(args, "max_memory_mb"):  # a command that reads documents: the limits of pipeline.limits
-            limits.configure(limits.from_args(args))
-            limits.set_memory_limit()
-        return int(args.func(args) or 0)
+        if not hasattr(args, "max_memory_mb"):
+            return int(args.func(args) or 0)
+        # a command that reads documents, under the limits of pipeline.limits; run as the program (no argv
+        # given), the memory ceiling caps this process too, not only its workers
+        with limits.configured(limits.from_args(args)):
+            if argv is None:
+                limits.set_memory_limit()
+            return int(args.func(args) or 0)
     except (ChithiError, sqlite3.DatabaseError, MemoryError) as e:
         if args.debug:
             raise
