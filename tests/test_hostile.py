@@ -175,3 +175,25 @@ def test_worker_stuck_past_the_alarm_is_killed_and_the_batch_goes_on(monkeypatch
     assert (out[0][2].exit_code, out[0][2].message) == (
         7, f"{fi.SEED}: took longer than the 1 s limit on one document (raise the limit with --doc-timeout)")
     assert out[1] == (str(fi.SEED2), "done", None)
+
+
+def test_full_disk_while_creating_the_schema_names_the_cause(tmp_path, monkeypatch):
+    """On a full disk SQLite ends the transaction itself and reports SQLITE_FULL (seen on a 64 KB tmpfs): our
+    ROLLBACK must not replace the cause with "cannot rollback - no transaction is active"."""
+    import sqlite3
+
+    from pipeline import store as store_mod
+    from pipeline.errors import DatabaseError
+
+    def full_disk(c):
+        c.execute("CREATE TABLE documents (doc_id TEXT)")
+        c.execute("ROLLBACK")  # what SQLite does on SQLITE_FULL while writing the journal
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(store_mod, "MIGRATIONS", [full_disk])
+    db = tmp_path / "x.db"
+    with pytest.raises(DatabaseError) as e:
+        store_mod.Store(db)
+    assert e.value.exit_code == 8
+    assert e.value.one_line() == (f"{db}: cannot open the database: database or disk is full (free some disk space "
+                                  "and run it again)")
