@@ -22,7 +22,6 @@ import sys
 import tempfile
 import time
 import zipfile
-import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -32,7 +31,6 @@ SEED = ROOT / "corpus" / "000_4a226a3da77387bf.txt"
 SEED2 = ROOT / "corpus" / "001_6dd6d2f37ee23f38.txt"
 TIME_LIMIT = 60.0          # seconds per case
 MEMORY_LIMIT = 2 * 2**30   # address space of the child (its resident peak must stay under 1 GiB)
-GiB = 2**30
 
 
 # -- builders: small files that are hostile ------------------------------------------------------------------

@@ -83,7 +83,7 @@ def add_flags(parser, *names: str) -> None:
             continue
         default = getattr(defaults, f.name)
         parser.add_argument(FLAGS[f.name], dest=f.name, type=type(default), default=None, metavar="N",
-                            help=f"limit: {_HELP[f.name]} (default {default:g})")
+                            help=f"limit: {_HELP[f.name]} (default {default:,})".replace(".0)", ")"))
 
 
 def from_args(args) -> Limits:
