@@ -197,3 +197,15 @@ def test_full_disk_while_creating_the_schema_names_the_cause(tmp_path, monkeypat
     assert e.value.exit_code == 8
     assert e.value.one_line() == (f"{db}: cannot open the database: database or disk is full (free some disk space "
                                   "and run it again)")
+
+
+def test_review_renders_a_very_tall_page_within_the_pixel_limit(tmp_path, monkeypatch):
+    from pipeline.limits import Limits, configure
+    from pipeline.review import _render_source
+
+    monkeypatch.setenv("CHITHI_LIMITS", "{}")
+    configure(Limits(max_megapixels=2))
+    p = fi.pdf(tmp_path / "tall.pdf", [(72, 14400, fi._boxes(72, 14400))])  # 1 × 200 inches
+    im, frame = _render_source(str(p), 0, "ocr")
+    assert im.width * im.height <= 2e6 and im.height > 10 * im.width
+    assert frame == (300, 60000)  # OCR boxes stay in 300-dpi pixels
