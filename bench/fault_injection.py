@@ -370,6 +370,13 @@ def _case_timeout(tmp, small):
     return ["ingest", "in", "--db", "t.db", "--quiet", "--workers", "1", "--doc-timeout", "5"]
 
 
+def _downscaled_noted(proc) -> None:
+    rec = json.loads(proc.stdout)
+    assert [w["message"] for w in rec["warnings"] if w["code"] == "page_downscaled"] == [
+        "page(s) 1 are larger than the 40 megapixel limit: OCR'd at a lower resolution (raise the limit with "
+        "--max-megapixels)"], rec["warnings"]
+
+
 def _blank_noted(proc, n: int) -> None:
     rec = json.loads(proc.stdout)
     blank = [w for w in rec["warnings"] if w["code"] == "blank_page"]
@@ -403,8 +410,8 @@ CASES: list[Case] = [
     Case("docx_out_of_memory_in_batch", _case_docx_oom, 1, None, check=_all(_stored("o.db", 1), _lines(
         "chithi: failed: in/big.docx: out of memory under the 400 MiB limit (raise the limit with --max-memory-mb)"
     ))),
-    Case("pdf_page_100in", _case_pdf_page(100), 0, None),
-    Case("pdf_page_200in", _case_pdf_page(200), 0, None),
+    Case("pdf_page_100in", _case_pdf_page(100), 0, None, check=lambda tmp, p: _downscaled_noted(p)),
+    Case("pdf_page_200in", _case_pdf_page(200), 0, None, check=lambda tmp, p: _downscaled_noted(p)),
     Case("tiff_second_frame_20000px", _case_tiff, 5,
          "chithi: error: frame2.tif: frame 2 of the image is 20000×20000 px, over the 40 megapixel limit "
          "(scan at 300 dpi or split the image, or raise the limit with --max-megapixels)"),

@@ -42,6 +42,7 @@ class Page:
     needs_ocr: bool = False  # set by ingestion for image-only pages; the ocr stage fills text and words
     image_source: tuple[str, int] | None = None  # (path, page index) to re-render the page image (review, OCR)
     blank: bool = False  # an image page without ink: not OCR'd
+    downscaled: bool = False  # rendered below the OCR dpi to stay within the pixel limit (pipeline.limits)
 
 
 @dataclass(frozen=True)

@@ -540,7 +540,8 @@ def ocr_page(task: tuple[str, int, int, float]) -> Page:
         raise BadInputError(f"{what}: cannot render the page ({_short(e)})") from None
     if img is None:  # blank: no OSD, no OCR
         return Page(number=number, text="", method="ocr", blank=True)
-    return ocr_image(img, number=number, scale=scale, timeout=timeout, what=what)
+    page = ocr_image(img, number=number, scale=scale, timeout=timeout, what=what)
+    return replace(page, downscaled=True) if scale > 1.0001 else page  # a PDF page over the pixel limit
 
 
 def page_tasks(doc: Document, timeout: float = 180) -> dict[int, tuple[str, int, int, float]]:
@@ -559,6 +560,13 @@ def with_pages(doc: Document, done: dict[int, Page]) -> Document:
     for i, page in done.items():
         pages[i] = _finish(pages[i], page)
     out = replace(doc, pages=tuple(pages))
+    low = [p.number for p in out.pages if p.downscaled]
+    if low:
+        from pipeline.limits import FLAGS, current
+
+        out = out.with_warning("page_downscaled", f"page(s) {_numbers(low)} are larger than the "
+                               f"{current().max_megapixels:g} megapixel limit: OCR'd at a lower resolution (raise "
+                               f"the limit with {FLAGS['max_megapixels']})", pages=low)
     blank = [p.number for p in out.pages if p.blank]
     if blank:
         out = out.with_warning("blank_page", f"page(s) {_numbers(blank)} are blank: not OCR'd", pages=blank)
