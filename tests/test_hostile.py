@@ -54,6 +54,17 @@ def test_western_single_byte_read_as_cp1252_not_baltic(text):
     assert not restorable(enc)
 
 
+def test_vietnamese_windows_1258_keeps_its_encoding():
+    """Also valid cp1252 and mostly ASCII: charset-normalizer's Vietnamese guess must win over the Western rule."""
+    from pipeline.legacy import decode_text, restorable
+
+    # cp1258 writes tones as combining marks after a precomposed vowel (â, ê, ô, ă, ơ, ư)
+    text = ("Chi\u0309 thi\u0323 vê\u0300 vi\u0323ê\u0323c tăng cươ\u0300ng ba\u0309o hiê\u0309m y tê\u0301 cho "
+            "ngươ\u0300i dân trên đi\u0323a ba\u0300n ti\u0309nh.\n") * 20
+    got, enc = decode_text(text.encode("cp1258"), "x")
+    assert (got, enc) == (text, "cp1258") and restorable(enc)
+
+
 def test_cyrillic_single_byte_keeps_its_encoding():
     from pipeline.legacy import decode_text
 
