@@ -1,7 +1,7 @@
 """Resource limits on what one document may cost, their defaults, their checks and their messages.
 
 Every limit has a command-line flag (see :data:`FLAGS` and the README's limits table); each message names the
-limit and the flag that raises it. The CLI calls :func:`configure` once; the limits travel to worker processes
+limit and the flag that raises it. The CLI sets them (:func:`configured`) for one command; they travel to workers
 through the environment (``CHITHI_LIMITS``), so forked and spawned workers see the same values.
 """
 from __future__ import annotations
