@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
-from pipeline.errors import ExitCode
+from pipeline.errors import ChithiError, ExitCode
 from pipeline.ingest import SUPPORTED, is_supported
+from pipeline.limits import check_regular
 from pipeline.run import Options
 from pipeline.store import Store, options_key
 
@@ -98,8 +99,9 @@ def collect(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) -> 
     for arg in paths:
         p = os.path.abspath(os.fspath(arg))
         if os.path.isdir(p):
+            visited = {os.path.realpath(p)}  # a link to a folder is followed once: link loops end here
             for root, dirs, names in os.walk(p, followlinks=True):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = [d for d in sorted(dirs) if not d.startswith(".") and _first_visit(root, d, visited)]
                 for n in sorted(names):
                     if n.startswith(".") or os.path.realpath(os.path.join(root, n)) in skip:
                         continue
@@ -111,6 +113,14 @@ def collect(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) -> 
             problems.append(Failure(os.fspath(arg), "no such file or folder", int(ExitCode.input_missing)))
     ignored = [f for f in ignored if os.path.realpath(f) not in seen]
     return files, problems, ignored
+
+
+def _first_visit(root: str, name: str, visited: set[str]) -> bool:
+    real = os.path.realpath(os.path.join(root, name))
+    if real in visited:
+        return False
+    visited.add(real)
+    return True
 
 
 def sha256_file(path: str) -> str | None:
@@ -203,6 +213,11 @@ def _pending(store: Store, files: list[str], summary: Summary, force: bool, okey
     starts before every file is hashed."""
     first_path: dict[str, str] = {}
     for f in files:
+        try:
+            check_regular(f)  # hashing a FIFO would block: refuse it before opening
+        except ChithiError as e:
+            _fail(store, summary, Failure(f, e.one_line(), int(e.exit_code)), None)
+            continue
         sha = sha256_file(f)
         if sha is None:
             _fail(store, summary, Failure(f, "cannot read file", int(ExitCode.input_missing)), None)

@@ -103,11 +103,18 @@ def _check_pdf(name: str, data: bytes) -> list[int] | None:
     else:
         try:
             n = len(pdf)
+            if n > 0:
+                from pipeline.limits import check_pages
+
+                check_pages(name, n)  # before touching every page
             chars = [_count_chars(pdf, i) for i in range(n)]
         finally:
             pdf.close()
     if n == 0:
         raise BadInputError(f"{name}: PDF has no pages", "nothing to extract")
+    from pipeline.limits import check_pages
+
+    check_pages(name, n)
     return chars
 
 

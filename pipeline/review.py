@@ -286,11 +286,13 @@ def _render_source(path: str, index: int, method: str | None):
     if path.lower().endswith(".pdf"):
         import pypdfium2 as pdfium
 
+        from pipeline.limits import fit_scale
+
         pdf = pdfium.PdfDocument(path)
         try:
             page = pdf[index]
             w, h = page.get_size()
-            scale = IMAGE_WIDTH / w  # render straight at the display size
+            scale = fit_scale(w, h, 72 * IMAGE_WIDTH / w)  # display size; a very tall page within the limit
             bitmap = page.render(scale=scale)
             im = bitmap.to_pil().copy()
             bitmap.close()

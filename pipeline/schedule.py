@@ -14,12 +14,15 @@ worker fails.
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from pipeline import limits
 from pipeline.document import Document
 from pipeline.errors import ChithiError, ExitCode
 from pipeline.ingest import ingest
@@ -36,14 +39,17 @@ class Failed:
     exit_code: int
 
 
-def _guarded(fn: Callable, *args) -> tuple[bool, Any]:
-    """In a worker: (True, result) or (False, Failed); never raises, so one document cannot stop the others."""
+def _guarded(path: str, until: float | None, fn: Callable, *args) -> tuple[bool, Any]:
+    """In a worker: (True, result) or (False, Failed); never raises, so one document cannot stop the others.
+    ``until`` (time.time()) is the document's deadline (the per-document timeout)."""
     try:
-        return True, fn(*args)
+        with limits.deadline(path, None if until is None else until - time.time()):
+            return True, fn(*args)
     except ChithiError as e:
         return False, Failed(e.one_line(), int(e.exit_code))
     except MemoryError:
-        return False, Failed("out of memory", int(ExitCode.internal))
+        e = limits.out_of_memory(path)
+        return False, Failed(e.one_line(), int(e.exit_code))
     except Exception as e:  # noqa: BLE001 - a bug in a stage: report it with the document, go on with the others
         msg = " ".join(str(e).split())[:300]
         return False, Failed(f"internal error: {type(e).__name__}: {msg}", int(ExitCode.internal))
@@ -68,13 +74,45 @@ def _context():
     return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
 
 
+def _worker_start(initializer: Callable[[], None] | None) -> None:
+    """Every worker: the memory ceiling of one document (pipeline.limits), then the caller's initializer."""
+    limits.set_memory_limit()
+    if initializer is not None:
+        initializer()
+
+
+def _pool(workers: int, initializer: Callable[[], None] | None) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_worker_start,
+                               initargs=(initializer,))
+
+
 def _alone(path: str, finish: Callable[[Document], Any], options: Options, initializer) -> tuple[bool, Any]:
     """One document in a fresh process of its own (pages one after another)."""
-    with ProcessPoolExecutor(max_workers=1, mp_context=_context(), initializer=initializer) as pool:
+    timeout = limits.current().doc_timeout
+    with _pool(1, initializer) as pool:
         try:
-            return pool.submit(_guarded, _whole, path, finish, replace(options, workers=1)).result()
+            return pool.submit(_guarded, path, time.time() + timeout, _whole, path, finish,
+                               replace(options, workers=1)).result(timeout=timeout + GRACE)
         except BrokenProcessPool:
             return False, _DIED
+        except FutureTimeout:  # stuck where the alarm cannot reach it
+            _kill(pool)
+            return False, _timed_out(path)
+
+
+#: seconds past its deadline after which a document's worker is killed (when the alarm in the worker could not
+#: stop it: a call into C that never returns)
+GRACE = 30.0
+
+
+def _timed_out(path: str) -> Failed:
+    e = limits.timed_out(path)
+    return Failed(e.one_line(), int(e.exit_code))
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.kill()
 
 
 def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], options: Options = Options(), *,
@@ -102,14 +140,17 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
     open_docs: set[int] = set()                   # submitted, not settled
     tesseract_checked, tesseract_missing = False, None
     count = nxt = 0
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=initializer)
+    pool = _pool(workers, initializer)
+    until: dict[int, float] = {}                  # document → its deadline
+    timeout = limits.current().doc_timeout
     running: dict[Future, tuple[str, int, int | None]] = {}
 
     def submit(kind: str, k: int, index: int | None, fn: Callable, *args) -> None:
-        running[pool.submit(_guarded, fn, *args)] = (kind, k, index)
+        running[pool.submit(_guarded, path_of[k], until.get(k), fn, *args)] = (kind, k, index)
 
     def settle(k: int, outcome: tuple[bool, Any]) -> None:
         open_docs.discard(k)
+        until.pop(k, None)
         results[k] = outcome
         docs.pop(k, None)
         pages.pop(k, None)
@@ -123,13 +164,20 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
                     exhausted = True
                     break
                 path_of[count] = str(p)
+                until[count] = time.time() + timeout
                 open_docs.add(count)
                 submit("prepare", count, None, _prepare, str(p), finish)
                 count += 1
             if not running:
                 break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            done, _ = wait(running, timeout=GRACE / 2, return_when=FIRST_COMPLETED)
             broken = False
+            overdue = [k for k in open_docs if time.time() > until.get(k, float("inf")) + GRACE]
+            if overdue:  # stuck past the alarm: kill the pool; the other documents in flight are rerun below
+                for k in overdue:
+                    settle(k, (False, _timed_out(path_of[k])))
+                _kill(pool)
+                broken, done = True, set()  # what just finished is redone with the rest (no submit to this pool)
             for f in done:
                 kind, k, index = running.pop(f)
                 try:
@@ -137,7 +185,7 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
                 except BrokenProcessPool:
                     broken = True
                     continue
-                if k in results:  # the document already failed on another page
+                if k not in open_docs:  # the document already failed on another page (and may be reported)
                     continue
                 if not ok:
                     settle(k, (False, value))
@@ -171,7 +219,7 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any], opt
                 running.clear()
                 for k in sorted(open_docs):
                     settle(k, _alone(path_of[k], finish, options, initializer))
-                pool = ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=initializer)
+                pool = _pool(workers, initializer)
             if ordered:
                 while nxt in results:
                     yield _report(path_of.pop(nxt), results.pop(nxt))

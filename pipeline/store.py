@@ -273,8 +273,7 @@ class Store:
             self._retry(lambda: self._setup(timeout_ms))
             self._migrate()
         except sqlite3.DatabaseError as e:
-            raise DatabaseError(f"{self.path}: cannot open the database: {e}",
-                                "is it a chithi database? check permissions and free space") from None
+            raise database_error(self.path, "cannot open the database", e) from None
 
     # -- connection ------------------------------------------------------------------------------------
     def _setup(self, timeout_ms: int) -> None:
@@ -313,7 +312,7 @@ class Store:
                 c.execute(f"PRAGMA user_version = {i + 1}")
             c.execute("COMMIT")
         except BaseException:
-            c.execute("ROLLBACK")
+            _rollback(c)  # after a failed write SQLite may have rolled back already: keep the real error
             raise
 
     @property
@@ -357,7 +356,7 @@ class Store:
         try:
             self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
         except sqlite3.DatabaseError as e:
-            raise DatabaseError(f"{self.path}: cannot write: {e}", "is another program holding the database?") from None
+            raise database_error(self.path, "cannot write", e) from None
         try:
             row = c.execute("SELECT doc_id, pipeline_version, schema_version, options FROM documents "
                             "WHERE sha256 = ? OR doc_id = ?", (sha, rec["doc_id"])).fetchone()
@@ -374,11 +373,9 @@ class Store:
             c.execute("COMMIT")
             return outcome
         except BaseException as e:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
+            _rollback(c)
             if isinstance(e, sqlite3.DatabaseError):
-                raise DatabaseError(f"{self.path}: cannot store {rec['source']['path']}: {e}",
-                                    "check free space and permissions") from None
+                raise database_error(self.path, f"cannot store {rec['source']['path']}", e) from None
             raise
 
     def put_failure(self, path: str, sha256: str | None, reason: str, exit_code: int) -> None:
@@ -556,7 +553,7 @@ class Store:
                 tier = 0 if f" {typed[0]} " in words else 1 if all(f" {w} " in words for w in typed[1:]) else 2
             value = " ".join(r[8].split()) if r[5] == "task" else r[7]
             hit = Hit(doc_id=r[0], number=r[1], issued_date=r[2], path=r[3], kind=r[4], field=r[5], item=r[6],
-                      value=value, text=text, snippet=snippet(text, terms, typed), score=round(-r[9], 4),
+                      value=value, text=text, snippet="", score=round(-r[9], 4),
                       document=label(r[1], r[11], r[3]), subject=r[11])
             ranked.append(((tier, _RANK.get((r[4], r[5]), _RANK.get(r[4], 9)), 0 if in_phrase else 1, r[9]), hit))
         ranked.sort(key=lambda x: x[0])
@@ -570,6 +567,8 @@ class Store:
             seen.append(flat)
             kept.append(h)
         shown = kept[:limit]
+        for h in shown:  # snippets for the hits shown only
+            h.snippet = snippet(h.text, terms, typed)
         decided = {}
         for h in shown:
             if h.item and h.kind != "document":
@@ -821,6 +820,36 @@ def _typed_terms(query: str) -> list[str]:
         return []
     return [" ".join(words), *words]
 
+def _rollback(c: sqlite3.Connection) -> None:
+    """Roll back what is open; a failed rollback (SQLite rolls back by itself on a full disk) must not hide the
+    error that caused it."""
+    try:
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def database_error(path: str | os.PathLike, doing: str, e: BaseException) -> DatabaseError:
+    """The one-line error for an sqlite3 exception, with the advice that fits its cause."""
+    msg = " ".join(str(e).split()) or type(e).__name__
+    low = msg.lower()
+    if "malformed" in low or "not a database" in low or "corrupt" in low or "constructor failed" in low:
+        hint = (f"the file is damaged: check it with `sqlite3 {path} 'PRAGMA integrity_check'`, "
+                "or restore a backup")
+    elif "full" in low:
+        hint = "free some disk space and run it again"
+    elif "i/o error" in low:
+        hint = "is the disk full or failing? check free space and the disk"
+    elif "readonly" in low or "permission" in low or "unable to open" in low:
+        hint = "check the permissions of the file and its folder"
+    elif "locked" in low or "busy" in low:
+        hint = "is another program holding the database?"
+    else:
+        hint = "is it a chithi database? check permissions and free space"
+    return DatabaseError(f"{path}: {doing}: {msg}", hint)
+
+
 _WORD = re.compile(r"\w+", re.U)
 _BULLET = re.compile(r"^\s*[-+•*–]\s+")
 _BREAKS = (". ", "\n\n", "\f", "\n-", "\n+", "\n•", "\n*", "|")  # sentence, paragraph, list item, table cell
@@ -845,6 +874,9 @@ def paragraphs(text: str, max_len: int = 1500) -> Iterator[tuple[int, str]]:
 def fts_query(query: str) -> tuple[str, str, list[str]]:
     """An FTS5 query from what a person typed: folded words ANDed; "quoted phrases" kept; ``word*`` a prefix.
     Returns (match expression, the whole query as a folded phrase for ranking, folded terms for snippets)."""
+    from pipeline.limits import check_query
+
+    check_query(query)  # the cost of a search grows with the query: long ones are refused
     parts, words, terms = [], [], []
     for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', query):
         if quoted:
@@ -865,6 +897,7 @@ def fts_query(query: str) -> tuple[str, str, list[str]]:
         from pipeline.errors import UsageError
 
         raise UsageError(f"nothing to search for in {query!r}", "give one or more words")
+    check_query(query, len(words))
     parts, extra = _with_synonyms(parts)
     parts = [p.removesuffix(_CODE) for p in parts]
     return " AND ".join(parts), " ".join(words), terms + [SYNONYM_MARK + x for x in extra]

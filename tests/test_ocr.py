@@ -67,7 +67,7 @@ def test_one_pixel_image(tmp_path):
 def test_huge_image_refused_without_decoding(tmp_path):
     with pytest.raises(BadInputError) as e:
         _ingest_bytes(tmp_path, "huge.png", _png_header(20000, 20000))
-    assert "huge.png: image is 20000×20000 px, over the 100 megapixel limit" in e.value.one_line()
+    assert "huge.png: image is 20000×20000 px, over the 40 megapixel limit" in e.value.one_line()
 
 
 def test_unreadable_image(tmp_path):

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sqlite3
 import sys
 
 import pipeline
+from pipeline import limits
 from pipeline.errors import ChithiError, ExitCode
 
 COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.store", "pipeline.cli.docs",
@@ -76,12 +78,22 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return ExitCode.usage
+    from pipeline.cli.output import say
+
     try:
-        return int(args.func(args) or 0)
-    except ChithiError as e:
+        if not hasattr(args, "max_memory_mb"):
+            return int(args.func(args) or 0)
+        # a command that reads documents, under the limits of pipeline.limits; run as the program (no argv
+        # given), the memory ceiling caps this process too, not only its workers
+        with limits.configured(limits.from_args(args)):
+            if argv is None:
+                limits.set_memory_limit()
+            return int(args.func(args) or 0)
+    except (ChithiError, sqlite3.DatabaseError, MemoryError) as e:
         if args.debug:
             raise
-        print(f"chithi: error: {e.one_line()}", file=sys.stderr)
+        e = _as_chithi_error(args, e)
+        say(f"chithi: error: {e.one_line()}")
         return int(e.exit_code)
     except KeyboardInterrupt:
         print("chithi: interrupted", file=sys.stderr)
@@ -92,8 +104,20 @@ def main(argv: list[str] | None = None) -> int:
         if args.debug:
             raise
         msg = " ".join(str(e).split())[:300]
-        print(f"chithi: internal error: {type(e).__name__}: {msg} (rerun with --debug and report it)", file=sys.stderr)
+        say(f"chithi: internal error: {type(e).__name__}: {msg} (rerun with --debug and report it)")
         return int(ExitCode.internal)
+
+
+def _as_chithi_error(args, e: BaseException) -> ChithiError:
+    """A database failure anywhere (exit 8) or running out of memory (exit 5) as the error it stands for."""
+    if isinstance(e, ChithiError):
+        return e
+    if isinstance(e, MemoryError):
+        paths = getattr(args, "paths", None) or [getattr(args, "source", None) or "the document"]
+        return limits.out_of_memory(paths[0] if len(paths) == 1 else "a document")
+    from pipeline.store import DEFAULT_DB, database_error
+
+    return database_error(getattr(args, "db", None) or DEFAULT_DB, "database error", e)
 
 
 if __name__ == "__main__":  # pragma: no cover

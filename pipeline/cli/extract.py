@@ -8,7 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.cli import add_workers, int_in
+from pipeline.cli.output import json_safe, say, term_safe
 from pipeline.errors import BadInputError, ChithiError, ExitCode
+from pipeline.limits import add_flags
 from pipeline.run import Options
 
 STDIN = "-"
@@ -23,6 +25,7 @@ def _add_common(p) -> None:
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
     p.add_argument("--ocr-timeout", type=float, default=180, metavar="SECONDS",
                    help="time limit for Tesseract on one page (default 180)")
+    add_flags(p)
 
 
 def register(sub) -> None:
@@ -52,7 +55,7 @@ def _output(kind: str, restore: bool, indent: int | None, raw: bool, stdin_file:
     if kind == "extract":
         from pipeline.run import record_of
 
-        return record_of(doc, Options(restore=restore))[1].model_dump_json(indent=indent) + "\n"
+        return json_safe(record_of(doc, Options(restore=restore))[1].model_dump_json(indent=indent)) + "\n"
     from pipeline.normalize import normalize
 
     if kind == "blocks":
@@ -60,7 +63,7 @@ def _output(kind: str, restore: bool, indent: int | None, raw: bool, stdin_file:
 
         norm = normalize(doc, restore=restore)
         return "".join(json.dumps(b.as_dict(norm.text), ensure_ascii=False) + "\n" for b in norm.blocks)
-    return (doc.raw_text if raw else normalize(doc, restore=restore).text) + "\n"
+    return term_safe(doc.raw_text if raw else normalize(doc, restore=restore).text) + "\n"
 
 
 def _stdin_to_file(folder: str) -> str:
@@ -113,7 +116,7 @@ def _run(paths: list[str], args, kind: str, opts: Options, indent: int | None, r
             if err is not None:
                 failed += 1
                 b.clear()
-                print(f"chithi: error: {err.message}", file=sys.stderr)
+                say(f"chithi: error: {err.message}")
             else:
                 if kind == "text":
                     out = ("\n" if i else "") + f"==> {name} <==\n" + out

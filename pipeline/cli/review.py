@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 
 from pipeline.cli import add_workers
+from pipeline.cli.output import check_out
 from pipeline.errors import InputMissingError, UsageError
+from pipeline.limits import add_flags
 
 
 def register(sub) -> None:
@@ -28,6 +30,7 @@ def register(sub) -> None:
     p.add_argument("--reviewer", metavar="NAME", help="with --apply: who decided, when the file does not say")
     add_workers(p)
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
+    add_flags(p)
     p.set_defaults(func=cmd_review)
 
 
@@ -88,6 +91,7 @@ def cmd_review(args) -> int:
         return cmd_apply(args)
     if not args.source or not args.out:
         raise UsageError("give PATH|DOC and --out FILE.html (or --apply DECISIONS.json)")
+    check_out(args.out)
     src = Path(args.source)
     if src.is_file():
         if args.db:

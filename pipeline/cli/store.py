@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, TextIO
 
 from pipeline.cli import add_workers, int_in
+from pipeline.cli.output import check_out, json_safe, say, term_safe
 from pipeline.errors import ExitCode, UsageError
+from pipeline.limits import add_flags
 from pipeline.store import DEFAULT_DB, KINDS
 
 DEFAULT_INDEX = "chithi-directives"
@@ -34,6 +36,7 @@ def register(sub) -> None:
                    "a text in another language); they are always counted apart in the summary")
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    add_flags(p)
     p.set_defaults(func=cmd_ingest)
 
     s = sub.add_parser("search", help="full-text search over stored documents, targets, deadlines and tasks",
@@ -96,9 +99,9 @@ def cmd_ingest(args) -> int:
                         options=Options(workers=1, restore=not args.no_restore),
                         progress=None if args.quiet else sys.stderr, only_directives=args.only_directives)
     for line in summary.lines():
-        print(f"chithi: {line}", file=sys.stderr)
+        say(f"chithi: {line}")
     if args.json:
-        print(json.dumps(summary.as_dict(), ensure_ascii=False))
+        print(json_safe(json.dumps(summary.as_dict(), ensure_ascii=False)))
     return summary.exit_code
 
 
@@ -119,9 +122,10 @@ def name(number: str | None, subject: str | None, path: str | None) -> str:
 def table(rows: list[list[str]], header: list[str], out: TextIO | None = None) -> None:
     """An aligned plain-text table."""
     out = out or sys.stdout
+    rows = [[term_safe(str(x)) for x in r] for r in rows]  # widths of what is shown
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     for i, r in enumerate([header, *rows]):
-        out.write("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip() + "\n")
+        out.write(term_safe("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip()) + "\n")
         if i == 0:
             out.write("  ".join("-" * w for w in widths) + "\n")
 
@@ -138,11 +142,11 @@ def cmd_search(args) -> int:
         hits, total, more = store.search_page(args.query, kind=args.kind, limit=args.limit)
     if args.json:
         for h in hits:
-            sys.stdout.write(json.dumps(h.as_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json_safe(json.dumps(h.as_dict(), ensure_ascii=False)) + "\n")
         print(f"chithi: {hits_line(len(hits), total, more)}", file=sys.stderr)
         return ExitCode.ok
     if not hits:
-        print(f"no hits for {args.query!r}", file=sys.stderr)
+        say(f"no hits for {args.query!r}")
         return ExitCode.ok
     rows = [[str(i), name(h.number, h.subject, h.path), f"{h.kind}.{h.field}",
              _cut(h.value, 40) + REVIEW_MARKS.get(h.review or "", ""), _cut(h.snippet, 90)]
@@ -169,6 +173,8 @@ def parse_date(s: str | None, flag: str) -> str | None:
 def cmd_deadlines(args) -> int:
     today = parse_date(args.today, "--today") or date.today().isoformat()
     date_from, date_to = parse_date(args.date_from, "--from"), parse_date(args.date_to, "--to")
+    check_out(args.ics, "--ics")
+    check_out(args.html, "--html")
     with _open(args) as store:
         doc_ids = [store.resolve(k) for k in args.doc] if args.doc else None
         rows = store.deadlines(date_from, date_to, args.unit, today=today, undated=args.recurring and not args.overdue,
@@ -184,7 +190,7 @@ def cmd_deadlines(args) -> int:
               file=sys.stderr)
     if args.json:
         for r in rows:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_safe(json.dumps(r, ensure_ascii=False)) + "\n")
         return ExitCode.ok
     if not rows:
         print("no deadlines match", file=sys.stderr)
@@ -474,6 +480,7 @@ def cmd_export(args) -> int:
 
     from schemas.record import DirectiveRecord
 
+    check_out(args.out)
     since = parse_date(args.since, "--since")
     if args.format == "xlsx" and not args.out:
         raise UsageError("--format xlsx writes a workbook: give --out FILE.xlsx")
@@ -505,14 +512,15 @@ def cmd_export(args) -> int:
                     continue
                 n += 1
                 if args.format == "jsonl":
-                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    out.write(json_safe(json.dumps(rec, ensure_ascii=False)) + "\n")
                 elif args.format == "csv":
                     writer.writerows(csv_rows(rec))
                 elif args.format == "xlsx":
                     good.append(rec)
                 else:
                     out.write(json.dumps({"index": {"_index": args.index, "_id": rec["doc_id"]}}) + "\n")
-                    out.write(json.dumps(bulk_doc(rec, store.text(rec["doc_id"])), ensure_ascii=False) + "\n")
+                    out.write(json_safe(json.dumps(bulk_doc(rec, store.text(rec["doc_id"])), ensure_ascii=False))
+                              + "\n")
         if args.format == "xlsx":
             write_xlsx(good, args.out)
     finally:
