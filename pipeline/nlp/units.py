@@ -200,7 +200,8 @@ def _named_person(name: str) -> bool:
     return bool(m) and fold(m.group("n").split()[0]) in {fold(x) for x in lexicon().surnames}
 
 
-_ROLE_CUE = re.compile(r"(?<![\w])(?:chu tri|phoi hop|co trach nhiem|chiu trach nhiem|giao|de nghi|yeu cau)(?![\w])")
+# role words inside a cell or labelled value ("Sở X chủ trì, phối hợp với Sở Y"); not "giao" ("Bộ Ngoại giao")
+_ROLE_CUE = re.compile(r"(?<![\w])(?:chu tri|phoi hop|co trach nhiem|chiu trach nhiem)(?![\w])")
 _LIST_SEP = re.compile(r"\s*;\s*|\n")
 _ITEM_SEP = re.compile(r",\s*|\s+(?:và|cùng)\s+")
 
@@ -236,7 +237,7 @@ def _trim(t: str, a: int, b: int) -> tuple[int, int]:
         a += 1
     while b > a and t[b - 1] in " .,;:)(\t":
         b -= 1
-    m = re.match(r"(?:Giao|Đề nghị|Yêu cầu)\s+", t[a:b])
+    m = re.match(r"(?:Giao|Đề nghị|Yêu cầu|[Vv]à|[Cc]ùng|[Vv]ới)\s+", t[a:b])
     return (a + m.end(), b) if m else (a, b)
 
 
