@@ -31,7 +31,7 @@ from pipeline.nlp.references import _references
 from pipeline.nlp.targets import _targets
 from pipeline.nlp.tables import _tables
 from pipeline.nlp.tasks import _tasks
-from pipeline.textutil import fold_keep_len
+from pipeline.textutil import fold, fold_keep_len
 
 __all__ = ["get_nlp", "run_extraction", "parse_number"]
 
@@ -105,7 +105,8 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
               body_start=structure.body_start if structure else 0,
               body_end=structure.body_end if structure else len(text),
               year=year, paragraphs=structure.paragraphs if structure else [], results={}, blocked=[],
-              blocks=blocks, sections=structure.sections if structure else [])
+              blocks=blocks, sections=structure.sections if structure else [],
+              issuer=fold(structure.issuer.value) if structure is not None and structure.issuer else None)
     ctx.ranges = ((ctx.body_start, ctx.body_end),)
     if structure is not None and structure.annex_start is not None:
         ctx.ranges += ((structure.annex_start, len(text)),)

@@ -20,6 +20,7 @@ class Ctx:
     blocks: tuple = ()  # pipeline.blocks.Block, offsets into text
     sections: list = field(default_factory=list)  # structure.Section
     ranges: tuple = ()  # (start, end) of the body and of annexes after the signature (Phụ lục)
+    issuer: str | None = None  # the issuing body (structure), folded: it assigns tasks, it does not do them
 
     def in_ranges(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.ranges)

@@ -37,8 +37,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         name = squash(t[a:b])
         if not name or len(name) < 3:
             return
-        if role == "lead" and _named_person(name):  # a named leader directs; only unnamed ones lead
-            return
+        if role == "lead" and (_named_person(name) or _APPOSITION.search(t, max(0, a - 80), a)):
+            return  # a named leader directs; only unnamed ones lead ("Đồng chí X, Phó Chủ tịch ...": X's title)
         for u in found:
             if fold(u["name"]) == fold(name) and u["role"] == role:
                 return
@@ -77,7 +77,7 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         if hm is None or not t[pos].isupper():
             continue
         lst = _unit_list(ctx, pos, e)
-        if lst and c.task_verb.match(low, lst[-1][1]):
+        if lst and c.task_verb.match(low, lst[-1][1]) and not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]):
             for a, b in _named_first(t, lst):
                 add(a, b, "lead")
     # anywhere: "giao/đề nghị/yêu cầu X", "X chủ trì", "phối hợp với Y"
@@ -88,8 +88,11 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         if c.unit_head.match(t, pos):
             for a, b in _named_first(t, _unit_list(ctx, pos, e)):
                 add(a, b, "lead")
-    if not inherited_lead and not any(u["role"] in ("lead", "direct") for u in found):
-        return found  # "phối hợp chặt chẽ với X" with nobody leading is a remark, not an assignment
+    # "phối hợp chặt chẽ với X" with nobody leading is a remark, not an assignment; an item that opens with it
+    # ("6.2. Phối hợp với Ủy ban bầu cử xã ... chuẩn bị hội nghị") is an instruction whose doer goes unsaid
+    opens_with_support = is_item and c.support_start.match(low, head) is not None
+    if not inherited_lead and not opens_with_support and not any(u["role"] in ("lead", "direct") for u in found):
+        return found
     for m in c.support_start.finditer(low, s, e):
         pos = m.end()
         while pos < e and t[pos] == " ":
@@ -190,6 +193,22 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
 
 
 _CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*", re.M)
+
+
+_APPOSITION = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+){1,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*,\s*$")
+_LEADER = re.compile(r"^(?:(?:pho )?chu tich|lanh dao|thuong truc|tap the lanh dao)\s+")
+
+
+def _is_issuer(ctx: Ctx, name: str) -> bool:
+    """'Chủ tịch UBND tỉnh', 'Ủy ban nhân dân tỉnh' in a document the provincial council issues: the issuer, who
+    assigns the task ("Chủ tịch UBND tỉnh chỉ đạo ..."), not a unit doing it."""
+    if not ctx.issuer:
+        return False
+    from pipeline.structure import expand_abbreviations
+
+    f = " ".join(fold(expand_abbreviations(name)).split())
+    f = _LEADER.sub("", f)
+    return len(f.split()) >= 2 and (ctx.issuer == f or ctx.issuer.startswith(f + " "))
 
 
 def _named_person(name: str) -> bool:
