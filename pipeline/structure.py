@@ -260,9 +260,11 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     number_end = _number(text, folded, head_lines[:15], st)
 
     # địa danh, ngày tháng năm
-    for s, e in head_lines[:15]:
+    for k, (s, e) in enumerate(head_lines[:15]):
         ls = number_end if number_end and s <= number_end <= e else s
         m = _DATE_LINE.search(folded, ls, e) or _DATE_LINE_NUMERIC.search(folded, ls, e)
+        if not m and re.search(r",\s*ngay\s*[\d.…_ ]*$", folded[ls:e]) and k + 1 < len(head_lines):
+            m = _DATE_LINE.search(folded, ls, head_lines[k + 1][1])  # "Hà Nội, ngày" / "tháng 12 năm 2025"
         if not m:
             continue
         ps, pe = _strip_span(text, *m.span("place"))
