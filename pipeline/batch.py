@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator, TextIO
 
-from pipeline.errors import ExitCode
+from pipeline.errors import ChithiError, ExitCode
 from pipeline.ingest import SUPPORTED, is_supported
+from pipeline.limits import check_regular
 from pipeline.run import Options
 from pipeline.store import Store, options_key
 
@@ -41,6 +42,8 @@ class Summary:
     seconds: float = 0.0
     failed: list[Failure] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    not_directives: list[str] = field(default_factory=list)   # read, with a not_a_directive warning
+    only_directives: bool = False                              # ... and then left out of the store
     interrupted: bool = False
 
     @property
@@ -52,7 +55,8 @@ class Summary:
     def as_dict(self) -> dict[str, Any]:
         return {"total": self.total, "stored": self.stored, "updated": self.updated, "skipped": self.skipped,
                 "failed": [{"path": f.path, "reason": f.reason, "exit_code": f.exit_code} for f in self.failed],
-                "ignored": self.ignored, "pages": self.pages, "seconds": round(self.seconds, 3),
+                "ignored": self.ignored, "not_directives": self.not_directives,
+                "not_directives_stored": bool(self.not_directives) and not self.only_directives, "pages": self.pages, "seconds": round(self.seconds, 3),
                 "docs_per_second": round(self.done / self.seconds, 2) if self.seconds else None,
                 "interrupted": self.interrupted}
 
@@ -68,6 +72,10 @@ class Summary:
                 f"in {self.seconds:.1f} s{rate}")
         out = [head]
         out += [f"failed: {f.path}: {f.reason}" for f in self.failed]
+        if self.not_directives:
+            what = "left out" if self.only_directives else "stored, with a not_a_directive warning"
+            out.append(f"{len(self.not_directives)} not directives ({what}): "
+                       + ", ".join(self.not_directives[:3]) + (", …" if len(self.not_directives) > 3 else ""))
         if self.ignored:
             out.append(f"ignored {len(self.ignored)} files of unsupported types (e.g. {self.ignored[0]})")
         return out
@@ -91,8 +99,9 @@ def collect(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) -> 
     for arg in paths:
         p = os.path.abspath(os.fspath(arg))
         if os.path.isdir(p):
+            visited = {os.path.realpath(p)}  # a link to a folder is followed once: link loops end here
             for root, dirs, names in os.walk(p, followlinks=True):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                dirs[:] = [d for d in sorted(dirs) if not d.startswith(".") and _first_visit(root, d, visited)]
                 for n in sorted(names):
                     if n.startswith(".") or os.path.realpath(os.path.join(root, n)) in skip:
                         continue
@@ -104,6 +113,14 @@ def collect(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) -> 
             problems.append(Failure(os.fspath(arg), "no such file or folder", int(ExitCode.input_missing)))
     ignored = [f for f in ignored if os.path.realpath(f) not in seen]
     return files, problems, ignored
+
+
+def _first_visit(root: str, name: str, visited: set[str]) -> bool:
+    real = os.path.realpath(os.path.join(root, name))
+    if real in visited:
+        return False
+    visited.add(real)
+    return True
 
 
 def sha256_file(path: str) -> str | None:
@@ -146,56 +163,36 @@ def stored_form(options: Options, doc) -> tuple:
 # -- progress --------------------------------------------------------------------------------------------
 
 class Progress:
-    """A one-line text bar on a terminal (redrawn at most 10 times a second), a plain line every few seconds
-    otherwise."""
+    """A tqdm bar (documents, pages per second, failures) on a terminal; nothing otherwise."""
 
-    def __init__(self, total: int, stream: TextIO | None, width: int = 28):
-        self.total, self.stream, self.width = total, stream, width
-        self.tty = bool(stream) and hasattr(stream, "isatty") and stream.isatty()
-        self.start = self.last = time.monotonic()
-        self.seen = 0
+    def __init__(self, total: int, stream: TextIO | None):
+        from pipeline.progress import bar
+
+        self.bar = bar(total, "ingest", quiet=stream is None, stream=stream)
 
     def update(self, s: Summary, force: bool = False) -> None:
-        if not self.stream:
-            return
-        now = time.monotonic()
-        if not force and now - self.last < (0.1 if self.tty else 5.0):
-            return
-        self.last = now
-        done = s.stored + s.updated + s.skipped + len(s.failed)
-        el = max(now - self.start, 1e-9)
-        frac = done / self.total if self.total else 1.0
-        fill = int(frac * self.width)
-        bar = "#" * fill + "." * (self.width - fill)
-        rate = done / el
-        eta = f"  ETA {int((self.total - done) / rate)} s" if rate > 0 and done < self.total else ""
-        line = (f"[{bar}] {done}/{self.total} docs  {s.done / el:.1f} docs/s  {s.pages / el:.1f} pages/s  "
-                f"{len(s.failed)} failed{eta}")
-        if self.tty:
-            self.stream.write("\r" + line + "\x1b[K")
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
+        done = s.stored + s.updated + s.skipped + len(s.failed) + (len(s.not_directives) if s.only_directives else 0)
+        self.bar.n = done
+        el = max(self.bar.format_dict.get("elapsed") or 0, 1e-9)
+        self.bar.set_postfix_str(f"{s.pages / el:.1f} pages/s, {len(s.failed)} failed", refresh=False)
+        self.bar.refresh()
 
     def close(self, s: Summary) -> None:
-        if self.stream and self.tty:
-            self.update(s, force=True)
-            self.stream.write("\n")
-            self.stream.flush()
+        self.bar.close()
 
 
 # -- the engine ------------------------------------------------------------------------------------------
 
 def run_batch(paths: Iterable[str | os.PathLike], db: str | os.PathLike, *, workers: int = 0, force: bool = False,
               options: Options = Options(workers=1), progress: TextIO | None = sys.stderr,
-              executor=None) -> Summary:
+              only_directives: bool = False, executor=None) -> Summary:
     """Ingest files and folders into the database ``db``; see the module docstring. ``executor``: where the
     documents are read (a pipeline.schedule.Executor, e.g. a Dask cluster's; default: ``workers`` local
     processes)."""
     t0 = time.monotonic()
     dbp = os.fspath(db)
     files, problems, ignored = collect(paths, exclude=(dbp, dbp + "-wal", dbp + "-shm", dbp + "-journal"))
-    summary = Summary(total=len(files) + len(problems), ignored=ignored)
+    summary = Summary(total=len(files) + len(problems), ignored=ignored, only_directives=only_directives)
     summary.failed.extend(problems)
     workers = workers if workers and workers > 0 else (os.cpu_count() or 1)
     okey = options_key(options.restore)
@@ -218,6 +215,11 @@ def _pending(store: Store, files: list[str], summary: Summary, force: bool, okey
     starts before every file is hashed."""
     first_path: dict[str, str] = {}
     for f in files:
+        try:
+            check_regular(f)  # hashing a FIFO would block: refuse it before opening
+        except ChithiError as e:
+            _fail(store, summary, Failure(f, e.one_line(), int(e.exit_code)), None)
+            continue
         sha = sha256_file(f)
         if sha is None:
             _fail(store, summary, Failure(f, "cannot read file", int(ExitCode.input_missing)), None)
@@ -245,6 +247,10 @@ def _fail(store: Store, summary: Summary, failure: Failure, sha: str | None) -> 
 def _handle(store: Store, summary: Summary, path: str, sha: str, result: tuple, force: bool, okey: str) -> None:
     if result[0] == "ok":
         _, rec, text, pages = result
+        if any(w["code"] == "not_a_directive" for w in rec.get("warnings", [])):
+            summary.not_directives.append(path)
+            if summary.only_directives:
+                return
         outcome = store.put(rec, text, options=okey, force=force)
         if outcome == "skipped":
             summary.skipped += 1

@@ -11,8 +11,13 @@ cluster (``--engine dask``), an existing scheduler (``--scheduler tcp://HOST:878
   has killed ``distributed.scheduler.allowed-failures`` + 1 workers (a LocalCluster here: 2 + 1) errs with
   ``KilledWorker`` and its document fails alone with that reason. A worker over its memory limit is restarted by
   its nanny: the same path.
-- Per-process setup (``initializer``) runs once in every worker process before its first task, so limits set
-  there (and in ``schedule._guarded``) hold as on the local engine.
+- The limits of pipeline.limits travel with every task (the workers do not share the command's environment), so
+  page, pixel, size and text limits hold as on the local engine. Memory: the workers of chithi's LocalCluster get
+  ``--max-memory-mb`` as their Dask memory limit (their nannies restart a worker over it); an existing cluster
+  keeps the ``--memory-limit`` its workers were started with. Time: the alarm of ``limits.deadline`` cannot reach
+  a task thread, so pipeline.schedule abandons a document at its deadline (``--doc-timeout``): it fails with
+  exit 7, its tasks are cancelled and the workers running them restarted.
+- Per-process setup (``initializer``) runs once in every worker process before its first task.
 """
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Iterator
 
 from pipeline.errors import ClusterError, ExitCode, MissingDependencyError, UsageError
+from pipeline.limits import _ENV as _LIMITS_ENV
 from pipeline.schedule import _DIED, Executor, Failed, _check_tesseract, _guarded, _whole
 
 __all__ = ["DaskExecutor", "connect", "CONNECT_TIMEOUT", "LOCAL_ALLOWED_FAILURES"]
@@ -49,8 +55,14 @@ _setup_done: set[str] = set()
 _setup_lock = threading.Lock()
 
 
-def _in_worker(initializer: Callable[[], None] | None, fn: Callable, *args) -> Any:
-    """A task on a Dask worker: the process's one-time setup, then ``fn(*args)`` (``schedule._guarded``)."""
+def _in_worker(initializer: Callable[[], None] | None, limits_env: str | None, fn: Callable, *args) -> Any:
+    """A task on a Dask worker: the limits of the command that sent it (pipeline.limits reads them from the
+    environment, which a Dask worker does not share with the command), the process's one-time setup, then
+    ``fn(*args)`` (``schedule._guarded``)."""
+    if limits_env is not None:
+        os.environ[_LIMITS_ENV] = limits_env
+    else:
+        os.environ.pop(_LIMITS_ENV, None)
     if initializer is not None:
         name = f"{initializer.__module__}.{getattr(initializer, '__qualname__', repr(initializer))}"
         with _setup_lock:
@@ -69,7 +81,9 @@ def _name_of(fn: Callable, args: tuple) -> str:
 class DaskExecutor(Executor):
     """Tasks on the workers of a ``distributed.Client``."""
 
-    loses_all = False
+    @property
+    def grace(self) -> float:
+        return 0.0  # no alarm in a worker's task thread: a document past its deadline is abandoned at once
 
     def __init__(self, client, initializer: Callable[[], None] | None = None, description: str = ""):
         from distributed import as_completed
@@ -82,6 +96,8 @@ class DaskExecutor(Executor):
         self._running: set = set()
         self.slots = max(1, self.threads())
         self._counted = time.monotonic()
+        self._no_worker_since: float | None = None  # when the cluster was last seen without a worker
+        self._limits = os.environ.get(_LIMITS_ENV)  # pipeline.limits of this command, for the workers
 
     def threads(self) -> int:
         return sum(w.get("nthreads", 1) for w in self.client.scheduler_info().get("workers", {}).values())
@@ -98,7 +114,7 @@ class DaskExecutor(Executor):
 
     def submit(self, fn: Callable, *args) -> Any:
         key = f"chithi-{_name_of(fn, args)}-{uuid.uuid4().hex}"
-        f = self.client.submit(_in_worker, self.initializer, fn, *args, key=key, pure=False)
+        f = self.client.submit(_in_worker, self.initializer, self._limits, fn, *args, key=key, pure=False)
         self._running.add(f)
         self._ac.add(f)
         return f
@@ -116,9 +132,9 @@ class DaskExecutor(Executor):
         msg = " ".join(str(exc).split())[:300]
         return False, Failed(f"internal error: {type(exc).__name__} on a Dask worker: {msg}", int(ExitCode.internal))
 
-    def wait(self) -> list[tuple[Any, Any]]:
+    def wait(self, timeout: float | None = None) -> list[tuple[Any, Any]]:
         out = []
-        since = None  # when the cluster was last seen without a worker
+        end = None if timeout is None else time.monotonic() + timeout
         while not self._ac.has_ready():
             with self._ac.thread_condition:
                 self._ac.thread_condition.wait(timeout=0.1)
@@ -127,12 +143,14 @@ class DaskExecutor(Executor):
             if self.client.status in ("closed", "closing"):
                 raise _lost()
             if self.client.scheduler_info().get("workers"):
-                since = None
-            elif since is None:
-                since = time.monotonic()
-            elif time.monotonic() - since > NO_WORKER_TIMEOUT:
+                self._no_worker_since = None
+            elif self._no_worker_since is None:
+                self._no_worker_since = time.monotonic()
+            elif time.monotonic() - self._no_worker_since > NO_WORKER_TIMEOUT:
                 raise ClusterError(f"the Dask cluster has had no worker for {NO_WORKER_TIMEOUT:g} s",
                                    "start workers (each with Tesseract and vie) and rerun to resume")
+            if end is not None and time.monotonic() > end:
+                return out
         f, result = next(self._ac)
         while True:
             self._running.discard(f)
@@ -144,16 +162,36 @@ class DaskExecutor(Executor):
 
     def check_tesseract(self) -> Failed | None:
         """On a worker: the workers OCR, not this process."""
-        ok, value = self.client.submit(_in_worker, self.initializer, _guarded, _check_tesseract,
-                                       key=f"chithi-check_tesseract-{uuid.uuid4().hex}", pure=False).result()
+        ok, value = self.client.submit(_in_worker, self.initializer, self._limits, _guarded, "", None,
+                                       _check_tesseract, key=f"chithi-check_tesseract-{uuid.uuid4().hex}",
+                                       pure=False).result()
         return None if ok else value
 
     def alone(self, path, finish, options) -> tuple[bool, Any]:
         from dataclasses import replace
 
-        f = self.client.submit(_in_worker, self.initializer, _guarded, _whole, path, finish,
-                               replace(options, workers=1), key=f"chithi-whole-{uuid.uuid4().hex}", pure=False)
-        return self._outcome(f, f.result() if f.status != "error" else (None, f.exception(), None))
+        from distributed import wait
+
+        f = self.client.submit(_in_worker, self.initializer, self._limits, _guarded, path, None, _whole, path,
+                               finish, replace(options, workers=1), key=f"chithi-whole-{uuid.uuid4().hex}",
+                               pure=False)
+        wait([f])
+        return self._outcome(f, f.result() if f.status == "finished" else (None, f.exception(), None))
+
+    def abandon(self, handles: list) -> bool:
+        """A stuck document (past its deadline: the alarm of pipeline.limits cannot reach a Dask worker's task
+        thread): its tasks are cancelled and the workers running them restarted by their nannies."""
+        keys = {f.key for f in handles}
+        for f in handles:
+            self._running.discard(f)
+        try:
+            holders = [w for w, ks in self.client.processing().items() if keys & set(ks)]
+            self.client.cancel(list(handles))
+            if holders:
+                self.client.restart_workers(holders, timeout=60, raise_for_error=False)
+        except Exception:  # noqa: BLE001 - best effort: the document is reported as timed out either way
+            pass
+        return False
 
     def cancel(self) -> None:
         if self._running:
@@ -210,7 +248,7 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
                 _preload()
                 warnings.filterwarnings("ignore", message="Port .* is already in use", category=UserWarning)
                 cluster = distributed.LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                                   dashboard_address=None,
+                                                   dashboard_address=None, memory_limit=_memory_limit(),
                                                    silence_logs=logging.CRITICAL if quiet else logging.WARNING)
             client = distributed.Client(cluster, set_as_default=False)
             client.register_plugin(_IgnoreInterrupt(), name="chithi-ignore-sigint")
@@ -246,6 +284,15 @@ class _IgnoreInterrupt(_WorkerPlugin):
             signal.signal(signal.SIGINT, signal.SIG_IGN)
         except ValueError:  # not the main thread: leave it
             pass
+
+
+def _memory_limit() -> str:
+    """Each worker of chithi's LocalCluster: the memory limit of one document (--max-memory-mb), kept by its
+    nanny, which restarts a worker over it (the task is rerun elsewhere, as after a crash). Resident memory, not
+    the address space the local engine caps: a Dask worker's threads reserve address space they never use."""
+    from pipeline import limits
+
+    return f"{int(limits.current().max_memory_mb)}MiB"
 
 
 def _lost() -> ClusterError:

@@ -44,6 +44,8 @@ class Page:
     # blocks (pipeline.blocks.Block) laid out by the ingester, offsets into ``text``; a page with blocks has its
     # hard wraps joined already, so normalize does not join its lines
     blocks: tuple[Any, ...] = ()
+    blank: bool = False  # an image page without ink: not OCR'd
+    downscaled: bool = False  # rendered below the OCR dpi to stay within the pixel limit (pipeline.limits)
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,15 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
 
+def _score(c: Counts, value: float) -> float | None:
+    """A rounded score; None for a field with no items at all (neither gold nor predicted): nothing was measured."""
+    return round(value, 4) if c.tp + c.fp + c.fn else None
+
+
+def _fmt(v: float | None, width: int) -> str:
+    return f"{v:>{width}.3f}" if v is not None else f"{'—':>{width}}"
+
+
 @dataclass
 class Report:
     fields: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in ("targets", "deadlines", "assignments")})
@@ -51,7 +60,7 @@ class Report:
     def as_dict(self) -> dict[str, Any]:
         return {
             "documents": len(self.documents),
-            "fields": {k: {"precision": round(c.precision, 4), "recall": round(c.recall, 4), "f1": round(c.f1, 4),
+            "fields": {k: {"precision": _score(c, c.precision), "recall": _score(c, c.recall), "f1": _score(c, c.f1),
                            "tp": c.tp, "fp": c.fp, "fn": c.fn} for k, c in self.fields.items()},
             "metadata_accuracy": {k: round(v / self.meta_total, 4) if self.meta_total else None
                                   for k, v in self.meta_right.items()},
@@ -214,7 +223,8 @@ def format_report(rep: Report) -> str:
     d = rep.as_dict()
     lines = [f"documents: {d['documents']}", "", f"{'field':<12} {'P':>6} {'R':>6} {'F1':>6}   tp  fp  fn"]
     for k, v in d["fields"].items():
-        lines.append(f"{k:<12} {v['precision']:>6.3f} {v['recall']:>6.3f} {v['f1']:>6.3f}  {v['tp']:>3} {v['fp']:>3} {v['fn']:>3}")
+        lines.append(f"{k:<12} {_fmt(v['precision'], 6)} {_fmt(v['recall'], 6)} {_fmt(v['f1'], 6)}  {v['tp']:>3} "
+                     f"{v['fp']:>3} {v['fn']:>3}" + ("   (no items)" if v["f1"] is None else ""))
     lines.append("")
     lines.append("metadata accuracy: " + ", ".join(f"{k} {v:.2f}" for k, v in d["metadata_accuracy"].items()))
     if rep.halves:
@@ -223,6 +233,6 @@ def format_report(rep: Report) -> str:
             h = rep.halves[name].as_dict()
             worst = min(h["metadata_accuracy"].items(), key=lambda kv: kv[1])
             f = h["fields"]
-            lines.append(f"{name:<6} {h['documents']:>4}  {f['targets']['f1']:>7.3f} {f['deadlines']['f1']:>9.3f} "
-                         f"{f['assignments']['f1']:>11.3f}  {worst[1]:.2f} ({worst[0]})")
+            lines.append(f"{name:<6} {h['documents']:>4}  {_fmt(f['targets']['f1'], 7)} {_fmt(f['deadlines']['f1'], 9)} "
+                         f"{_fmt(f['assignments']['f1'], 11)}  {worst[1]:.2f} ({worst[0]})")
     return "\n".join(lines)

@@ -21,6 +21,10 @@ class Extraction:
 
 
 def extract(doc: Document) -> Document:
-    from pipeline.nlp import run_extraction
+    from pipeline.limits import check_chars
+    from pipeline.nlp import get_nlp, run_extraction
 
+    check_chars(doc.path, len(doc.text))  # OCR'd pages count too
+    nlp = get_nlp()
+    nlp.max_length = max(nlp.max_length, len(doc.text) + 1)  # our limit decides, never spaCy's E088
     return replace(doc, extraction=run_extraction(doc.text, doc.structure, doc.blocks))

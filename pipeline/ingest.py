@@ -10,6 +10,7 @@ import unicodedata
 import zipfile
 from pathlib import Path
 
+from pipeline import limits
 from pipeline.blocks import text_blocks
 from pipeline.document import Document, Page
 from pipeline.errors import BadInputError, InputMissingError, UnsupportedInputError
@@ -41,6 +42,7 @@ def ingest(path: str | Path) -> Document:
         raise InputMissingError(f"{p}: no such file", "check the path")
     if p.is_dir():
         raise InputMissingError(f"{p}: is a directory", "give a file, or use `chithi ingest DIR` for folders")
+    limits.check_regular(p)  # a FIFO would block the read below; devices never end
     suffix = p.suffix.lower()
     if suffix not in SUPPORTED:
         kinds = ", ".join(sorted(SUPPORTED))
@@ -56,6 +58,13 @@ def ingest(path: str | Path) -> Document:
                             "split the document")
     doc = Document(path=str(p), sha256=hashlib.sha256(data).hexdigest(), media_type=SUPPORTED[suffix],
                    size=len(data))
+    doc = _read(doc, suffix, data)
+    limits.check_pages(doc.path, len(doc.pages))
+    limits.check_chars(doc.path, sum(len(pg.text) for pg in doc.pages))
+    return doc
+
+
+def _read(doc: Document, suffix: str, data: bytes) -> Document:
     if suffix in TEXT_SUFFIXES:
         return _read_text(doc, data)
     if suffix in HTML_SUFFIXES:
@@ -65,7 +74,7 @@ def ingest(path: str | Path) -> Document:
     if suffix in DOC_SUFFIXES:
         from pipeline._exec.soffice import convert
 
-        return _read_docx(doc, convert(data, p.name), what=".doc")
+        return _read_docx(doc, convert(data, Path(doc.path).name), what=".doc")
     if suffix in PDF_SUFFIXES:
         from pipeline.pdf import read_pdf
 
@@ -82,8 +91,10 @@ def _read_text(doc: Document, data: bytes) -> Document:
 
     from pipeline.legacy import decode_text
 
+    limits.check_text_bytes(doc.path, len(data))
     text, encoding = decode_text(data, doc.path)
     text = nfc(text.replace("\r\n", "\n").replace("\r", "\n"))
+    limits.check_chars(doc.path, len(text))  # as the file has them, before the layout joins or separates lines
     md = doc.media_type == "text/markdown"
     pages = tuple(_laid_out_page(text_blocks(t, i + 1, md), i + 1, "text") for i, t in enumerate(text.split("\f")))
     return replace(doc, pages=pages, encoding=encoding)
@@ -136,11 +147,18 @@ def _read_docx(doc: Document, data: bytes, what: str = ".docx") -> Document:
 
         raise MissingDependencyError(f"python-docx is not installed: {e}", "pip install python-docx") from None
     try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            limits.check_docx_parts(doc.path, zf)  # before anything inflates: zip bombs stop here
+    except (zipfile.BadZipFile, ValueError, OSError):
+        pass  # python-docx says what is wrong below
+    try:
         d = docx.Document(io.BytesIO(data))
     except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as e:
         raise BadInputError(f"{doc.path}: not a valid {what} file ({type(e).__name__})",
                             "re-save it from Word/LibreOffice as .docx") from None
     except Exception as e:  # lxml errors and other malformed-package failures
+        if limits.is_out_of_memory(e):
+            raise limits.out_of_memory(doc.path) from None
         raise BadInputError(f"{doc.path}: corrupt {what} ({type(e).__name__}: {e})".split("\n")[0],
                             "re-save it from Word/LibreOffice as .docx") from None
     from pipeline.docx_blocks import docx_layout

@@ -17,8 +17,10 @@ from array import array
 from dataclasses import replace
 
 from pipeline.document import Document, OffsetText, Restoration, compose
+from pipeline.legacy import restorable
+from pipeline.textutil import DROP_CONTROLS
 
-_DROP = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_DROP = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None) | DROP_CONTROLS  # and controls (textutil)
 _SPACES = re.compile(r"[\u00a0\u2000-\u200a\u202f\u205f\u3000\t]")
 _MARKUP = re.compile(r"\*\*|__|^#{1,6} +", re.M)
 _ITEM_START = re.compile(r"^\s*(?:[-+•*–]|\d+(?:\.\d+)*[.)/]|[a-zđ][)/]|[IVXLC]+[./]|\(\d+\)|[A-ZĐ]\.)\s")
@@ -175,7 +177,7 @@ def normalize(doc: Document, restore: bool = True) -> Document:
     text, offsets = normalize_text(doc.raw_text, [bool(p.blocks) for p in doc.pages])
     restoration = None
     fixed: list = []
-    if restore:
+    if restore and restorable(doc.encoding):  # Western single-byte text is not Vietnamese
         res = _restore(text)
         restoration = Restoration(tokens=res.tokens, changed=res.changed, paragraphs=res.paragraphs,
                                   paragraphs_restored=res.paragraphs_restored)

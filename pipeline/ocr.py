@@ -48,21 +48,24 @@ def read_image(doc: Document, data: bytes) -> Document:
     """One ``needs_ocr`` page per image frame; refuse unreadable, tiny and huge images without decoding them."""
     from PIL import Image, UnidentifiedImageError
 
+    from pipeline import limits
+
     cfg = config()["render"]
     name = _name(doc)
-    limit = int(cfg["max_megapixels"] * 1_000_000)
     try:
         with _pil_guard():
             im = Image.open(io.BytesIO(data))
             w, h = im.size
             frames = getattr(im, "n_frames", 1) or 1
+            limits.check_pages(name, frames, "image frames")
+            for i in range(frames):  # every frame's size, from its header: none is decoded yet
+                if i:
+                    im.seek(i)
+                limits.check_frame(name, *im.size, frame=i)
     except UnidentifiedImageError:
         raise BadInputError(f"{name}: not a readable image", "is the file damaged or of another type?") from None
     except (OSError, ValueError, SyntaxError, EOFError) as e:
         raise BadInputError(f"{name}: not a readable image ({_short(e)})", "is the file damaged?") from None
-    if w * h > limit:
-        raise BadInputError(f"{name}: image is {w}×{h} px, over the {cfg['max_megapixels']} megapixel limit",
-                            "scan at 300 dpi or split the image")
     small = cfg["min_side_refuse_px"]
     if min(w, h) < small:
         raise BadInputError(f"{name}: image is {w}×{h} px, too small to hold text",
@@ -114,10 +117,16 @@ def render_page(source: tuple[str, int], dpi: int | None = None):
     if path.lower().endswith(".pdf"):
         import pypdfium2 as pdfium
 
+        from pipeline.limits import fit_scale
+
         pdf = pdfium.PdfDocument(path)
         try:
             page = pdf[index]
-            bitmap = page.render(scale=dpi / 72)
+            if blank_pdf_page(page):
+                page.close()
+                return None, 1.0
+            scale = fit_scale(page.get_width(), page.get_height(), dpi)  # a huge page: a lower resolution
+            bitmap = page.render(scale=scale)
             im = bitmap.to_pil()
             im.load()
             im = im.copy()
@@ -125,17 +134,48 @@ def render_page(source: tuple[str, int], dpi: int | None = None):
             page.close()
         finally:
             pdf.close()
-        return im, 1.0
+        return im, dpi / 72 / scale
     with _pil_guard():
         src = Image.open(path)
         src.seek(index)
         im = src.convert("RGB") if src.mode not in ("RGB", "L") else src.copy()
+    if blank_image(im):
+        return None, 1.0
     factor = 1.0
     side = max(im.size)
     if side < cfg["min_side_px"]:
         factor = min(2.0, cfg["min_side_px"] / side)
         im = im.resize((round(im.width * factor), round(im.height * factor)), Image.LANCZOS)
     return im, 1 / factor
+
+
+def ink_ratio(gray) -> float:
+    """Share of pixels clearly darker than the paper (the median) in a small grayscale image."""
+    import numpy as np
+
+    a = np.asarray(gray, dtype=np.uint8)
+    paper = float(np.median(a))
+    return float((a < paper - config()["blank"]["ink_delta"]).mean()) if a.size else 0.0
+
+
+def blank_image(im) -> bool:
+    """A blank or near-blank page: too little ink on a copy shrunk to about ``blank.thumb_px`` pixels across."""
+    cfg = config()["blank"]
+    k = max(1, max(im.size) // cfg["thumb_px"])
+    small = im.convert("L").reduce(k) if k > 1 else im.convert("L")
+    return ink_ratio(small) < cfg["max_ink_ratio"]
+
+
+def blank_pdf_page(page) -> bool:
+    """:func:`blank_image` on a small grayscale render of a pdfium page (no full-size render needed)."""
+    cfg = config()["blank"]
+    scale = cfg["thumb_px"] / max(page.get_width(), page.get_height(), 1)
+    bitmap = page.render(scale=scale, grayscale=True)
+    try:
+        small = bitmap.to_pil().convert("L")
+        return ink_ratio(small) < cfg["max_ink_ratio"]
+    finally:
+        bitmap.close()
 
 
 # -- preprocessing --------------------------------------------------------------------------------------------
@@ -493,9 +533,14 @@ def ocr_page(task: tuple[str, int, int, float]) -> Page:
         img, scale = render_page((path, index))
     except ChithiError:
         raise
+    except MemoryError:
+        raise
     except Exception as e:  # noqa: BLE001 - pdfium/Pillow failures on one page
         raise BadInputError(f"{what}: cannot render the page ({_short(e)})") from None
-    return ocr_image(img, number=number, scale=scale, timeout=timeout, what=what)
+    if img is None:  # blank: no OSD, no OCR
+        return Page(number=number, text="", method="ocr", blank=True)
+    page = ocr_image(img, number=number, scale=scale, timeout=timeout, what=what)
+    return replace(page, downscaled=True) if scale > 1.0001 else page  # a PDF page over the pixel limit
 
 
 def page_tasks(doc: Document, timeout: float = 180) -> dict[int, tuple[str, int, int, float]]:
@@ -514,15 +559,30 @@ def with_pages(doc: Document, done: dict[int, Page]) -> Document:
     for i, page in done.items():
         pages[i] = _finish(pages[i], page)
     out = replace(doc, pages=tuple(pages))
-    empty = [p.number for p in out.pages if p.method == "ocr" and not p.text.strip()]
+    low = [p.number for p in out.pages if p.downscaled]
+    if low:
+        from pipeline.limits import FLAGS, current
+
+        out = out.with_warning("page_downscaled", f"page(s) {_numbers(low)} are larger than the "
+                               f"{current().max_megapixels:g} megapixel limit: OCR'd at a lower resolution (raise "
+                               f"the limit with {FLAGS['max_megapixels']})", pages=low)
+    blank = [p.number for p in out.pages if p.blank]
+    if blank:
+        out = out.with_warning("blank_page", f"page(s) {_numbers(blank)} are blank: not OCR'd", pages=blank)
+    empty = [p.number for p in out.pages if p.method == "ocr" and not p.text.strip() and not p.blank]
     if empty:
         out = out.with_warning("ocr_empty", f"OCR found no text on page(s) {', '.join(map(str, empty))}",
                                pages=empty)
     return out
 
 
-def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
+def _numbers(ns: list[int], most: int = 20) -> str:
+    return ", ".join(map(str, ns[:most])) + (f" and {len(ns) - most} more" if len(ns) > most else "")
+
+
+def ocr(doc: Document, workers: int = 1, timeout: float = 180, on_page=None) -> Document:
     """OCR the ``needs_ocr`` pages of ``doc`` (page by page, ``workers`` processes); other pages are kept.
+    ``on_page(done, total)`` is called as each page is read (progress display).
 
     Several workers: the pages go through pipeline.schedule, the engine of batches too."""
     from pipeline._exec import tesseract
@@ -533,11 +593,16 @@ def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
     tesseract.check()
     workers = max(1, min(workers or 1, len(tasks)))
     if workers == 1:
-        return with_pages(doc, {i: ocr_page(t) for i, t in tasks.items()})
+        done: dict[int, Page] = {}
+        for i, t in tasks.items():
+            done[i] = ocr_page(t)
+            if on_page:
+                on_page(len(done), len(tasks))
+        return with_pages(doc, done)
     from pipeline.run import Options
     from pipeline.schedule import run_many
 
-    for _path, out, failed in run_many([doc], None, Options(workers=workers, ocr_timeout=timeout)):
+    for _path, out, failed in run_many([doc], None, Options(workers=workers, ocr_timeout=timeout), on_page=on_page):
         if failed is not None:
             raise failed.error()
         return out

@@ -61,12 +61,10 @@ def read_pdf(doc: Document, data: bytes) -> Document:
             page.flush_cache()
     repeated = _running_heads(raw)
     pages = []
-    prev_table = None
+    for i in range(1, len(tables)):  # every table continued from the page before, before any page is laid out
+        if tables[i] and tables[i - 1]:
+            stitch(tables[i - 1][-1], tables[i][0])
     for i, (w, h, words) in enumerate(raw):
-        if tables[i] and prev_table is not None and prev_table.page == i - 1:
-            stitch(prev_table, tables[i][0])
-        if tables[i]:
-            prev_table = tables[i][-1]
         page = _text_page(i, w, h, words, repeated, tables[i])
         if page is None:
             page = Page(number=i + 1, text="", method="ocr", needs_ocr=True, image_source=(doc.path, i),
@@ -103,11 +101,18 @@ def _check_pdf(name: str, data: bytes) -> list[int] | None:
     else:
         try:
             n = len(pdf)
+            if n > 0:
+                from pipeline.limits import check_pages
+
+                check_pages(name, n)  # before touching every page
             chars = [_count_chars(pdf, i) for i in range(n)]
         finally:
             pdf.close()
     if n == 0:
         raise BadInputError(f"{name}: PDF has no pages", "nothing to extract")
+    from pipeline.limits import check_pages
+
+    check_pages(name, n)
     return chars
 
 

@@ -26,6 +26,7 @@ class PCell:
     rowspan: int
     bbox: tuple[float, float, float, float]
     words: list = field(default_factory=list)  # pipeline.ocr.LWord
+    continued: list = field(default_factory=list)  # words of this cell on the next page (a row split by a page break)
 
 
 @dataclass
@@ -105,28 +106,43 @@ def stitch(prev: PTable, cur: PTable) -> None:
     for c in first:
         target = next((p for p in prev.cells if p.row <= last < p.row + p.rowspan and p.col == c.col), None)
         if target is not None:
-            target.words.extend(c.words)
+            target.continued.extend(c.words)
     cur.cells = [c for c in cur.cells if c.row != 0]
     for c in cur.cells:
         c.row -= 1
 
 
 def cell_paragraphs(c: PCell) -> list[str]:
+    """The cell's paragraphs; the part of it on the next page continues them."""
+    from pipeline.blocks import _wrapped
+
+    paras = _paragraphs(c, c.words)
+    more = _paragraphs(c, c.continued)
+    if paras and more and _wrapped(paras[-1], more[0], 0):
+        paras[-1] += " " + more.pop(0)
+    return paras + more
+
+
+def _paragraphs(c: PCell, words: list) -> list[str]:
     """The cell's lines joined into paragraphs: a line continues the one above when the first word of the line
     would not have fitted at the end of the line above (a wrap in a narrow cell), or when the text says so
     (pipeline.blocks.reflow: lowercase start, a connector at the end)."""
     from pipeline.blocks import _wrapped
     from pipeline.pdf import _lines
 
-    lines = [sorted(ln, key=lambda w: w.x0) for ln in _lines(c.words)]
-    right = max((ln[-1].x1 for ln in lines), default=c.bbox[2])
+    lines = [sorted(ln, key=lambda w: w.x0) for ln in _lines(words)]
+    if not lines:
+        return []
+    # the inner width: the cell less its margin, taken from the widest line (left, right or centred text)
+    pad = max(1.0, min(min(ln[0].x0 - c.bbox[0], c.bbox[2] - ln[-1].x1) for ln in lines))
+    inner = c.bbox[2] - c.bbox[0] - 2 * pad
     paras: list[str] = []
     prev = None
     for ln in lines:
         text = " ".join(w.text for w in ln)
         if prev is not None:
-            space = max(2.0, 0.3 * (ln[0].bottom - ln[0].top))
-            fits = prev[-1].x1 + space + (ln[0].x1 - ln[0].x0) <= right + 1
+            space = max(2.0, 0.25 * (ln[0].bottom - ln[0].top))
+            fits = (prev[-1].x1 - prev[0].x0) + space + (ln[0].x1 - ln[0].x0) <= inner + 1
             if not fits or _wrapped(paras[-1], text, 0):
                 paras[-1] += " " + text
                 prev = ln

@@ -24,13 +24,13 @@ class Options:
     restore: bool = True
 
 
-def read(path: str | Path, options: Options = Options()) -> Document:
-    """Ingest and OCR: the document with page texts."""
+def read(path: str | Path, options: Options = Options(), on_page=None) -> Document:
+    """Ingest and OCR: the document with page texts (``on_page(done, total)`` as OCR reads each page)."""
     doc = ingest(path)
     if any(p.needs_ocr for p in doc.pages):
         from pipeline.ocr import ocr
 
-        doc = ocr(doc, workers=options.workers, timeout=options.ocr_timeout)
+        doc = ocr(doc, workers=options.workers, timeout=options.ocr_timeout, on_page=on_page)
     return doc
 
 
@@ -40,12 +40,18 @@ def text_stages(doc: Document, options: Options = Options()) -> Document:
 
 def record_of(doc: Document, options: Options = Options()) -> tuple[Document, DirectiveRecord]:
     """The stages after reading: normalize, structure, extract, assemble."""
+    from pipeline.directive_check import not_a_directive
+
     doc = extract(text_stages(doc, options))
-    return doc, assemble(doc)
+    record = assemble(doc)
+    warning = not_a_directive(doc, record)
+    if warning is not None:
+        record.warnings.append(warning)
+    return doc, record
 
 
-def process(path: str | Path, options: Options = Options()) -> tuple[Document, DirectiveRecord]:
-    return record_of(read(path, options), options)
+def process(path: str | Path, options: Options = Options(), on_page=None) -> tuple[Document, DirectiveRecord]:
+    return record_of(read(path, options, on_page), options)
 
 
 def extract_record(path: str | Path, options: Options = Options()) -> DirectiveRecord:

@@ -13,20 +13,24 @@ worker dies, the documents in flight are rerun one at a time, each in a fresh pr
 kills its worker fails; on Dask the scheduler reruns the lost task on another worker and gives up on it (the
 document fails alone) once it has killed ``distributed.scheduler.allowed-failures`` + 1 workers.
 
-What runs in a worker is always ``_guarded(fn, *args)`` (it never raises), so limits put there or in the
-executor's per-process ``initializer`` hold in both engines.
+The limits of pipeline.limits hold in both engines: what runs in a worker is always ``_guarded(path, until, fn,
+*args)`` (the document's deadline, its memory errors), every worker process starts with ``_worker_start`` (the
+memory ceiling) on the local engine, and a document still running ``executor.grace`` seconds past its deadline
+is abandoned here (its worker killed) whatever the engine.
 """
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
+import time
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+from pipeline import limits
 from pipeline.document import Document
 from pipeline.errors import ChithiError, ExitCode
 from pipeline.ingest import ingest
@@ -51,14 +55,17 @@ class Failed:
         return kinds.get(self.exit_code, ChithiError)(self.message)
 
 
-def _guarded(fn: Callable, *args) -> tuple[bool, Any]:
-    """In a worker: (True, result) or (False, Failed); never raises, so one document cannot stop the others."""
+def _guarded(path: str, until: float | None, fn: Callable, *args) -> tuple[bool, Any]:
+    """In a worker: (True, result) or (False, Failed); never raises, so one document cannot stop the others.
+    ``until`` (time.time()) is the document's deadline (the per-document timeout)."""
     try:
-        return True, fn(*args)
+        with limits.deadline(path, None if until is None else until - time.time()):
+            return True, fn(*args)
     except ChithiError as e:
         return False, Failed(e.one_line(), int(e.exit_code))
     except MemoryError:
-        return False, Failed("out of memory", int(ExitCode.internal))
+        e = limits.out_of_memory(path)
+        return False, Failed(e.one_line(), int(e.exit_code))
     except Exception as e:  # noqa: BLE001 - a bug in a stage: report it with the document, go on with the others
         msg = " ".join(str(e).split())[:300]
         return False, Failed(f"internal error: {type(e).__name__}: {msg}", int(ExitCode.internal))
@@ -91,18 +98,29 @@ _DIED = Failed("the worker process died while reading it (crash or out of memory
 #: the outcome of a task whose worker process died (on the local pool: every task in flight)
 LOST = object()
 
+#: seconds past its deadline after which a document's worker is killed (when the alarm in the worker could not
+#: stop it: a call into C that never returns)
+GRACE = 30.0
+
+
+def _timed_out(path: str) -> Failed:
+    e = limits.timed_out(path)
+    return Failed(e.one_line(), int(e.exit_code))
+
 
 # -- executors -------------------------------------------------------------------------------------------
 
 class Executor:
     """Where the tasks of :func:`run_many` run. ``submit`` returns a handle; ``wait`` blocks until one or more
-    submitted tasks are done and returns ``[(handle, outcome)]``, outcome being what ``fn(*args)`` returned
-    (``_guarded``'s ``(ok, value)``) or :data:`LOST`."""
+    submitted tasks are done (or ``timeout`` seconds pass) and returns ``[(handle, outcome)]``, outcome being what
+    ``fn(*args)`` returned (``_guarded``'s ``(ok, value)``) or :data:`LOST`."""
 
     #: tasks that run at once (the default window of documents in flight is twice this)
     slots: int = 1
-    #: when a worker dies, every task in flight is LOST and the documents are rerun with :meth:`alone`
-    loses_all: bool = True
+    @property
+    def grace(self) -> float:
+        """Seconds past a document's deadline before :meth:`abandon` (the local workers' alarm gets the first go)."""
+        return GRACE
 
     def free(self) -> int:
         """How many more tasks to hand over now (the rest wait in the caller's queue)."""
@@ -111,7 +129,7 @@ class Executor:
     def submit(self, fn: Callable, *args) -> Any:
         raise NotImplementedError
 
-    def wait(self) -> list[tuple[Any, Any]]:
+    def wait(self, timeout: float | None = None) -> list[tuple[Any, Any]]:
         raise NotImplementedError
 
     def where(self, path: str) -> str:
@@ -125,6 +143,10 @@ class Executor:
         except ChithiError as e:
             return Failed(e.one_line(), int(e.exit_code))
         return None
+
+    def abandon(self, handles: list) -> bool:
+        """Stop the tasks ``handles`` (a stuck document's); True when every task in flight is lost with them."""
+        raise NotImplementedError
 
     def alone(self, path: str, finish: Callable[[Document], Any] | None, options: Options) -> tuple[bool, Any]:
         """One document in a fresh worker of its own, pages one after another."""
@@ -144,10 +166,20 @@ def _context():
     return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
 
 
+def _worker_start(initializer: Callable[[], None] | None) -> None:
+    """Every worker: the memory ceiling of one document (pipeline.limits), then the caller's initializer."""
+    limits.set_memory_limit()
+    if initializer is not None:
+        initializer()
+
+
+def _kill(pool: ProcessPoolExecutor) -> None:
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        proc.kill()
+
+
 class LocalExecutor(Executor):
     """Worker processes of this machine (``concurrent.futures``); ``initializer`` runs in each as it starts."""
-
-    loses_all = True
 
     def __init__(self, workers: int, initializer: Callable[[], None] | None = None):
         self.slots = max(1, workers)
@@ -156,15 +188,16 @@ class LocalExecutor(Executor):
         self._running: set = set()
 
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=self.initializer)
+        return ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=_worker_start,
+                                   initargs=(self.initializer,))
 
     def submit(self, fn: Callable, *args) -> Any:
         f = self._pool.submit(fn, *args)
         self._running.add(f)
         return f
 
-    def wait(self) -> list[tuple[Any, Any]]:
-        done, _ = wait(self._running, return_when=FIRST_COMPLETED)
+    def wait(self, timeout: float | None = None) -> list[tuple[Any, Any]]:
+        done, _ = wait(self._running, timeout=timeout, return_when=FIRST_COMPLETED)
         out = []
         for f in done:
             self._running.discard(f)
@@ -174,12 +207,21 @@ class LocalExecutor(Executor):
                 out.append((f, LOST))
         return out
 
+    def abandon(self, handles: list) -> bool:
+        _kill(self._pool)  # one pool: the others in flight go with it and are rerun alone
+        return True
+
     def alone(self, path: str, finish: Callable[[Document], Any] | None, options: Options) -> tuple[bool, Any]:
+        timeout = limits.current().doc_timeout
         with self._new_pool(1) as pool:
             try:
-                return pool.submit(_guarded, _whole, path, finish, replace(options, workers=1)).result()
+                return pool.submit(_guarded, path, time.time() + timeout, _whole, path, finish,
+                                   replace(options, workers=1)).result(timeout=timeout + GRACE)
             except BrokenProcessPool:
                 return False, _DIED
+            except FutureTimeout:  # stuck where the alarm cannot reach it
+                _kill(pool)
+                return False, _timed_out(path)
 
     def restart(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
@@ -198,16 +240,17 @@ class LocalExecutor(Executor):
 
 def run_many(paths: Iterable[str | Path | Document], finish: Callable[[Document], Any] | None,
              options: Options = Options(), *, ordered: bool = True, window: int | None = None,
-             initializer: Callable[[], None] | None = None, executor: Executor | None = None
-             ) -> Iterator[tuple[str, Any, Failed | None]]:
+             initializer: Callable[[], None] | None = None, executor: Executor | None = None,
+             on_page: Callable[[int, int], None] | None = None) -> Iterator[tuple[str, Any, Failed | None]]:
     """Read many documents and yield ``(path, finish(doc), None)`` or ``(path, None, Failed)`` for each: in the
     order given (``ordered``), each as soon as it and those before it are done, or else as each is done.
 
     ``paths`` is consumed lazily: at most ``window`` documents (default twice the executor's slots) are in
-    flight. An item may be a Document already ingested (its pages to OCR are scheduled). ``finish`` must be
-    picklable (a module-level function or a partial of one); it runs in the workers; None yields the read
-    Document itself. ``executor``: where the tasks run (default: ``options.workers`` local processes, each
-    running ``initializer`` as it starts); one passed in is left open.
+    flight. An item may be a Document already ingested (its pages to OCR are scheduled, with no deadline).
+    ``finish`` must be picklable (a module-level function or a partial of one); it runs in the workers; None
+    yields the read Document itself. ``executor``: where the tasks run (default: ``options.workers`` local
+    processes, each running ``initializer`` as it starts); one passed in is left open. ``on_page(done, total)``
+    is called here as each OCR'd page of a document comes back.
     """
     own = executor is None
     ex = executor if executor is not None else LocalExecutor(options.workers, initializer)
@@ -223,6 +266,8 @@ def run_many(paths: Iterable[str | Path | Document], finish: Callable[[Document]
     pages: dict[int, dict[int, Any]] = {}         # document → {page index: OCR'd Page}
     waiting: dict[int, int] = {}                  # document → pages still out
     open_docs: set[int] = set()                   # submitted, not settled
+    until: dict[int, float] = {}                  # document → its deadline
+    timeout = limits.current().doc_timeout
     tesseract_checked, tesseract_missing = False, None
     count = nxt = 0
     queue: deque = deque()                        # tasks not yet handed to the executor
@@ -233,6 +278,7 @@ def run_many(paths: Iterable[str | Path | Document], finish: Callable[[Document]
 
     def settle(k: int, outcome: tuple[bool, Any]) -> None:
         open_docs.discard(k)
+        until.pop(k, None)
         ok, value = outcome
         sent = sent_of.pop(k, None)
         if not ok and sent and value.message.startswith(sent):  # name the file as the caller did
@@ -280,6 +326,7 @@ def run_many(paths: Iterable[str | Path | Document], finish: Callable[[Document]
                     ocr_tasks(k, p)
                     continue
                 path_of[k] = str(p)
+                until[k] = time.time() + timeout
                 sent = ex.where(str(p))
                 if sent != str(p):
                     sent_of[k] = sent
@@ -290,18 +337,30 @@ def run_many(paths: Iterable[str | Path | Document], finish: Callable[[Document]
                 kind, k, index, fn, args = queue.popleft()
                 if k not in open_docs:  # the document already failed on another page
                     continue
-                running[ex.submit(_guarded, fn, *args)] = (kind, k, index)
+                running[ex.submit(_guarded, path_of[k], until.get(k), fn, *args)] = (kind, k, index)
             if not running and not queue:
                 if not results:
                     break
             else:
+                done = ex.wait(timeout=GRACE / 2)
                 lost = False
-                for handle, outcome in ex.wait():
+                overdue = [k for k in open_docs if time.time() > until.get(k, float("inf")) + ex.grace]
+                if overdue:  # stuck past the alarm: abandon its tasks (the local pool: kill it, rerun the rest)
+                    for k in overdue:
+                        settle(k, (False, _timed_out(path_of[k])))
+                    stuck = [h for h, (_, k, _) in running.items() if k in overdue]
+                    for h in stuck:
+                        running.pop(h)
+                    if ex.abandon(stuck):
+                        lost, done = True, []  # what just finished is redone with the rest
+                for handle, outcome in done:
+                    if handle not in running:  # abandoned
+                        continue
                     kind, k, index = running.pop(handle)
                     if outcome is LOST:
                         lost = True
                         continue
-                    if k in results or k not in open_docs:  # the document already failed on another page
+                    if k not in open_docs:  # the document already failed on another page (and may be reported)
                         continue
                     ok, value = outcome
                     if not ok:
@@ -313,6 +372,8 @@ def run_many(paths: Iterable[str | Path | Document], finish: Callable[[Document]
                     elif kind == "page":
                         pages[k][index] = value
                         waiting[k] -= 1
+                        if on_page is not None:
+                            on_page(len(pages[k]), len(pages[k]) + waiting[k])
                         if not waiting[k]:
                             after_pages(k)
                     else:

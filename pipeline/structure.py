@@ -260,9 +260,11 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     number_end = _number(text, folded, head_lines[:15], st)
 
     # địa danh, ngày tháng năm
-    for s, e in head_lines[:15]:
+    for k, (s, e) in enumerate(head_lines[:15]):
         ls = number_end if number_end and s <= number_end <= e else s
         m = _DATE_LINE.search(folded, ls, e) or _DATE_LINE_NUMERIC.search(folded, ls, e)
+        if not m and re.search(r",\s*ngay\s*[\d.…_ ]*$", folded[ls:e]) and k + 1 < len(head_lines):
+            m = _DATE_LINE.search(folded, ls, head_lines[k + 1][1])  # "Hà Nội, ngày" / "tháng 12 năm 2025"
         if not m:
             continue
         ps, pe = _strip_span(text, *m.span("place"))
@@ -469,7 +471,8 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
     # after a rank if any; a scan's seal and signature can leave many lines of OCR debris before it
     ranks = sorted((fold(r) + " " for r in lx.ranks), key=len, reverse=True)
     search = body[anchor:anchor + 24] if anchor is not None else list(reversed(block))
-    for s, e in search:
+    fallback = None  # a name whose family name the lexicon lacks ("Lan Thị Vân"): the line right under the titles
+    for k, (s, e) in enumerate(search):
         lf = folded[s:e]
         s0 = s + len(lf) - len(lf.lstrip())
         rank = next((r for r in ranks if folded.startswith(r, s0)), None)
@@ -485,6 +488,13 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
             name, end = cand, base + m.end("n")
             start = base + m.start("n") if start is None else start
             break
+        if fallback is None and anchor is not None and k <= 4 and 2 <= len(words) <= 5 and \
+                m.start("n") == 0 and len(cand) == len(text[base:e].strip()) and not _is_upper_line(cand) \
+                and all(w[:1].isupper() and w[1:].islower() for w in words) and title:
+            fallback = (cand, base + m.start("n"), base + m.end("n"))
+    if name is None and fallback is not None:
+        name, a, end = fallback
+        start = a if start is None else start
     if not (name or title):
         return None
     return SignerField(name=name, title=title, capacity=capacity, start=start or 0, end=end or start or 0)

@@ -56,3 +56,34 @@ def token_set_ratio(a: str, b: str) -> float:
     s2 = (inter + " " + db).strip()
     r = lambda x, y: SequenceMatcher(None, x, y).ratio()  # noqa: E731
     return max(r(inter, s1) if inter else 0.0, r(inter, s2) if inter else 0.0, r(s1, s2))
+
+
+# -- control characters ------------------------------------------------------------------------------------
+# C0 controls other than tab, line feed, carriage return and form feed (the page separator); DEL; C1 controls;
+# bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069). No document needs them and
+# on a terminal they move the cursor, ring, recolour or reorder what is shown.
+
+CONTROLS = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), *range(0x7F, 0xA0),
+                                    *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+DROP_CONTROLS = dict.fromkeys(map(ord, CONTROLS), None)
+_CONTROL = re.compile(f"[{re.escape(CONTROLS)}\r]")
+
+
+def strip_controls(s: str) -> str:
+    return s.translate(DROP_CONTROLS)
+
+
+def _escape(m: re.Match) -> str:
+    c = ord(m.group())
+    return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
+
+
+def term_safe(s: str) -> str:
+    """``s`` fit for a terminal: control characters (and carriage returns) shown as ``\\x1b`` / ``\\u202e``."""
+    return _CONTROL.sub(_escape, s)
+
+
+def json_safe(s: str) -> str:
+    """A JSON text with the control characters JSON leaves raw (DEL, C1, bidi controls) as ``\\uXXXX``
+    escapes: still the same JSON value, and safe on a terminal."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", s)

@@ -142,6 +142,23 @@ class Warning(_Model):
     span: Optional[Span] = None
 
 
+class Decision(_Model):
+    item: str = Field(description="The value decided on: 'meta-number', 't1', 'd1', 'k1-u1', 'k1' (a task without units).")
+    decision: Literal["accept", "reject", "correct"]
+    value: Optional[str] = Field(None, description="The corrected value (decision 'correct').")
+    original: Optional[str] = Field(None, description="The value as extracted.")
+    note: Optional[str] = None
+    reviewer: Optional[str] = Field(None, description="Who decided.")
+    decided_at: Optional[str] = Field(None, description="When, ISO 8601 (from the review page).")
+
+
+class Review(_Model):
+    status: Literal["unreviewed", "in_review", "reviewed"]
+    decided: int = Field(description="Values decided on.")
+    total: int = Field(description="Values there are to decide on.")
+    decisions: list[Decision] = Field(default_factory=list)
+
+
 class DirectiveRecord(_Model):
     schema_version: str = Field(SCHEMA_VERSION)
     doc_id: str = Field(description="Stable id: first 16 hex digits of the source sha256.")
@@ -153,3 +170,5 @@ class DirectiveRecord(_Model):
     deadlines: list[Deadline] = Field(default_factory=list)
     tasks: list[Task] = Field(default_factory=list)
     warnings: list[Warning] = Field(default_factory=list)
+    review: Optional[Review] = Field(None, description="Reviewer decisions stored by `chithi review --apply` (records "
+                                     "read from the store); corrected values are in place, rejected ones left out.")

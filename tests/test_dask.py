@@ -53,7 +53,7 @@ def _unstamped(s: str) -> str:
 
 
 def _records(paths, executor=None, workers: int = 2) -> list[tuple[str, str | None, object]]:
-    finish = partial(_output, "extract", True, None, False)
+    finish = partial(_output, "extract", True, None, False, None)
     return [(os.path.basename(p), None if v is None else _unstamped(v), e)
             for p, v, e in run_many(paths, finish, Options(workers=workers, ocr_timeout=60), executor=executor)]
 

@@ -18,8 +18,17 @@ def register(sub) -> None:
 
 def cmd_eval(args) -> int:
     from pipeline.evaluate import evaluate, format_report
+    from pipeline.progress import bar
+    from pipeline.run import extract_record
 
-    rep = evaluate(args.gold_dir, args.docs_dir)
+    with bar(None, "eval", quiet=args.quiet) as b:
+        def extract(path):
+            b.set_postfix_str(path.name, refresh=False)
+            rec = json.loads(extract_record(path).model_dump_json())
+            b.update(1)
+            return rec
+
+        rep = evaluate(args.gold_dir, args.docs_dir, extract=extract)
     if args.json:
         out = rep.as_dict()
         if not args.details:

@@ -3,12 +3,16 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, TextIO
 
+from pipeline.cli import add_workers, int_in
 from pipeline.cli._engine import add_engine_args, executor
+from pipeline.cli.output import check_out, json_safe, say, term_safe
 from pipeline.errors import ExitCode, UsageError
+from pipeline.limits import add_flags
 from pipeline.store import DEFAULT_DB, KINDS
 
 DEFAULT_INDEX = "chithi-directives"
@@ -26,11 +30,14 @@ def register(sub) -> None:
                        "(exit 1 when any failed).")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files and folders")
     _db(p)
-    p.add_argument("--workers", type=int, default=0, help="worker processes (default: all cores)")
+    add_workers(p, "worker processes")
     p.add_argument("--force", action="store_true", help="re-extract files already stored")
+    p.add_argument("--only-directives", action="store_true",
+                   help="leave out inputs that are not directives (not_a_directive warning: a README, a guide, "
+                   "a text in another language); they are always counted apart in the summary")
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="print the summary as JSON on stdout")
+    add_flags(p)
     add_engine_args(p)
     p.set_defaults(func=cmd_ingest)
 
@@ -40,7 +47,7 @@ def register(sub) -> None:
     s.add_argument("query", metavar="QUERY")
     _db(s)
     s.add_argument("--type", choices=KINDS, dest="kind", help="only hits of this kind")
-    s.add_argument("--limit", type=int, default=20, help="hits to show (default: 20)")
+    s.add_argument("--limit", type=int_in(1), default=20, help="hits to show (default: 20)")
     s.add_argument("--json", action="store_true", help="JSON Lines, one hit a line")
     s.set_defaults(func=cmd_search)
 
@@ -51,11 +58,16 @@ def register(sub) -> None:
     d.add_argument("--from", dest="date_from", metavar="DATE", help="due on or after DATE (YYYY-MM-DD or D/M/YYYY)")
     d.add_argument("--to", dest="date_to", metavar="DATE", help="due on or before DATE")
     d.add_argument("--unit", metavar="NAME", help="only tasks of units whose name contains NAME (diacritics ignored)")
+    d.add_argument("--doc", metavar="DOC", action="append",
+                   help="only this document: doc id (or a prefix of 4+ digits), số ký hiệu or path; repeatable")
+    d.add_argument("--issuer", metavar="NAME", help="only documents whose issuer contains NAME (diacritics ignored)")
     d.add_argument("--overdue", action="store_true", help="only deadlines already past")
     d.add_argument("--recurring", action="store_true", help="also list recurring duties without a date")
     d.add_argument("--today", metavar="DATE", help="the date to compare with (default: today)")
     d.add_argument("--json", action="store_true", help="JSON Lines, one deadline a line")
     d.add_argument("--ics", metavar="FILE", help="also write the dated deadlines as an iCalendar file")
+    d.add_argument("--html", metavar="FILE", help="also write a timeline page: the deadlines of each unit over "
+                   "time, overdue ones marked (self-contained HTML)")
     d.set_defaults(func=cmd_deadlines)
 
     e = sub.add_parser("export", help="export records as JSON Lines, CSV rows or OpenSearch/Elasticsearch bulk",
@@ -63,8 +75,12 @@ def register(sub) -> None:
                        "rows, one per document, target, deadline and assignment (unit of a task). bulk: NDJSON for "
                        "the _bulk API; create the index first with schemas/opensearch-mapping.json.")
     _db(e)
-    e.add_argument("--format", required=True, choices=("jsonl", "csv", "bulk"))
+    e.add_argument("--format", required=True, choices=("jsonl", "csv", "xlsx", "bulk"),
+                   help="csv has a UTF-8 BOM (Excel reads it as UTF-8); xlsx needs --out")
     e.add_argument("--out", metavar="FILE", help="write here instead of stdout")
+    e.add_argument("--since", metavar="DATE", help="only documents issued on or after DATE")
+    e.add_argument("--type", dest="doc_type", metavar="TYPE", help="only this type: chi_thi, 'Chỉ thị', cong_van, …")
+    e.add_argument("--issuer", metavar="NAME", help="only documents whose issuer contains NAME (diacritics ignored)")
     e.add_argument("--index", default=DEFAULT_INDEX, help=f"index name for bulk (default: {DEFAULT_INDEX})")
     e.set_defaults(func=cmd_export)
 
@@ -81,16 +97,15 @@ def cmd_ingest(args) -> int:
     from pipeline.batch import run_batch
     from pipeline.run import Options
 
-    if args.workers < 0:
-        raise UsageError("--workers must be 0 (all cores) or more")
-    with executor(args, args.workers, announce=not args.quiet) as ex:
-        summary = run_batch(args.paths, args.db, workers=args.workers, force=args.force,
+    with executor(args, args.workers or 0, announce=not args.quiet) as ex:
+        summary = run_batch(args.paths, args.db, workers=args.workers or 0, force=args.force,
                             options=Options(workers=1, restore=not args.no_restore),
-                            progress=None if args.quiet else sys.stderr, executor=ex)
+                            progress=None if args.quiet else sys.stderr, only_directives=args.only_directives,
+                            executor=ex)
     for line in summary.lines():
-        print(f"chithi: {line}", file=sys.stderr)
+        say(f"chithi: {line}")
     if args.json:
-        print(json.dumps(summary.as_dict(), ensure_ascii=False))
+        print(json_safe(json.dumps(summary.as_dict(), ensure_ascii=False)))
     return summary.exit_code
 
 
@@ -101,31 +116,47 @@ def _cut(s: str | None, n: int) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+def name(number: str | None, subject: str | None, path: str | None) -> str:
+    """A document in a table: its number, else its subject cut short and its file name."""
+    from pipeline.store import label
+
+    return _cut(number, 24) if number else label(None, subject, path, 40)
+
+
 def table(rows: list[list[str]], header: list[str], out: TextIO | None = None) -> None:
     """An aligned plain-text table."""
     out = out or sys.stdout
+    rows = [[term_safe(str(x)) for x in r] for r in rows]  # widths of what is shown
     widths = [max(len(str(x)) for x in col) for col in zip(header, *rows)]
     for i, r in enumerate([header, *rows]):
-        out.write("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip() + "\n")
+        out.write(term_safe("  ".join(str(x).ljust(w) for x, w in zip(r, widths)).rstrip()) + "\n")
         if i == 0:
             out.write("  ".join("-" * w for w in widths) + "\n")
 
 
+REVIEW_MARKS = {"accept": " ✓", "correct": " ✎"}
+
+
+def hits_line(shown: int, total: int, more: bool = False) -> str:
+    return f"{shown} of {total}{'+' if more else ''} hits" + (" (--limit N to see more)" if shown < total else "")
+
+
 def cmd_search(args) -> int:
-    if args.limit < 1:
-        raise UsageError("--limit must be 1 or more")
     with _open(args) as store:
-        hits = store.search(args.query, kind=args.kind, limit=args.limit)
+        hits, total, more = store.search_page(args.query, kind=args.kind, limit=args.limit)
     if args.json:
         for h in hits:
-            sys.stdout.write(json.dumps(h.as_dict(), ensure_ascii=False) + "\n")
+            sys.stdout.write(json_safe(json.dumps(h.as_dict(), ensure_ascii=False)) + "\n")
+        print(f"chithi: {hits_line(len(hits), total, more)}", file=sys.stderr)
         return ExitCode.ok
     if not hits:
-        print(f"no hits for {args.query!r}", file=sys.stderr)
+        say(f"no hits for {args.query!r}")
         return ExitCode.ok
-    rows = [[str(i), _cut(h.number or h.doc_id, 16), f"{h.kind}.{h.field}", _cut(h.value, 40), _cut(h.snippet, 90)]
+    rows = [[str(i), name(h.number, h.subject, h.path), f"{h.kind}.{h.field}",
+             _cut(h.value, 40) + REVIEW_MARKS.get(h.review or "", ""), _cut(h.snippet, 90)]
             for i, h in enumerate(hits, 1)]
     table(rows, ["#", "document", "field", "value", "snippet"])
+    print(hits_line(len(hits), total, more))
     return ExitCode.ok
 
 
@@ -146,17 +177,24 @@ def parse_date(s: str | None, flag: str) -> str | None:
 def cmd_deadlines(args) -> int:
     today = parse_date(args.today, "--today") or date.today().isoformat()
     date_from, date_to = parse_date(args.date_from, "--from"), parse_date(args.date_to, "--to")
-    if args.overdue:
-        yesterday = (date.fromisoformat(today) - timedelta(days=1)).isoformat()
-        date_to = min(date_to, yesterday) if date_to else yesterday
+    check_out(args.ics, "--ics")
+    check_out(args.html, "--html")
     with _open(args) as store:
-        rows = store.deadlines(date_from, date_to, args.unit, today=today, undated=args.recurring)
+        doc_ids = [store.resolve(k) for k in args.doc] if args.doc else None
+        rows = store.deadlines(date_from, date_to, args.unit, today=today, undated=args.recurring and not args.overdue,
+                               doc_ids=doc_ids, issuer=args.issuer, overdue=True if args.overdue else None)
     if args.ics:
         n = write_ics(rows, args.ics)
         print(f"chithi: wrote {n} deadlines to {args.ics}", file=sys.stderr)
+    if args.html:
+        from pipeline.timeline import render_timeline
+
+        _write_text(args.html, render_timeline(rows, today))
+        print(f"chithi: wrote the timeline of {sum(1 for r in rows if r['due'])} deadlines to {args.html}",
+              file=sys.stderr)
     if args.json:
         for r in rows:
-            sys.stdout.write(json.dumps(r, ensure_ascii=False) + "\n")
+            sys.stdout.write(json_safe(json.dumps(r, ensure_ascii=False)) + "\n")
         return ExitCode.ok
     if not rows:
         print("no deadlines match", file=sys.stderr)
@@ -166,7 +204,8 @@ def cmd_deadlines(args) -> int:
         when = r["due"] or r["recurrence"] or ""
         status = r["status"] if r["days_left"] is None else f"{r['status']} ({r['days_left']:+d} d)"
         units = "; ".join(f"{u['name']}" + (" (lead)" if u["role"] == "lead" else "") for u in r["units"])
-        out.append([when, status, _cut(r["number"] or r["doc_id"], 16), _cut(r["task"] or r["text"], 60),
+        task = " ".join((r["task"] or r["text"]).split())
+        out.append([when, status, name(r["number"], r["subject"], r["path"]), _cut(task, 60),
                     _cut(units, 50)])
     table(out, ["due", "status", "document", "task", "units"])
     return ExitCode.ok
@@ -207,15 +246,18 @@ def ics_text(rows: Iterable[dict[str, Any]], now: datetime | None = None) -> tup
         n += 1
         what = r.get("task") or r["text"]
         units = "; ".join(f"{u['name']} ({u['role']})" for u in r.get("units", []))
+        who = "; ".join(u["name"] for u in r.get("units", []) if u["role"] in ("lead", "direct")) or \
+            "; ".join(u["name"] for u in r.get("units", []))
         desc = [f"Hạn: {r['text']}", f"Nhiệm vụ: {what}"] + ([f"Đơn vị: {units}"] if units else []) + [
-            f"Văn bản: {r.get('number') or r['doc_id']}" + (f" – {r['subject']}" if r.get("subject") else ""),
+            f"Văn bản: {r.get('document') or r.get('number') or r['doc_id']}"
+            + (f" – {r['subject']}" if r.get("subject") and r.get("number") else ""),
             f"Tệp: {r.get('path')}"]
         lines += ["BEGIN:VEVENT",
                   f"UID:{r['doc_id']}-{r['deadline_id']}@chithi",
                   f"DTSTAMP:{stamp}",
                   f"DTSTART;VALUE=DATE:{d:%Y%m%d}",
                   f"DTEND;VALUE=DATE:{d + timedelta(days=1):%Y%m%d}",
-                  "SUMMARY:" + _ics_escape(_cut(f"{r.get('number') or r['doc_id']}: {what}", 120)),
+                  "SUMMARY:" + _ics_escape(_cut(f"{who + ': ' if who else ''}{what}", 120)),
                   "DESCRIPTION:" + _ics_escape("\n".join(desc)),
                   "CATEGORIES:" + _ics_escape(r.get("precision") or "day"),
                   "TRANSP:TRANSPARENT",
@@ -224,8 +266,7 @@ def ics_text(rows: Iterable[dict[str, Any]], now: datetime | None = None) -> tup
     return "".join(ics_fold(x) + "\r\n" for x in lines), n
 
 
-def write_ics(rows: list[dict[str, Any]], path: str) -> int:
-    text, n = ics_text(rows)
+def _write_text(path: str, text: str) -> None:
     try:
         with open(path, "w", encoding="utf-8", newline="") as f:
             f.write(text)
@@ -233,6 +274,11 @@ def write_ics(rows: list[dict[str, Any]], path: str) -> int:
         from pipeline.errors import InputMissingError
 
         raise InputMissingError(f"{path}: cannot write: {e.strerror}", "check the folder and permissions") from None
+
+
+def write_ics(rows: list[dict[str, Any]], path: str) -> int:
+    text, n = ics_text(rows)
+    _write_text(path, text)
     return n
 
 
@@ -253,14 +299,30 @@ def _validator():
 
 CSV_FIELDS = ["doc_id", "number", "doc_type", "issued_date", "issuer", "row_type", "item_id", "task_id", "section",
               "task", "metric", "value", "value_max", "unit", "comparator", "period", "due", "precision",
-              "recurrence", "unit_name", "role", "text", "page", "start", "end", "path"]
+              "recurrence", "unit_name", "role", "text", "page", "start", "end", "path", "document", "review",
+              "review_original", "review_note", "reviewer"]
+
+
+def _review_cols(decision: dict[str, Any] | None) -> dict[str, Any]:
+    if not decision:
+        return {}
+    return {"review": decision["decision"] + "ed" if decision["decision"] != "correct" else "corrected",
+            "review_original": decision.get("original") if decision["decision"] == "correct" else None,
+            "review_note": decision.get("note"), "reviewer": decision.get("reviewer")}
 
 
 def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    """Flat rows of a record: its document row, then one per target, deadline and assignment; the review columns
+    say the reviewer's decision on each (rejected values are not in a reviewed record)."""
+    from pipeline.decisions import by_item, status_text
+    from pipeline.store import label
+
     md = rec["metadata"]
     mv = lambda k: (md.get(k) or {}).get("value")  # noqa: E731
+    decided = by_item(rec)
     base = {"doc_id": rec["doc_id"], "number": mv("number"), "doc_type": mv("doc_type"),
-            "issued_date": mv("issued_date"), "issuer": mv("issuer"), "path": rec["source"]["path"]}
+            "issued_date": mv("issued_date"), "issuer": mv("issuer"), "path": rec["source"]["path"],
+            "document": label(mv("number"), mv("subject"), rec["source"]["path"])}
     tasks = {k["id"]: k for k in rec.get("tasks", [])}
     task_of = {x: k["id"] for k in rec.get("tasks", []) for x in k.get("deadline_ids", []) + k.get("target_ids", [])}
 
@@ -272,20 +334,113 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
         k = tasks.get(tid) if tid else None
         return {"task_id": tid, "section": k.get("section") if k else None, "task": k["text"] if k else None}
 
-    yield {**base, "row_type": "document", "text": mv("subject")}
+    yield {**base, "row_type": "document", "text": mv("subject"), "review": status_text(rec.get("review"))}
     for t in rec.get("targets", []):
         tid = t.get("task_id") or task_of.get(t["id"])
-        yield {**base, **task_cols(tid), **where(t), "row_type": "target", "item_id": t["id"],
+        yield {**base, **task_cols(tid), **where(t), **_review_cols(decided.get(t["id"])), "row_type": "target",
+               "item_id": t["id"],
                "metric": t.get("metric"), "value": t.get("value"), "value_max": t.get("value_max"),
                "unit": t.get("unit"), "comparator": t.get("comparator"), "period": t.get("period")}
     for d in rec.get("deadlines", []):
         tid = d.get("task_id") or task_of.get(d["id"])
-        yield {**base, **task_cols(tid), **where(d), "row_type": "deadline", "item_id": d["id"],
+        yield {**base, **task_cols(tid), **where(d), **_review_cols(decided.get(d["id"])), "row_type": "deadline",
+               "item_id": d["id"],
                "due": d.get("due"), "precision": d.get("precision"), "recurrence": d.get("recurrence")}
     for k in rec.get("tasks", []):
-        for u in k.get("units", []):
-            yield {**base, **task_cols(k["id"]), **where(u), "row_type": "assignment", "item_id": k["id"],
-                   "unit_name": u["name"], "role": u["role"]}
+        for i, u in enumerate(k.get("units", []), 1):
+            yield {**base, **task_cols(k["id"]), **where(u), **_review_cols(decided.get(f"{k['id']}-u{i}")),
+                   "row_type": "assignment", "item_id": k["id"], "unit_name": u["name"], "role": u["role"]}
+
+
+def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
+    """The rows a record adds to each sheet of the .xlsx workbook (:data:`SHEETS` gives the columns)."""
+    from pipeline.decisions import by_item, status_text
+    from pipeline.labels import doc_type_label
+    from pipeline.store import label
+
+    md, src = rec["metadata"], rec["source"]
+    mv = lambda k: (md.get(k) or {}).get("value")  # noqa: E731
+    decided = by_item(rec)
+    name = label(mv("number"), mv("subject"), src["path"])
+
+    def rv(item):
+        d = decided.get(item) or {}
+        return [d.get("decision"), d.get("original") if d.get("decision") == "correct" else None, d.get("note")]
+
+    tasks = rec.get("tasks", [])
+    task_of = {x: k["id"] for k in tasks for x in k.get("deadline_ids", []) + k.get("target_ids", [])}
+    task_text = {k["id"]: " ".join(k["text"].split()) for k in tasks}
+    out: dict[str, list[list[Any]]] = {
+        "documents": [[rec["doc_id"], mv("number"), doc_type_label(mv("doc_type")), mv("issued_date"), mv("issuer"),
+                       mv("subject"), src["path"], len(tasks), len(rec.get("targets", [])),
+                       len(rec.get("deadlines", [])), ", ".join(w["code"] for w in rec.get("warnings", [])),
+                       status_text(rec.get("review"))]],
+        "tasks": [[rec["doc_id"], name, k["id"], k.get("section"), task_text[k["id"]],
+                   "; ".join(f"{u['name']} ({u['role']})" for u in k.get("units", [])), k["span"]["page"], *rv(k["id"])]
+                  for k in tasks],
+        "units": [[rec["doc_id"], name, k["id"], u["name"], u["role"], u["text"], u["span"]["page"],
+                   *rv(f"{k['id']}-u{i}")] for k in tasks for i, u in enumerate(k.get("units", []), 1)],
+        "targets": [], "deadlines": []}
+    for t in rec.get("targets", []):
+        tid = t.get("task_id") or task_of.get(t["id"])
+        out["targets"].append([rec["doc_id"], name, t["id"], tid, t.get("metric"), t.get("value"), t.get("value_max"),
+                               t.get("unit"), t.get("comparator"), t.get("period"), t["text"], t["span"]["page"],
+                               *rv(t["id"])])
+    for d in rec.get("deadlines", []):
+        tid = d.get("task_id") or task_of.get(d["id"])
+        out["deadlines"].append([rec["doc_id"], name, d["id"], tid, d.get("due"), d.get("precision"),
+                                 d.get("recurrence"), d["text"], task_text.get(tid), d["span"]["page"], *rv(d["id"])])
+    return out
+
+
+_REVIEW_HEAD = ["review", "original value", "review note"]
+SHEETS = {
+    "documents": ["doc_id", "number", "type", "issued", "issuer", "subject", "file", "tasks", "targets", "deadlines",
+                  "warnings", "review"],
+    "tasks": ["doc_id", "document", "task", "section", "text", "units", "page", *_REVIEW_HEAD],
+    "units": ["doc_id", "document", "task", "unit", "role", "source text", "page", *_REVIEW_HEAD],
+    "targets": ["doc_id", "document", "target", "task", "metric", "value", "value_max", "unit", "comparator",
+                "period", "source text", "page", *_REVIEW_HEAD],
+    "deadlines": ["doc_id", "document", "deadline", "task", "due", "precision", "recurrence", "source text",
+                  "task text", "page", *_REVIEW_HEAD],
+}
+
+
+def write_xlsx(records: Iterable[dict[str, Any]], path: str) -> None:
+    """An Excel workbook: one sheet per kind of row, bold frozen header, filters, readable column widths."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook()
+    ws_of = {}
+    for i, (name, head) in enumerate(SHEETS.items()):
+        ws = wb.active if i == 0 else wb.create_sheet()
+        ws.title = name
+        ws.append(head)
+        for c in ws[1]:
+            c.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+        ws_of[name] = ws
+    for rec in records:
+        for name, rows in sheets(rec).items():
+            for r in rows:
+                ws_of[name].append(r)
+    for ws in ws_of.values():
+        ws.auto_filter.ref = ws.dimensions
+        for col in ws.columns:
+            width = max(len(str(c.value or "")) for c in col[:200])
+            ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 8), 60)
+            if width > 60:
+                for c in col[1:]:
+                    c.alignment = Alignment(wrap_text=True, vertical="top")
+    tmp = path + ".tmp"
+    try:
+        wb.save(tmp)
+        os.replace(tmp, path)
+    except OSError as e:
+        from pipeline.errors import InputMissingError
+
+        raise InputMissingError(f"{path}: cannot write: {e.strerror}", "check the folder and permissions") from None
 
 
 def bulk_doc(rec: dict[str, Any], text: str | None) -> dict[str, Any]:
@@ -312,6 +467,8 @@ def bulk_doc(rec: dict[str, Any], text: str | None) -> dict[str, Any]:
                    "units": [{"name": u["name"], "role": u["role"]} for u in k.get("units", [])]}
                   for k in rec.get("tasks", [])],
         "warnings": [w["code"] for w in rec.get("warnings", [])],
+        "review": {k: v for k, v in (rec.get("review") or {"status": "unreviewed", "decided": 0, "total": 0}).items()
+                   if k != "decisions"},
         "text": text,
         "source": {"path": src["path"], "sha256": src["sha256"], "media_type": src["media_type"],
                    "size": src["size"], "page_count": src["page_count"], "text_method": src["text_method"],
@@ -327,16 +484,24 @@ def cmd_export(args) -> int:
 
     from schemas.record import DirectiveRecord
 
-    out = open(args.out, "w", encoding="utf-8", newline="") if args.out else sys.stdout
+    check_out(args.out)
+    since = parse_date(args.since, "--since")
+    if args.format == "xlsx" and not args.out:
+        raise UsageError("--format xlsx writes a workbook: give --out FILE.xlsx")
     bad = n = 0
+    good: list[dict[str, Any]] = []
+    out = sys.stdout
+    if args.out and args.format != "xlsx":
+        out = open(args.out, "w", encoding="utf-8", newline="")
     try:
         with _open(args) as store:
             validator = _validator() if args.format == "jsonl" else None
             writer = None
             if args.format == "csv":
+                out.write("\ufeff")  # a UTF-8 BOM: Excel then reads the file as UTF-8
                 writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
                 writer.writeheader()
-            for rec in store.records():
+            for rec in store.records(doc_type=args.doc_type, issuer=args.issuer, since=since):
                 try:
                     DirectiveRecord.model_validate(rec)
                     if validator is not None:
@@ -351,14 +516,19 @@ def cmd_export(args) -> int:
                     continue
                 n += 1
                 if args.format == "jsonl":
-                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+                    out.write(json_safe(json.dumps(rec, ensure_ascii=False)) + "\n")
                 elif args.format == "csv":
                     writer.writerows(csv_rows(rec))
+                elif args.format == "xlsx":
+                    good.append(rec)
                 else:
                     out.write(json.dumps({"index": {"_index": args.index, "_id": rec["doc_id"]}}) + "\n")
-                    out.write(json.dumps(bulk_doc(rec, store.text(rec["doc_id"])), ensure_ascii=False) + "\n")
+                    out.write(json_safe(json.dumps(bulk_doc(rec, store.text(rec["doc_id"])), ensure_ascii=False))
+                              + "\n")
+        if args.format == "xlsx":
+            write_xlsx(good, args.out)
     finally:
-        if args.out:
+        if out is not sys.stdout:
             out.close()
     if args.out:
         print(f"chithi: exported {n} records to {args.out}" + (f" ({bad} invalid left out)" if bad else ""),

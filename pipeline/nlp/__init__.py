@@ -31,7 +31,7 @@ from pipeline.nlp.references import _references
 from pipeline.nlp.targets import _targets
 from pipeline.nlp.tables import _tables
 from pipeline.nlp.tasks import _tasks
-from pipeline.textutil import fold_keep_len
+from pipeline.textutil import fold, fold_keep_len
 
 __all__ = ["get_nlp", "run_extraction", "parse_number"]
 
@@ -105,7 +105,10 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
               body_start=structure.body_start if structure else 0,
               body_end=structure.body_end if structure else len(text),
               year=year, paragraphs=structure.paragraphs if structure else [], results={}, blocked=[],
-              blocks=blocks, sections=structure.sections if structure else [])
+              blocks=blocks, sections=structure.sections if structure else [],
+              issuer=fold(structure.issuer.value) if structure is not None and structure.issuer else None)
+    if structure is not None and structure.issued_date is not None and len(structure.issued_date.value) == 10:
+        ctx.issued = structure.issued_date.value
     ctx.ranges = ((ctx.body_start, ctx.body_end),)
     if structure is not None and structure.annex_start is not None:
         ctx.ranges += ((structure.annex_start, len(text)),)
@@ -119,7 +122,10 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     tasks = sorted(ctx.results["tasks"] + ctx.results["tables"] + ctx.results["fields"], key=lambda k: k["start"])
     for i, k in enumerate(tasks, 1):
         k["id"] = f"k{i}"
-    ctx.results["deadlines"].sort(key=lambda d: d["start"])
+    # a due date before the document was issued belongs to an instruction it recounts, not to this one
+    ctx.results["deadlines"] = sorted((d for d in ctx.results["deadlines"]
+                                       if not (ctx.issued and d["due"] and d["due"] < ctx.issued)),
+                                      key=lambda d: d["start"])
     _link(tasks, ctx.results["targets"], "target_ids", "t")
     _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
     return Extraction(targets=ctx.results["targets"], deadlines=ctx.results["deadlines"], tasks=tasks,

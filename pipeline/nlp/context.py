@@ -20,6 +20,8 @@ class Ctx:
     blocks: tuple = ()  # pipeline.blocks.Block, offsets into text
     sections: list = field(default_factory=list)  # structure.Section
     ranges: tuple = ()  # (start, end) of the body and of annexes after the signature (Phụ lục)
+    issuer: str | None = None  # the issuing body (structure), folded: it assigns tasks, it does not do them
+    issued: str | None = None  # the issue date when it has a day (ISO): a due date before it is a past one
 
     def in_ranges(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.ranges)

@@ -38,6 +38,8 @@ class Rules(BaseModel):
     recurrence_contexts: list[str]
     unit_heads: list[str]
     unit_stops: list[str]
+    unit_false_heads: list[str]
+    task_verbs: list[str]
     role_cues: Roles
     generic_units: list[str]
 
@@ -75,6 +77,7 @@ class Compiled:
     rec_context: re.Pattern
     unit_head: re.Pattern
     unit_stop: re.Pattern
+    task_verb: re.Pattern
     lead_before_start: re.Pattern
     support_start: re.Pattern
     lead_after: re.Pattern
@@ -108,7 +111,8 @@ def compiled() -> Compiled:
         dl_blocker=re.compile(_alt(r.deadline_blockers)),
         recurrence=[(k, re.compile(_alt(v))) for k, v in r.recurrence.items()],
         rec_context=re.compile(_alt(r.recurrence_contexts)),
-        unit_head=re.compile(_alt(r.unit_heads, folded=False)),
+        unit_head=re.compile(r"(?!" + _alt(r.unit_false_heads, folded=False) + ")" + _alt(r.unit_heads, folded=False)),
+        task_verb=re.compile(r"\s*,?\s*" + _alt([p.lower() for p in r.task_verbs], folded=False)),
         unit_stop=re.compile(_alt([p.lower() for p in r.unit_stops], folded=False)),
         lead_before_start=re.compile(_alt([p.lower() for p in r.role_cues.lead_before], folded=False) + r"\s+(?:cho\s+)?"),
         support_start=re.compile(_alt([p.lower() for p in r.role_cues.support_before], folded=False) + r"\s*"),

@@ -16,6 +16,7 @@ _MONTH = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|xong trong|xong t
                     r"(?:\s*(?:/|nam)\s*(?P<y>(?:19|20)\d\d))?(?![\d/])")
 _QUARTER = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|hoan thanh|xong)\s+(?:trong\s+)?quy\s+(?P<q>iv|iii|ii|i|[1-4])(?![\w])"
                       r"(?:\s*(?:/|nam|-)\s*(?P<y>(?:19|20)\d\d))?")
+_PERIODIC_WORD = re.compile(r"(?<![\w])dinh ky(?![\w])")
 _QUARTER_TO = re.compile(r"\s*(?:-|–|den)\s*quy\s+(?P<q>iv|iii|ii|i|[1-4])\s*(?:/|nam)\s*(?P<y>(?:19|20)\d\d)")
 _HALF = re.compile(r"(?P<cue>truoc|trong|het|den het|den|hoan thanh|xong)\s+(?:trong\s+)?(?:6|06|sau)\s+thang\s+(?P<part>dau|cuoi)\s+nam"
                    r"(?:\s+(?P<y>(?:19|20)\d\d))?")
@@ -45,6 +46,8 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
             continue
         s = m.start() - (len(before) - cue.start())
         rec = _recurrence_near(ctx, s, m.end())
+        if rec is None and not m.group("y") and _PERIODIC_WORD.search(f, max(lo, s - 60), s):
+            rec = "yearly"  # "định kỳ báo cáo ... trước ngày 20/11": a day and month every year
         if rec:
             add(s, m.end(), None, "recurring", rec)
         else:
@@ -100,6 +103,12 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
                 add(s if s != -1 else m.start(), m.end(), None, "recurring", kind)
     for m in _PERIODIC.finditer(f, lo, hi):  # "định kỳ 02 tuần/lần"
         if "/" in m.group(0) or "dinh ky" in f[max(lo, m.start() - 12):m.end()]:
+            add(m.start(), m.end(), None, "recurring", "periodic")
+    for m in _PERIODIC_WORD.finditer(f, lo, hi):  # "Định kỳ tổng hợp, báo cáo ...": no frequency named
+        clause = f[m.end():m.end() + 120].split(";")[0].split(".")[0]
+        if c.rec_context.match(f, m.end() + len(clause) - len(clause.lstrip(" ,:"))) and \
+                not any(x["start"] <= m.start() < x["end"] + 60 and x["precision"] == "recurring" for x in out) and \
+                not any(rx.search(clause) for _, rx in c.recurrence) and not _DAY_DATE.search(clause):
             add(m.start(), m.end(), None, "recurring", "periodic")
     out.sort(key=lambda x: x["start"])
     # drop a match inside another (e.g. "trong quý II năm 2024" also matched as a year)

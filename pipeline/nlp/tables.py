@@ -41,7 +41,8 @@ def _grid(block: Block) -> list[tuple[int, dict[int, Cell]]]:
     return list(enumerate(rows))[block.header_rows:]
 
 
-_GROUP_LABEL = re.compile(r"^(?:[IVXL]+|[A-ZĐ])\.?$")
+_GROUP_LABEL = re.compile(r"^(?:[IVXL]+|[A-ZĐ]|\d{1,3}(?:\.\d{1,3})*)\.?$")
+_ROW_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})*\.?")
 
 
 def _tables(ctx: Ctx) -> list[dict[str, Any]]:
@@ -87,13 +88,23 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
                     for u in listed_units(ctx, c.start, c.end, role):
                         if not any(u["name"] == v["name"] and u["role"] == v["role"] for v in units):
                             units.append(u)
-            number = label.rstrip(".") if roles.get(filled[0].col) == "number" and re.fullmatch(r"\d{1,3}\.?", label) \
+            number = label.rstrip(".") if roles.get(filled[0].col) == "number" and _ROW_NUMBER.fullmatch(label) \
                 else None
+            if number and group and number.startswith(group + "."):  # "1.1" under group "1"
+                group = None
             section = ".".join(x for x in (group, number) if x) or None
             for c in by_role.get("deadline", []):
                 d = _time_cell(ctx, c)
                 if d is not None and not any(x["start"] <= d["start"] < x["end"] for x in deadlines):
                     deadlines.append(d)
+            number_cell = next((c for col, c in row.items() if roles.get(col) == "number"), None)
+            if number_cell is not None and not t[number_cell.start:number_cell.end].strip() and tasks:
+                # a row with no number under numbered rows continues the row above (split by a page break)
+                prev = tasks[-1]
+                prev["units"] += [u for u in units if not any(u["name"] == v["name"] and u["role"] == v["role"]
+                                                             for v in prev["units"])]
+                prev["end"] = max(prev["end"], end)
+                continue
             if units:
                 tasks.append({"id": "", "start": start, "end": end, "section": section, "units": units})
     return tasks

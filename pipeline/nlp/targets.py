@@ -61,7 +61,7 @@ def _targets(ctx: Ctx) -> list[dict[str, Any]]:
         seg_targets = []
         for i, (a, b, m) in enumerate(nums):
             nxt = next((x for x in cuts if x > a), e)
-            tgt = _target_at(ctx, m, a, b, s, e, prev_end, nxt)
+            tgt = _target_at(ctx, m, a, b, s, e, prev_end, nxt, seg_targets[-1] if seg_targets else None)
             if tgt is None:
                 continue
             seg_targets.append(tgt)
@@ -135,6 +135,14 @@ def _strip_lead(s: str) -> str:
     return re.sub(r"^[\s\-–+•,:]*(?:phấn đấu|phần đấu|phân đấu|trong đó|đồng thời)?[\s,:]*", "", s)
 
 
+# a clause boundary after the number ends the metric; an aside in brackets does when it starts a new clause
+# ("đạt 73% (trong đó, ... đạt 35%)") but not when it lists ("diện tích ... chủ lực (lúa, xoài) ứng dụng ...")
+_METRIC_CUT = re.compile(r",\s*(?:trong đó|đồng thời|nâng|đạt|phấn đấu|tăng|giảm|có thêm)|\s+(?:và|với)\s*$|"
+                         r"\((?=\s*(?:trong đó|trong số|riêng|theo|so với|năm|giai đoạn|tương đương|tính|bằng|khoảng|"
+                         r"\d))")
+# a rate: "4/100.000 trẻ sinh ra còn sống", "107 trẻ sơ sinh trai/100 trẻ sơ sinh gái" (per 10, 100, 1.000, ...)
+_RATIO = re.compile(r"(?:\s+[^\W\d]\w*){0,4}\s*/\s*(?:10+|1(?=[.,]000))(?:[.,]000)*"
+                    r"(?:\s+(?!(?:vào|năm|trong|đến|và|vượt|trở)(?![\w]))[^\W\d]\w*){1,5}")
 _FRACTION = re.compile(r"\s*/\s*\d[\d.,]*(?:\s+[^\W\d]\w*)?(?=[\s,;.)]|$)")
 _PERIOD = re.compile(r"(?<!so với )(?<!so )(?:năm|giai đoạn)\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?")
 
@@ -150,20 +158,25 @@ def _period(ctx: Ctx, seg_start: int, a: int, end: int) -> str | None:
 
 
 def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: int,
-               next_num: int) -> dict[str, Any] | None:
+               next_num: int, prev: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """The target a number at ``text[a:b]`` states in the clause ``text[s:e]``, if it is one. ``prev``: the target
+    just before it in the clause ("ít nhất 100 doanh nghiệp X, 50 doanh nghiệp Y": the second shares the
+    comparator; "…, trong đó có 20 doanh nghiệp Z": a part of a target is one)."""
     c = compiled()
     t, L = ctx.text, ctx.lower
     if _in_blocked(ctx, a, b):
         return None
     word = m.re is c.number_word
     before = L[max(s, a - 40):a]
+    q = None
     if not word:
         if c.blocker_tail.search(before) or (re.search(r"\(\s*$", before) and re.match(r"\d+\)", t[a:a + 4])):
             return None
         if re.match(r"\s*(?:/\s*\d|-\s*\d{4}|tháng|năm\b)", L[b:b + 8]) and not m.group("den"):
             return None
-        if c.qualifier.match(L, b):
-            return None
+        q = c.qualifier.match(L, b) if not m.group("aunit") else None  # "60% dân số" is a share, not "dân"
+        if q and not (q.group(0).strip() == "lần" and _comparator(ctx, max(prev_end, s), a)):
+            return None  # "dưới 5 tuổi"; but "còn 1,7 lần" is a target
         value = parse_number(m.group("a"))
         value_max = parse_number(m.group("b")) if m.group("b") else None
         unit = m.group("aunit")
@@ -181,7 +194,18 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
     den = _FRACTION.match(L, end)  # "137 xã/193 xã": the denominator belongs to the value
     if den and unit:
         end = den.end()
+    ratio = _RATIO.match(t, m.end("a")) if not word and (not unit or unit == "lần") else None
+    if ratio:  # "4/100.000 trẻ sinh ra còn sống", "107 trẻ sơ sinh trai/100 trẻ sơ sinh gái"
+        unit, end = squash(ratio.group(0)), ratio.end()
+    elif q and not unit:
+        unit, end = squash(t[b:q.end()]), q.end()
     comp = _comparator(ctx, max(prev_end, s), a)
+    if comp is None and prev is not None:
+        gap = L[max(prev["num_end"], prev["end"]):a]
+        if re.fullmatch(r"[\s,]*(?:và\s*)?", gap):
+            comp = prev["comparator"]  # "ít nhất 100 doanh nghiệp X, 50 doanh nghiệp Y"
+        elif re.fullmatch(r"[\s,;]*(?:trong đó|đồng thời)(?:\s+(?:có|là))?\s*", gap):
+            comp = "reach"  # "…, trong đó có 20 doanh nghiệp công nghệ cao"
     for kind, rx in c.cmp_suffix:
         mm = rx.match(L, end)
         if mm:
@@ -203,7 +227,7 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
     while frag_start < a and t[frag_start] in " ,;:.-–+•\t":
         frag_start += 1
     after_end = min(next_num, e)
-    cut = re.compile(r",\s*(?:trong đó|đồng thời|nâng|đạt|phấn đấu|tăng|giảm|có thêm)|\s+(?:và|với)\s*$|\(").search(L, end, after_end)
+    cut = _METRIC_CUT.search(L, end, after_end)
     if cut:
         after_end = cut.start()
     while after_end > end and t[after_end - 1] in " ,;:.-–(\t":
@@ -218,7 +242,7 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         return None
     before_clean = _strip_metric(t[frag_start:a])
     after_clean = squash(t[end:after_end].strip(" ,:-–"))
-    unit_is_noun = not is_rate and not re.search(r"đồng|usd|km|ha\b|tấn|m2|m³", unit.lower())
+    unit_is_noun = not is_rate and not re.search(r"đồng|usd|km|ha\b|tấn|m2|m³|/|^lần$", unit.lower())
     if before_clean and len(before_clean.split()) >= 2 and not (unit_is_noun and after_clean):
         metric = before_clean
         if unit_is_noun and fold(unit) not in fold(metric):  # "phát triển thêm khoảng 1.500 doanh nghiệp"
@@ -237,7 +261,7 @@ def _strip_metric(s: str) -> str:
     c = compiled()
     low = s.lower()
     cut = 0
-    year = re.compile(r"[\s,]*(?:(?:đến|trong|vào)\s+)?(?:cuối\s+)?năm\s+(?:19|20)\d\d[\s,]*")
+    year = re.compile(r"[\s,]*(?:(?:đến|trong|vào|từ)\s+)?(?:cuối\s+)?năm\s+(?:19|20)\d\d(?:\s+trở\s+đi)?[\s,]*")
     while True:  # drop time phrases and lead-in verbs: "Phấn đấu năm 2024, tỷ lệ ..." → "tỷ lệ ..."
         m = c.lead_in.match(low, cut) or year.match(low, cut)
         if not m or m.end() == cut:

@@ -21,8 +21,9 @@ def _tasks(ctx: Ctx) -> list[dict[str, Any]]:
         nxt = paras[i + 1] if i + 1 < len(paras) else None
         # "1. Bộ Ngoại giao" over "a) Chủ trì ...", "a) Trung tâm X" over "- Đẩy nhanh ...": a unit heading its
         # own sub-items
-        heads_items = bool(p.kind and nxt is not None and nxt.kind and (
-            len(nxt.path) > len(p.path) or (nxt.kind in _BULLETS and p.kind not in _BULLETS)))
+        heads_items = bool(p.kind and nxt is not None and (
+            (nxt.kind and (len(nxt.path) > len(p.path) or (nxt.kind in _BULLETS and p.kind not in _BULLETS)))
+            or (p.heading and nxt.kind is None)))  # "8. Ban công tác Mặt trận" over a plain paragraph
         units = units_in(ctx, p.start, p.end, p.kind is not None, heads_items, inherited_lead=p.start < heading_until)
         if not units:
             continue

@@ -37,8 +37,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         name = squash(t[a:b])
         if not name or len(name) < 3:
             return
-        if role == "lead" and _named_person(name):  # a named leader directs; only unnamed ones lead
-            return
+        if role == "lead" and (_named_person(name) or _APPOSITION.search(t, max(0, a - 80), a)):
+            return  # a named leader directs; only unnamed ones lead ("Đồng chí X, Phó Chủ tịch ...": X's title)
         for u in found:
             if fold(u["name"]) == fold(name) and u["role"] == role:
                 return
@@ -67,6 +67,19 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         if lst and ((is_item and (len(rest.split()) >= 3 or heads_items)) or c.lead_after.match(low, lst[-1][1])):
             for a, b in _named_first(t, lst):
                 add(a, b, "lead")
+    # a clause opened by a unit that a task verb follows: "Về X: Bộ Xây dựng khẩn trương rà soát ...; Bộ Khoa học
+    # và Công nghệ hướng dẫn ..."
+    for m in _CLAUSE.finditer(t, head, e):
+        pos = m.end()
+        if pos == head and (mlead or is_item):
+            continue  # the item head, read above
+        hm = c.unit_head.match(t, pos)
+        if hm is None or not t[pos].isupper():
+            continue
+        lst = _unit_list(ctx, pos, e)
+        if lst and c.task_verb.match(low, lst[-1][1]) and not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]):
+            for a, b in _named_first(t, lst):
+                add(a, b, "lead")
     # anywhere: "giao/đề nghị/yêu cầu X", "X chủ trì", "phối hợp với Y"
     for m in c.lead_before_start.finditer(low, s, e):
         pos = m.end()
@@ -75,8 +88,11 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         if c.unit_head.match(t, pos):
             for a, b in _named_first(t, _unit_list(ctx, pos, e)):
                 add(a, b, "lead")
-    if not inherited_lead and not any(u["role"] in ("lead", "direct") for u in found):
-        return found  # "phối hợp chặt chẽ với X" with nobody leading is a remark, not an assignment
+    # "phối hợp chặt chẽ với X" with nobody leading is a remark, not an assignment; an item that opens with it
+    # ("6.2. Phối hợp với Ủy ban bầu cử xã ... chuẩn bị hội nghị") is an instruction whose doer goes unsaid
+    opens_with_support = is_item and c.support_start.match(low, head) is not None
+    if not inherited_lead and not opens_with_support and not any(u["role"] in ("lead", "direct") for u in found):
+        return found
     for m in c.support_start.finditer(low, s, e):
         pos = m.end()
         while pos < e and t[pos] == " ":
@@ -90,8 +106,11 @@ def _named_first(t: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]
     """'phối hợp với các bộ phận, Ban Tuyên giáo Thành ủy, các phòng liên quan', 'Đề nghị Ủy ban MTTQ thành phố
     và các tổ chức hội': the named units are the assignment; vague groups ('các ...') count only when nothing more
     specific is named."""
-    specific = [(a, b) for a, b in listed if not _vague(t[a:b])]
+    specific = [(a, b) for a, b in listed if not _vague(t[a:b]) or _RELATED.search(fold(t[a:b]))]
     return specific or listed
+
+
+_RELATED = re.compile(r"(?<![\w])(?:co )?lien quan$")  # "các cơ quan, đơn vị (có) liên quan": named by the guide
 
 
 _VAGUE_UBND = re.compile(r"^(?:ubnd|uy ban nhan dan)\s+(?:cac\s+)?(?:phuong|xa|huyen|quan|thi xa|thi tran)\b")
@@ -173,6 +192,25 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             if (c.unit_head.match(t, a) and len(t[a:b].split()) >= 2) or c.generic.match(f, a)]
 
 
+_CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*", re.M)
+
+
+_APPOSITION = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+){1,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*,\s*$")
+_LEADER = re.compile(r"^(?:(?:pho )?chu tich|lanh dao|thuong truc|tap the lanh dao)\s+")
+
+
+def _is_issuer(ctx: Ctx, name: str) -> bool:
+    """'Chủ tịch UBND tỉnh', 'Ủy ban nhân dân tỉnh' in a document the provincial council issues: the issuer, who
+    assigns the task ("Chủ tịch UBND tỉnh chỉ đạo ..."), not a unit doing it."""
+    if not ctx.issuer:
+        return False
+    from pipeline.structure import expand_abbreviations
+
+    f = " ".join(fold(expand_abbreviations(name)).split())
+    f = _LEADER.sub("", f)
+    return len(f.split()) >= 2 and (ctx.issuer == f or ctx.issuer.startswith(f + " "))
+
+
 def _named_person(name: str) -> bool:
     """'Đồng chí Trần Thị Cẩm Tú, Phó chủ tịch ...': a person named after 'Đồng chí'."""
     from pipeline.lexicon import lexicon
@@ -181,7 +219,8 @@ def _named_person(name: str) -> bool:
     return bool(m) and fold(m.group("n").split()[0]) in {fold(x) for x in lexicon().surnames}
 
 
-_ROLE_CUE = re.compile(r"(?<![\w])(?:chu tri|phoi hop|co trach nhiem|chiu trach nhiem|giao|de nghi|yeu cau)(?![\w])")
+# role words inside a cell or labelled value ("Sở X chủ trì, phối hợp với Sở Y"); not "giao" ("Bộ Ngoại giao")
+_ROLE_CUE = re.compile(r"(?<![\w])(?:chu tri|phoi hop|co trach nhiem|chiu trach nhiem)(?![\w])")
 _LIST_SEP = re.compile(r"\s*;\s*|\n")
 _ITEM_SEP = re.compile(r",\s*|\s+(?:và|cùng)\s+")
 
@@ -217,7 +256,7 @@ def _trim(t: str, a: int, b: int) -> tuple[int, int]:
         a += 1
     while b > a and t[b - 1] in " .,;:)(\t":
         b -= 1
-    m = re.match(r"(?:Giao|Đề nghị|Yêu cầu)\s+", t[a:b])
+    m = re.match(r"(?:Giao|Đề nghị|Yêu cầu|[Vv]à|[Cc]ùng|[Vv]ới)\s+", t[a:b])
     return (a + m.end(), b) if m else (a, b)
 
 
@@ -230,7 +269,8 @@ def _split_kinds(ctx: Ctx, a: int, b: int) -> list[tuple[int, int]]:
     for m in _ITEM_SEP.finditer(t, a, b):
         k = m.end()
         head = c.unit_head.match(t, k)
-        new_unit = (head is not None and t[k:k + 1].isupper()) or c.generic.match(f, k) is not None
+        new_unit = (head is not None and (t[k:k + 1].isupper() or f.startswith("cac ", k))) \
+            or c.generic.match(f, k) is not None
         if new_unit and len(t[start:m.start()].split()) >= 2:
             out.append((start, m.start()))
             start = k
