@@ -72,6 +72,12 @@ def _in_worker(initializer: Callable[[], None] | None, limits_env: str | None, f
     return fn(*args)
 
 
+async def _exit_process() -> None:
+    """On a worker whose task thread is stuck past its document's deadline (a coroutine: run on the worker's event
+    loop, which ``client.run(..., wait=False)`` requires)."""
+    os._exit(1)
+
+
 def _name_of(fn: Callable, args: tuple) -> str:
     inner = args[0] if fn is _guarded and args else fn
     inner = getattr(inner, "func", inner)  # a partial
@@ -97,7 +103,6 @@ class DaskExecutor(Executor):
         self.slots = max(1, self.threads())
         self._counted = time.monotonic()
         self._no_worker_since: float | None = None  # when the cluster was last seen without a worker
-        self._limits = os.environ.get(_LIMITS_ENV)  # pipeline.limits of this command, for the workers
 
     def threads(self) -> int:
         return sum(w.get("nthreads", 1) for w in self.client.scheduler_info().get("workers", {}).values())
@@ -114,7 +119,8 @@ class DaskExecutor(Executor):
 
     def submit(self, fn: Callable, *args) -> Any:
         key = f"chithi-{_name_of(fn, args)}-{uuid.uuid4().hex}"
-        f = self.client.submit(_in_worker, self.initializer, self._limits, fn, *args, key=key, pure=False)
+        f = self.client.submit(_in_worker, self.initializer, os.environ.get(_LIMITS_ENV), fn, *args, key=key,
+                               pure=False)
         self._running.add(f)
         self._ac.add(f)
         return f
@@ -153,8 +159,9 @@ class DaskExecutor(Executor):
                 return out
         f, result = next(self._ac)
         while True:
-            self._running.discard(f)
-            out.append((f, self._outcome(f, result)))
+            if f in self._running:  # not one abandoned (cancelled) since
+                self._running.discard(f)
+                out.append((f, self._outcome(f, result)))
             if not self._ac.has_ready():
                 break
             f, result = next(self._ac)
@@ -162,8 +169,8 @@ class DaskExecutor(Executor):
 
     def check_tesseract(self) -> Failed | None:
         """On a worker: the workers OCR, not this process."""
-        ok, value = self.client.submit(_in_worker, self.initializer, self._limits, _guarded, "", None,
-                                       _check_tesseract, key=f"chithi-check_tesseract-{uuid.uuid4().hex}",
+        ok, value = self.client.submit(_in_worker, self.initializer, os.environ.get(_LIMITS_ENV), _guarded, "",
+                                       None, _check_tesseract, key=f"chithi-check_tesseract-{uuid.uuid4().hex}",
                                        pure=False).result()
         return None if ok else value
 
@@ -172,23 +179,23 @@ class DaskExecutor(Executor):
 
         from distributed import wait
 
-        f = self.client.submit(_in_worker, self.initializer, self._limits, _guarded, path, None, _whole, path,
-                               finish, replace(options, workers=1), key=f"chithi-whole-{uuid.uuid4().hex}",
+        f = self.client.submit(_in_worker, self.initializer, os.environ.get(_LIMITS_ENV), _guarded, path, None,
+                               _whole, path, finish, replace(options, workers=1), key=f"chithi-whole-{uuid.uuid4().hex}",
                                pure=False)
         wait([f])
         return self._outcome(f, f.result() if f.status == "finished" else (None, f.exception(), None))
 
     def abandon(self, handles: list) -> bool:
         """A stuck document (past its deadline: the alarm of pipeline.limits cannot reach a Dask worker's task
-        thread): its tasks are cancelled and the workers running them restarted by their nannies."""
+        thread): its tasks are cancelled and the worker processes running them end (their nannies start fresh ones)."""
         keys = {f.key for f in handles}
         for f in handles:
             self._running.discard(f)
         try:
             holders = [w for w, ks in self.client.processing().items() if keys & set(ks)]
             self.client.cancel(list(handles))
-            if holders:
-                self.client.restart_workers(holders, timeout=60, raise_for_error=False)
+            if holders:  # a thread cannot be stopped: the process goes, its nanny starts a fresh one
+                self.client.run(_exit_process, workers=holders, wait=False)
         except Exception:  # noqa: BLE001 - best effort: the document is reported as timed out either way
             pass
         return False

@@ -259,3 +259,42 @@ def test_a_cluster_left_without_workers_is_exit_9_not_a_hang(monkeypatch):
             assert time.monotonic() - t0 < 30
     finally:
         cluster.close()
+
+
+# -- the limits of pipeline.limits on Dask ---------------------------------------------------------------------
+
+def test_limits_travel_with_the_tasks(dask_executor, monkeypatch):
+    """A limit set for the command (the workers do not share its environment) fails the same document with the
+    same message on both engines."""
+    from pipeline.limits import Limits, configure
+
+    monkeypatch.setenv("CHITHI_LIMITS", "{}")
+    configure(Limits(max_chars=2000))
+    local = _records(SEEDS[:2])
+    dask = _records(SEEDS[:2], dask_executor)
+    assert dask == local
+    assert all(v is None and e.exit_code == ExitCode.bad_input and "limit" in e.message for _, v, e in dask)
+
+
+def _sleeps_on_first_seed(doc) -> str:
+    if os.path.basename(doc.path) == SEEDS[0].name:
+        time.sleep(60)
+    return os.path.basename(doc.path)
+
+
+def test_a_document_past_its_timeout_fails_alone_with_exit_7(dask_executor, monkeypatch):
+    from pipeline.limits import Limits, configure
+
+    monkeypatch.setenv("CHITHI_LIMITS", "{}")
+    configure(Limits(doc_timeout=3))
+    t0 = time.monotonic()
+    got = list(run_many(SEEDS[:3], _sleeps_on_first_seed, Options(workers=2), executor=dask_executor))
+    assert time.monotonic() - t0 < 40
+    assert [v for _, v, _ in got] == [None, SEEDS[1].name, SEEDS[2].name]
+    err = got[0][2]
+    assert (err.exit_code, err.message) == (
+        ExitCode.timeout, f"{SEEDS[0]}: took longer than the 3 s limit on one document (raise the limit with "
+        "--doc-timeout)")
+    # the worker that was stuck has been replaced: the cluster is whole for the next batch
+    configure(Limits())
+    assert [e for _, _, e in _records(SEEDS[:2], dask_executor)] == [None, None]
