@@ -239,6 +239,7 @@ def _sleepy(doc) -> str:
     return doc.path
 
 
+@pytest.mark.filterwarnings("ignore:Port .* is already in use")
 def test_a_cluster_left_without_workers_is_exit_9_not_a_hang(monkeypatch):
     """An external cluster whose workers all go away: the run ends with exit 9 after NO_WORKER_TIMEOUT."""
     import threading
