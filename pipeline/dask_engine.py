@@ -41,10 +41,14 @@ CONNECT_TIMEOUT = 10.0
 #: a task may kill this many workers of a LocalCluster and be rerun; one more and its document fails
 LOCAL_ALLOWED_FAILURES = 2
 #: the workers of chithi's LocalCluster: forked from a server process that has imported Dask and the pipeline once
-#: (not each worker, and each restarted worker, importing them afresh), and no statistical profiler (it samples
-#: every thread every 10 ms, CPU taken from OCR on a small machine; the dashboard it feeds is off anyway)
+#: (not each worker, and each restarted worker, importing them afresh); no statistical profiler (it samples every
+#: thread every 10 ms, CPU taken from OCR on a small machine; the dashboard it feeds is off anyway); and without
+#: Dask's MALLOC_TRIM_THRESHOLD_=65536, which made reading a scan cost ~12% more CPU in a worker than in a local
+#: one (likely: glibc stops adapting its mmap threshold once it is set, so each large page image is mapped afresh)
 LOCAL_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": "forkserver",
-                       "distributed.worker.profile.enabled": False}
+                       "distributed.worker.profile.enabled": False,
+                       "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1,
+                                                               "OPENBLAS_NUM_THREADS": 1}}
 #: what the fork server imports before it forks the workers
 PRELOAD = ("pipeline.run", "pipeline.ocr", "pipeline.schedule", "pipeline.batch", "pipeline.dask_engine")
 #: seconds a run waits for a cluster that has lost every worker before it gives up (exit 9)
@@ -79,7 +83,8 @@ async def _exit_process() -> None:
 
 
 def _name_of(fn: Callable, args: tuple) -> str:
-    inner = args[0] if fn is _guarded and args else fn
+    """The task's name in Dask's dashboard and logs: the stage, as in chithi-prepare-…, chithi-ocr_page-…."""
+    inner = args[2] if fn is _guarded and len(args) > 2 else fn
     inner = getattr(inner, "func", inner)  # a partial
     return getattr(inner, "__name__", "task").lstrip("_")
 
@@ -180,14 +185,15 @@ class DaskExecutor(Executor):
         from distributed import wait
 
         f = self.client.submit(_in_worker, self.initializer, os.environ.get(_LIMITS_ENV), _guarded, path, None,
-                               _whole, path, finish, replace(options, workers=1), key=f"chithi-whole-{uuid.uuid4().hex}",
-                               pure=False)
+                               _whole, path, finish, replace(options, workers=1),
+                               key=f"chithi-whole-{uuid.uuid4().hex}", pure=False)
         wait([f])
         return self._outcome(f, f.result() if f.status == "finished" else (None, f.exception(), None))
 
     def abandon(self, handles: list) -> bool:
         """A stuck document (past its deadline: the alarm of pipeline.limits cannot reach a Dask worker's task
-        thread): its tasks are cancelled and the worker processes running them end (their nannies start fresh ones)."""
+        thread): its tasks are cancelled and the worker processes running them end (their nannies start fresh
+        ones)."""
         keys = {f.key for f in handles}
         for f in handles:
             self._running.discard(f)
