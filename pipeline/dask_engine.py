@@ -110,13 +110,17 @@ class DaskExecutor(Executor):
         self._no_worker_since: float | None = None  # when the cluster was last seen without a worker
 
     def threads(self) -> int:
-        return sum(w.get("nthreads", 1) for w in self.client.scheduler_info().get("workers", {}).values())
+        """Worker threads of the cluster now (one call to the scheduler)."""
+        return sum(self.client.nthreads().values())
 
     def free(self) -> int:
         now = time.monotonic()
-        if now - self._counted > 1.0:  # a cluster that grows (or shrinks) while the run goes on
+        if now - self._counted > 2.0:  # a cluster that grows (or shrinks) while the run goes on
             self._counted = now
-            self.slots = max(1, self.threads())
+            try:
+                self.slots = max(1, self.threads())
+            except OSError:  # the scheduler went away: wait() says so
+                pass
         return self.slots - len(self._running)
 
     def where(self, path: str) -> str:
@@ -146,6 +150,7 @@ class DaskExecutor(Executor):
     def wait(self, timeout: float | None = None) -> list[tuple[Any, Any]]:
         out = []
         end = None if timeout is None else time.monotonic() + timeout
+        looked = time.monotonic()
         while not self._ac.has_ready():
             with self._ac.thread_condition:
                 self._ac.thread_condition.wait(timeout=0.1)
@@ -153,15 +158,22 @@ class DaskExecutor(Executor):
                 break
             if self.client.status in ("closed", "closing"):
                 raise _lost()
-            if self.client.scheduler_info().get("workers"):
+            if end is not None and time.monotonic() > end:
+                return out
+            if time.monotonic() - looked < 2.0:  # the workers are counted every 2 s (a call to the scheduler)
+                continue
+            looked = time.monotonic()
+            try:
+                threads = self.threads()
+            except OSError:  # the scheduler went away
+                raise _lost() from None
+            if threads:
                 self._no_worker_since = None
             elif self._no_worker_since is None:
                 self._no_worker_since = time.monotonic()
             elif time.monotonic() - self._no_worker_since > NO_WORKER_TIMEOUT:
                 raise ClusterError(f"the Dask cluster has had no worker for {NO_WORKER_TIMEOUT:g} s",
                                    "start workers (each with Tesseract and vie) and rerun to resume")
-            if end is not None and time.monotonic() > end:
-                return out
         f, result = next(self._ac)
         while True:
             if f in self._running:  # not one abandoned (cancelled) since
