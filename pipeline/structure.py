@@ -375,8 +375,11 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     prose = [(s, e) for s, e in lines if not any(a <= s < b for a, b in tables)]
     st.paragraphs, st.sections = _sections(text, prose, body_start, body_end)
     tail = max([body_end, *(r.end for r in st.recipients), sig.end if sig else 0])
+    annex_heads = {fold(k) for k in lx.doc_types} | {"phu luc", "danh muc"}
     for s, e in lines:
-        if s >= tail and re.match(r"\s*phu luc\b", folded[s:e]) and _is_upper_line(text[s:e]):
+        key = " ".join(folded[s:e].strip(" *#:.").split())
+        if s >= tail and _is_upper_line(text[s:e]) and (key.startswith("phu luc") or key in annex_heads):
+            # "PHỤ LỤC ...", or the plan a Quyết định issues ("KẾ HOẠCH" / "Ban hành kèm theo Quyết định số ...")
             st.annex_start = s
             paras, secs = _sections(text, prose, s, len(text))
             st.paragraphs += paras

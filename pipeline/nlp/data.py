@@ -113,7 +113,8 @@ def compiled() -> Compiled:
         rec_context=re.compile(_alt(r.recurrence_contexts)),
         unit_head=re.compile(r"(?!" + _alt(r.unit_false_heads, folded=False) + ")" + _alt(r.unit_heads, folded=False)),
         task_verb=re.compile(r"\s*,?\s*" + _alt([p.lower() for p in r.task_verbs], folded=False)),
-        unit_stop=re.compile(_alt([p.lower() for p in r.unit_stops], folded=False)),
+        # a unit name ends at a verb of the task: the stop words and every task verb ("UBND tỉnh X khẩn trương")
+        unit_stop=re.compile(_alt([p.lower() for p in r.unit_stops + r.task_verbs], folded=False)),
         lead_before_start=re.compile(_alt([p.lower() for p in r.role_cues.lead_before], folded=False) + r"\s+(?:cho\s+)?"),
         support_start=re.compile(_alt([p.lower() for p in r.role_cues.support_before], folded=False) + r"\s*"),
         lead_after=re.compile(r"^\s*,?\s*" + _alt(r.role_cues.lead_after)),
