@@ -428,6 +428,8 @@ def text_blocks(text: str, page: int = 1, markdown: bool = False) -> Layout:
     one-cell-per-line tables of saved web pages) as table blocks. In Markdown the lines of a paragraph are one
     line (soft breaks); in plain text a line break stands unless it looks like a hard wrap."""
     lines = text.split("\n")
+    if markdown:
+        lines = lines[_document_start(lines):]
     width = _wrap_width(lines)
     lay = Layout(page=page)
     i, n = 0, len(lines)
@@ -466,6 +468,28 @@ def text_blocks(text: str, page: int = 1, markdown: bool = False) -> Layout:
     return lay
 
 
+_MOTTO = "cong hoa xa hoi chu nghia viet nam"
+CONTAINER_LINES, CONTAINER_CHARS = 12, 1500  # a table cell larger than this holds text, not a value
+
+
+def _document_start(lines: list[str]) -> int:
+    """Where the document begins on a page saved from a legal-document website: the header table whose second
+    cell holds the national motto. The site's own tables before it (its "Số hiệu / Loại văn bản / Người ký"
+    summary, notices) are clutter and left out."""
+    for i in range(len(lines)):
+        here = " ".join(fold(strip_markup(" ".join(lines[i:i + 3]))).split())
+        if not here.startswith(_MOTTO[:10]) or _MOTTO not in here:
+            continue
+        openers = [k for k in range(i - 1, max(-1, i - 40), -1) if _PIPE_LINE.match(lines[k])]
+        if len(openers) < 2:  # not a table (or the issuer's cell is missing): keep the page as it is
+            return 0
+        first = openers[1]  # the "|" that opens the issuer's cell, one cell before the motto's
+        while first > 0 and _PIPE_LINE.match(lines[first - 1]):
+            first -= 1
+        return first if any(x.strip() and not _PIPE_LINE.match(x) for x in lines[:first]) else 0
+    return 0
+
+
 def _cell_lines(raw: list[str], width: int) -> list[str]:
     lines = [x for x in reflow([x for x in raw if x.strip()], width) if not _RULE.match(x)]
     return [strip_markup(x).strip() for x in lines if strip_markup(x).strip()]
@@ -501,7 +525,9 @@ def _pipe_line_table(lines: list[str], i: int, lay: Layout, width: int) -> int:
         rows[-1].append(cur)
     table = [[(_cell_lines(c, width), 1, 1) for c in r] for r in rows if r]
     if table:
-        lay.table(table)
+        # a page that wraps the whole document in a table: a cell holding many lines is a container, not data
+        container = any(len(c[0]) > CONTAINER_LINES or sum(map(len, c[0])) > CONTAINER_CHARS for r in table for c in r)
+        lay.table(table, layout=True if container else None)
     return i
 
 
