@@ -7,7 +7,7 @@ from typing import Any
 from pipeline.nlp.context import Ctx, _in_blocked
 from pipeline.nlp.data import compiled
 from pipeline.nlp.numbers import _NUMBER, parse_number
-from pipeline.textutil import fold, squash
+from pipeline.textutil import fold, fold_words, squash
 
 _SEG_SPLIT = re.compile(r"[;\n]|[.:!?](?=\s+[A-ZĐÀ-Ỹa-zđà-ỹ(“\"]|\s*$)|\.\s*$")
 _NEAR_WORDS = 3  # a comparator counts when it stands within this many words before the number
@@ -74,7 +74,23 @@ def _targets(ctx: Ctx) -> list[dict[str, Any]]:
     out.sort(key=lambda x: x["start"])
     for x in out:
         x.pop("num_end", None)
-    return out
+    return _once(out)
+
+
+def _once(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A target the document states twice (in its Mục tiêu and again under a task) is one target: the same value,
+    unit, comparator and period over mostly the same words."""
+    kept: list[dict[str, Any]] = []
+    for x in targets:
+        words = set(fold_words(x["metric"] or ""))
+        if x["value"] is not None and any(
+                (k["value"], k["value_max"], fold(k["unit"] or ""), k["comparator"], k["period"]) ==
+                (x["value"], x["value_max"], fold(x["unit"] or ""), x["comparator"], x["period"])
+                and len(words & (kw := set(fold_words(k["metric"] or "")))) >= 0.85 * max(len(words | kw), 1)
+                for k in kept):
+            continue
+        kept.append(x)
+    return kept
 
 
 _PREDICATE = re.compile(r"(?<![\w])(?:đạt|được|bị|có|là)(?![\w])")
@@ -137,12 +153,13 @@ def _strip_lead(s: str) -> str:
 
 # a clause boundary after the number ends the metric; an aside in brackets does when it starts a new clause
 # ("đạt 73% (trong đó, ... đạt 35%)") but not when it lists ("diện tích ... chủ lực (lúa, xoài) ứng dụng ...")
+_BASELINE_TO = re.compile(r"[^;\n]{0,80}?\s(?:xuống|còn|lên|đến)\s+(?:còn\s+|mức\s+)?\d")
 _METRIC_CUT = re.compile(r",\s*(?:trong đó|đồng thời|nâng|đạt|phấn đấu|tăng|giảm|có thêm)|\s+(?:và|với)\s*$|"
                          r"\((?=\s*(?:trong đó|trong số|riêng|theo|so với|năm|giai đoạn|tương đương|tính|bằng|khoảng|"
                          r"\d))")
 # a rate: "4/100.000 trẻ sinh ra còn sống", "107 trẻ sơ sinh trai/100 trẻ sơ sinh gái" (per 10, 100, 1.000, ...)
 _RATIO = re.compile(r"(?:\s+[^\W\d]\w*){0,4}\s*/\s*(?:10+|1(?=[.,]000))(?:[.,]000)*"
-                    r"(?:\s+(?!(?:vào|năm|trong|đến|và|vượt|trở)(?![\w]))[^\W\d]\w*){1,5}")
+                    r"(?:\s+(?!(?:vào|năm|trong|đến|và|vượt|trở|xuống|lên|đạt|giảm|tăng)(?![\w]))[^\W\d]\w*){1,5}")
 _FRACTION = re.compile(r"\s*/\s*\d[\d.,]*(?:\s+[^\W\d]\w*)?(?=[\s,;.)]|$)")
 _PERIOD = re.compile(r"(?<!so với )(?<!so )(?:năm|giai đoạn)\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?")
 
@@ -214,6 +231,8 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         return None
     if comp == "at_least" and re.search(r"(?<![\w])từ\s*$", L[max(s, a - 5):a]) and not unit:
         return None  # "từ 2021": a period
+    if re.search(r"(?<![\w])từ\s*$", L[max(s, a - 5):a]) and _BASELINE_TO.match(L, end, e):
+        return None  # "giảm từ 23 … xuống 18 …": 23 is where it starts, 18 the target
     if not unit:
         # a count without a known unit: the noun after it ("01 chuỗi hoạt động") when a comparator commits to it
         if comp in (None, "reach"):
