@@ -39,6 +39,7 @@ class Rules(BaseModel):
     unit_heads: list[str]
     unit_stops: list[str]
     unit_false_heads: list[str]
+    unit_stop_exceptions: list[str]
     task_verbs: list[str]
     role_cues: Roles
     generic_units: list[str]
@@ -114,7 +115,9 @@ def compiled() -> Compiled:
         unit_head=re.compile(r"(?!" + _alt(r.unit_false_heads, folded=False) + ")" + _alt(r.unit_heads, folded=False)),
         task_verb=re.compile(r"\s*,?\s*" + _alt([p.lower() for p in r.task_verbs], folded=False)),
         # a unit name ends at a verb of the task: the stop words and every task verb ("UBND tỉnh X khẩn trương")
-        unit_stop=re.compile(_alt([p.lower() for p in r.unit_stops + r.task_verbs], folded=False)),
+        unit_stop=re.compile(r"(?!" + "|".join(r"(?<=\b" + re.escape(x.split()[0]) + r" )" + re.escape(" ".join(x.split()[1:]))
+                                                for x in (e.lower() for e in r.unit_stop_exceptions) if " " in x)
+                             + ")" + _alt([p.lower() for p in r.unit_stops + r.task_verbs], folded=False)),
         lead_before_start=re.compile(_alt([p.lower() for p in r.role_cues.lead_before], folded=False) + r"\s+(?:cho\s+)?"),
         support_start=re.compile(_alt([p.lower() for p in r.role_cues.support_before], folded=False) + r"\s*"),
         lead_after=re.compile(r"^\s*,?\s*" + _alt(r.role_cues.lead_after)),

@@ -208,6 +208,9 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
     elif unit and re.match(r"\s*/\s*năm\b", L[b:b + 8]):
         mm = re.match(r"\s*/\s*năm\b", L[b:b + 8])
         unit, end = unit + "/năm", b + mm.end()
+    per_year = re.match(r"\s*/\s*năm\b", L[end:end + 8]) if unit and not unit.endswith("/năm") else None
+    if per_year:  # "55 tỷ USD/năm"
+        unit, end = unit + "/năm", end + per_year.end()
     den = _FRACTION.match(L, end)  # "137 xã/193 xã": the denominator belongs to the value
     if den and unit:
         end = den.end()
