@@ -118,9 +118,12 @@ _VAGUE_UBND = re.compile(r"^(?:ubnd|uy ban nhan dan)\s+(?:cac\s+)?(?:phuong|xa|h
 
 def _vague(name: str) -> bool:
     """'các đơn vị liên quan', 'UBND phường, xã': a group, not a named unit."""
+    if ":" in name:  # "các Tập đoàn: Bưu chính Viễn thông Việt Nam, …" names them
+        return False
     return name[:1].islower() or bool(_VAGUE_UBND.match(fold(name)))
 
 
+_COLLECTIVE_END = re.compile(r"(?<![\w])(?:các|những)\s+\w+(?:\s+\w+)?$")
 _NUMBERED = re.compile(r"\s+số\s+\d")
 
 
@@ -153,8 +156,13 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
     units, start, i = [], pos, pos
     limit = min(e, pos + 250)
     i = c.unit_head.match(t, pos).end()  # the head itself ("các tổ chức") is never a stop
+    whole = False  # "các Tập đoàn: Bưu chính Viễn thông Việt Nam, Công nghiệp - Viễn thông Quân đội": one list
     while i < limit:
         ch = t[i]
+        if ch == ":" and not whole and _COLLECTIVE_END.search(t, start, i) and i + 2 < limit and t[i + 2].isupper():
+            whole = True
+            i += 1
+            continue
         if ch in ";:.\n" and not (ch == "." and i + 1 < len(t) and t[i + 1].isalnum()):
             break
         if ch == "(":  # "(Sở Nội vụ)" belongs to the name; "(b/c)" and asides end it
@@ -163,7 +171,9 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
                 i = j + 1
                 continue
             break
-        at_sep = ch == "," or f.startswith(" va ", i)
+        # in a list after a colon only "và" before a lowercase word ends it ("… Lâm Hà và đơn vị tư vấn")
+        at_sep = (ch == "," or f.startswith(" va ", i)) if not whole else \
+            (f.startswith(" va ", i) and t[i + 4:i + 5].islower())
         if at_sep:
             k = i + (1 if ch == "," else 4)
             while k < limit and t[k] == " ":
@@ -192,7 +202,10 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             if (c.unit_head.match(t, a) and len(t[a:b].split()) >= 2) or c.generic.match(f, a)]
 
 
-_CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*", re.M)
+# where a clause starts: after ':' ';' or a full stop, past an introductory phrase ("Để xác định vị trí cụ thể của dự
+# án, …", "với vai trò là chủ đầu tư, …") when there is one
+_CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*(?:(?:[Đđ]ể|[Vv]ới vai trò|[Tt]rên cơ sở|[Cc]ăn cứ|"
+                     r"[Đđ]ối với|[Tt]rong quá trình|[Tt]rong thời gian)[^,;:.\n]{0,150},\s*)?", re.M)
 
 
 _APPOSITION = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+){1,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*,\s*$")
