@@ -413,3 +413,12 @@ def test_saved_page_clutter_and_a_document_wrapped_in_a_table(tmp_path):
     assert md["signer"]["name"] == "Phạm Minh Chính"
     assert _units(rec) == {("Bộ trưởng Bộ Xây dựng", "lead")}
     assert len(_deadlines(rec)) == 13
+
+
+def test_issuer_assigns_and_the_body_wins_over_a_heading(tmp_path):
+    rec = _text_record(tmp_path, "III. TỔ CHỨC THỰC HIỆN\n\n"
+                       "Chủ tịch UBND tỉnh chỉ đạo các sở, ngành khẩn trương triển khai Kế hoạch.\n\n"
+                       "2. Sở Khoa học và Công nghệ, Sở Nội vụ\n\n"
+                       "Sở Khoa học và Công nghệ chủ trì, phối hợp với Sở Nội vụ tổ chức tập huấn.\n")
+    # the issuer (UBND tỉnh Lâm Đồng) assigns; the heading's second unit is the body's partner
+    assert _units(rec) == {("Sở Khoa học và Công nghệ", "lead"), ("Sở Nội vụ", "support")}
