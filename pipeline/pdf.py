@@ -38,7 +38,7 @@ def read_pdf(doc: Document, data: bytes) -> Document:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as e:  # noqa: BLE001 - pdfminer raises many types on damaged files
         raise BadInputError(f"{name}: not a valid PDF ({_short(e)})", "is the file damaged?") from None
-    from pipeline.pdf_tables import assign_words, find_tables, stitch
+    from pipeline.pdf_tables import assign_words, find_tables, merge_columns, merge_rows, stitch
 
     with pdf:
         raw = []
@@ -57,6 +57,9 @@ def read_pdf(doc: Document, data: bytes) -> Document:
             found = find_tables(page, i) if words else []
             if found:
                 assign_words(found, _lwords(words))
+                for t in found:
+                    merge_columns(t)
+                    merge_rows(t)
             tables.append(found)
             page.flush_cache()
     repeated = _running_heads(raw)
