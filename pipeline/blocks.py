@@ -189,8 +189,8 @@ class Layout:
             self.blocks.append(classify(s, a, None, self.page))
 
     def table(self, rows: list[list[tuple[list[str], int, int]]], layout: bool | None = None) -> None:
-        """A table: rows of cells, each cell (its paragraphs, colspan, rowspan); rows of a merged cell below its
-        first row are left out of that row (give each row only the cells that start in it)."""
+        """A table: rows of cells, each cell (its paragraphs, colspan, rowspan[, grid column]); rows of a merged cell
+        below its first row are left out of that row (give each row only the cells that start in it)."""
         rows = [r for r in rows if any(any(p.strip() for p in c[0]) for c in r)]
         if not rows:
             return
@@ -211,9 +211,12 @@ class Layout:
         for ri, r in enumerate(rows):
             col = 0
             pieces = []
-            for paras, colspan, rowspan in r:
-                while occupied.get((ri, col)):
-                    col += 1
+            for paras, colspan, rowspan, *at in r:
+                if at:  # the ingester knows the cell's grid column (PDF)
+                    col = at[0]
+                else:
+                    while occupied.get((ri, col)):
+                        col += 1
                 text = join_cell(paras)
                 if pieces:
                     off += 3

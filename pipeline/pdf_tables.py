@@ -159,7 +159,7 @@ def merge_rows(t: PTable) -> None:
 
     merged: dict[tuple[int, int], PCell] = {}
     for c in sorted(t.cells, key=lambda c: (c.bbox[1], c.col)):
-        first, last = row(c.bbox[1] + 2), row(c.bbox[3] - 2)
+        first, last = row(c.bbox[1] + 4), row(c.bbox[3] - 4)
         key = (first, c.col)
         if key in merged:
             m = merged[key]
@@ -245,5 +245,5 @@ def _paragraphs(c: PCell, words: list) -> list[str]:
 
 
 def add_table(lay: Layout, t: PTable) -> None:
-    rows = [[(cell_paragraphs(c), c.colspan, c.rowspan) for c in t.row_cells(r)] for r in range(t.nrows)]
+    rows = [[(cell_paragraphs(c), c.colspan, c.rowspan, c.col) for c in t.row_cells(r)] for r in range(t.nrows)]
     lay.table(rows, layout=False)
