@@ -440,6 +440,15 @@ def _cells(text: str, spans):
 _NAME_AT_END = re.compile(r"(?:^|[;:|]\s*|\s{2,})(?P<n>(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s){1,5}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)\s*$")
 
 
+def _signed(text: str, after) -> bool:
+    """Does a line under a signature block's titles hold a person's name (title case, 2-5 words)?"""
+    for s, e in after:
+        words = text[s:e].split()
+        if 2 <= len(words) <= 5 and all(w[:1].isupper() and w[1:].islower() for w in words):
+            return True
+    return False
+
+
 def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | None:
     """The signature block: capacity (TM./KT./TL.), title lines in capitals, then the signer's name.
 
@@ -453,6 +462,11 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
                     folded[a:b].strip(" *"))) for a, b in _cells(text, [(s, e)]))]
     late = [i for i in marks if i >= len(body) * 0.5]
     anchor = late[0] if late else (marks[-1] if marks else None)
+    # forms annexed after the signature carry unsigned blocks ("TRƯỞNG BAN" / "(Ký, ghi rõ họ tên)"): the first
+    # block past the first tenth of the body that a person's name follows is the document's own
+    signed = [i for i in marks if i >= len(body) * 0.1 and i + 1 not in marks and _signed(text, body[i + 1:i + 4])]
+    if signed and (anchor is None or signed[0] < anchor) and not _signed(text, body[anchor + 1:anchor + 4]):
+        anchor = signed[0]
     while anchor and anchor - 1 in marks:  # the block starts at its first capacity/title line
         anchor -= 1
     block = body[anchor:anchor + 8] if anchor is not None else body[-30:]
