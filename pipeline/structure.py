@@ -327,7 +327,7 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     # hiện" / "Công văn số 4552/BCA-C04" / "của Bộ Công an") runs up to it
     after = [(s, e) for s, e in lines if s >= body_start]
     for k, (s, e) in enumerate(after[:4]):
-        if folded[s:e].lstrip(" -*").startswith("kinh gui"):
+        if _ADDRESSED.match(folded, s, e):
             if k and st.subject is not None and all(len(text[a:b]) < 120 for a, b in after[:k]):
                 ss = st.subject.start
                 se = _strip_span(text, after[k - 1][0], after[k - 1][1])[1]
@@ -347,7 +347,7 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
                 if s2 <= e:
                     continue
                 item = text[s2:e2].strip()
-                if not item.startswith(("-", "–", "+", "•")) or len(item) > 150:
+                if not item.startswith(("-", "–", "+", "•")) or len(item) > 300:
                     break
                 a, b = _strip_span(text, s2, e2)
                 a += len(text[a:b]) - len(text[a:b].lstrip("-–+• "))
@@ -389,6 +389,10 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
 
 
 _AS_ABOVE = re.compile(r"nhu (?:tren|dieu|khoan|muc|phan)\b")  # "Như trên", "Như Điều 3": the addressees again
+
+
+# "Kính gửi: …", and a Công điện's "THỦ TƯỚNG CHÍNH PHỦ điện:" over the list of those it is sent to
+_ADDRESSED = re.compile(r"[\s\-*]*kinh gui|[^\n]{0,60}(?<![\w])dien\s*:\s*$")
 
 
 def _recipients(text: str, folded: str, st: Structure, lines, start: int) -> None:

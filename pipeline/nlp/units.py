@@ -11,6 +11,7 @@ verb (``unit_stops``), a clause boundary, or the start of the next unit.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from pipeline.nlp.context import Ctx
@@ -64,7 +65,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         # the unit opening an item leads it; in plain text only when a lead verb follows ("X chịu trách nhiệm")
         rest = t[lst[-1][1]:e].strip(" ,;:./") if lst else ""
         # an item that only names a unit ("- Bộ trưởng Bộ Công an;" in a membership list) assigns nothing
-        if lst and ((is_item and (len(rest.split()) >= 3 or heads_items)) or c.lead_after.match(low, lst[-1][1])):
+        if lst and ((is_item and (len(rest.split()) >= 3 or heads_items)) or c.lead_after.match(low, lst[-1][1])) \
+                and not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]):
             for a, b in _named_first(t, lst):
                 add(a, b, "lead")
     # a clause opened by a unit that a task verb follows: "Về X: Bộ Xây dựng khẩn trương rà soát ...; Bộ Khoa học
@@ -224,10 +226,20 @@ def _is_issuer(ctx: Ctx, name: str) -> bool:
     return len(f.split()) >= 2 and (ctx.issuer == f or ctx.issuer.startswith(f + " "))
 
 
+@lru_cache(maxsize=1)
+def _ranked() -> re.Pattern:
+    """'Đồng chí' and a rank from the lexicon ("Đồng chí Thượng tướng ...")."""
+    from pipeline.lexicon import lexicon
+
+    ranks = "|".join(re.escape(r) for r in sorted(lexicon().ranks, key=len, reverse=True))
+    return re.compile(rf"^(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:{ranks})\s+")
+
+
 def _named_person(name: str) -> bool:
     """'Đồng chí Trần Thị Cẩm Tú, Phó chủ tịch ...': a person named after 'Đồng chí'."""
     from pipeline.lexicon import lexicon
 
+    name = _ranked().sub("Đồng chí ", name)  # "Đồng chí Thượng tướng Nguyễn Văn Long"
     m = _NAME.match(name)
     return bool(m) and fold(m.group("n").split()[0]) in {fold(x) for x in lexicon().surnames}
 
@@ -256,6 +268,8 @@ def listed_units(ctx: Ctx, s: int, e: int, role: str) -> list[dict[str, Any]]:
             ua, ub = _trim(t, ua, ub)
             name = squash(t[ua:ub])
             if len(name) < 2 or not any(ch.isalpha() for ch in name) or len(name.split()) > 20:
+                continue
+            if _named_person(name):  # "Đồng chí Phạm Minh Chính, Thủ tướng": a person chairing, not a unit
                 continue
             if fold(name) in ("nhu tren", "cac don vi", "don vi"):
                 continue
