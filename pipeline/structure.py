@@ -269,6 +269,8 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
             continue
         ps, pe = _strip_span(text, *m.span("place"))
         place = _canonical_level(squash(text[ps:pe]))
+        if place and re.search(r"\d", place) and re.search(r"\d\s*h|\blúc\b|thời gian", place.lower()):
+            continue  # "Thời gian: bắt đầu lúc 08h00, ngày 09/10/2025": an event's time, not the issue date
         if place and not re.search(r"\d", place):
             st.place = Field(place, ps, pe)
         y, mo, d = m.group("y"), m.group("m"), m.group("d")
