@@ -120,7 +120,7 @@ def compiled() -> Compiled:
                              + ")" + _alt([p.lower() for p in r.unit_stops + r.task_verbs], folded=False)),
         lead_before_start=re.compile(_alt([p.lower() for p in r.role_cues.lead_before], folded=False) + r"\s+(?:cho\s+)?"),
         support_start=re.compile(_alt([p.lower() for p in r.role_cues.support_before], folded=False) + r"\s*"),
-        lead_after=re.compile(r"^\s*,?\s*" + _alt(r.role_cues.lead_after)),
+        lead_after=re.compile(r"\s*,?\s*" + _alt(r.role_cues.lead_after)),  # used with .match(pos)
         support_before_tail=re.compile(_alt(r.role_cues.support_before) + r"\s*$"),
         direct_after=re.compile(_alt(r.role_cues.direct_after)),
         generic=re.compile(_alt(r.generic_units)),
