@@ -465,9 +465,14 @@ def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180,
 
     from pipeline._exec import tesseract
 
+    from pipeline.scan_tables import erase_rules, find_tables, table_page
+
     cfg = config()
     gray, _angle = preprocess(img)
     del img
+    grid = find_tables(gray, number - 1, scale)  # ruled tables: their rules are whitened before Tesseract reads
+    if grid.tables:
+        gray = erase_rules(gray, grid)
     psm = cfg["tesseract"]["psm"]
     tw = tesseract.image_to_tsv(_pnm(gray), psm=psm, timeout=timeout, what=what, dpi=cfg["tesseract"].get("dpi"))
     conf = _mean_conf(tw)
@@ -478,7 +483,12 @@ def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180,
             tw2 = tesseract.image_to_tsv(_pnm(rot), psm=psm, timeout=timeout, what=what, dpi=cfg["tesseract"].get("dpi"))
             if _mean_conf(tw2) > conf:
                 tw, gray = tw2, rot
+                grid = find_tables(gray, number - 1, scale)  # the tables as the turned page has them
     width, height = gray.width * scale, gray.height * scale
+    if grid.tables:  # prose laid out around the tables (hard wraps joined), each table a table block
+        text, words, blocks = table_page(_tsv_lines(tw, scale), grid, number, width, height)
+        return Page(number=number, text=text, method="ocr", words=words, width=width, height=height,
+                    confidence=round(_mean_conf(words), 1) if words else 0.0, blocks=blocks)
     text, words = layout(_tsv_lines(tw, scale), width, height, join=False)
     return Page(number=number, text=text, method="ocr", words=words, width=width, height=height,
                 confidence=round(_mean_conf(words), 1) if words else 0.0)
