@@ -260,9 +260,15 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     number_end = _number(text, folded, head_lines[:15], st)
 
     # địa danh, ngày tháng năm
-    for s, e in head_lines[:15]:
+    for i, (s, e) in enumerate(head_lines[:15]):
         ls = number_end if number_end and s <= number_end <= e else s
         m = _DATE_LINE.search(folded, ls, e) or _DATE_LINE_NUMERIC.search(folded, ls, e)
+        if not m and re.search(r",\s*ngay\b", folded[ls:e]):
+            # "Lâm Đồng, ngày" / "tháng 12 năm" / "2025": a date wrapped in a narrow header column (scans)
+            e2 = head_lines[min(i + 2, len(head_lines) - 1)][1]
+            m = _DATE_LINE.search(folded, ls, e2)
+            if m and m.start() >= e:
+                m = None
         if not m:
             continue
         ps, pe = _strip_span(text, *m.span("place"))
@@ -435,6 +441,9 @@ def _cells(text: str, spans):
 _NAME_AT_END = re.compile(r"(?:^|[;:|]\s*|\s{2,})(?P<n>(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s){1,5}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)\s*$")
 
 
+_NAME_OCR = re.compile(r"(?:^|\s)(?P<n>[1l|!][a-zà-ỹ]+(?:\s[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){1,5})\s*$")
+
+
 def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | None:
     """The signature block: capacity (TM./KT./TL.), title lines in capitals, then the signer's name.
 
@@ -476,10 +485,17 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
         if rank:
             s0 += len(rank)
         m = _NAME_AT_END.search(text[s0 if rank else s:e])
-        if not m:
-            continue
+        fixed = None
+        if not m:  # "Thiếu tướng 1rương Minh Đương": the name's first letter misread as a digit or a bar
+            m = _NAME_OCR.search(text[s0 if rank else s:e])
+            if not m:
+                continue
+            read = m.group("n").strip()
+            fixed = next((c + read[1:] for c in "TLI" if fold((c + read[1:]).split()[0]) in surnames), None)
+            if fixed is None:
+                continue
         base = s0 if rank else s
-        cand = m.group("n").strip()
+        cand = fixed or m.group("n").strip()
         words = cand.split()
         if fold(words[0]) in surnames and 2 <= len(words) <= 6 and not _is_upper_line(cand):
             name, end = cand, base + m.end("n")
