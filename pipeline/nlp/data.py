@@ -108,7 +108,7 @@ def compiled() -> Compiled:
         dl_blocker=re.compile(_alt(r.deadline_blockers)),
         recurrence=[(k, re.compile(_alt(v))) for k, v in r.recurrence.items()],
         rec_context=re.compile(_alt(r.recurrence_contexts)),
-        unit_head=re.compile(_alt(r.unit_heads, folded=False)),
+        unit_head=re.compile(r"(?!Ban hành\b)" + _alt(r.unit_heads, folded=False)),  # "Ban hành kèm theo": a verb
         unit_stop=re.compile(_alt([p.lower() for p in r.unit_stops], folded=False)),
         lead_before_start=re.compile(_alt([p.lower() for p in r.role_cues.lead_before], folded=False) + r"\s+(?:cho\s+)?"),
         support_start=re.compile(_alt([p.lower() for p in r.role_cues.support_before], folded=False) + r"\s*"),

@@ -75,6 +75,10 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         if c.unit_head.match(t, pos):
             for a, b in _named_first(t, _unit_list(ctx, pos, e)):
                 add(a, b, "lead")
+    if not any(u["role"] == "lead" for u in found):
+        # inside the sentence: "... đề nghị đồng chí Chủ tịch chỉ đạo Sở Tài chính chủ trì, phối hợp ..."
+        for a, b in _leading_inside(ctx, s, e):
+            add(a, b, "lead")
     if not inherited_lead and not any(u["role"] in ("lead", "direct") for u in found):
         return found  # "phối hợp chặt chẽ với X" with nobody leading is a remark, not an assignment
     for m in c.support_start.finditer(low, s, e):
@@ -84,6 +88,26 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         for a, b in _named_first(t, _unit_list(ctx, pos, e, support=True)):
             add(a, b, "support")
     return found
+
+
+def _leading_inside(ctx: Ctx, s: int, e: int) -> list[tuple[int, int]]:
+    """Capitalised unit names inside ``text[s:e]`` directly followed by a lead cue ("Sở Tài chính chủ trì")."""
+    c = compiled()
+    t = ctx.text
+    out: list[tuple[int, int]] = []
+    covered = s
+    for m in c.unit_head.finditer(t, s, e):
+        pos = m.start()
+        if pos < covered or not t[pos].isupper() or (pos > 0 and t[pos - 1].isalnum()):
+            continue
+        lst = _unit_list(ctx, pos, e)
+        if not lst:
+            continue
+        covered = lst[-1][1]
+        after = ctx.folded[lst[-1][1]:lst[-1][1] + 40]  # (lead_after is anchored with '^': match a slice)
+        if c.lead_after.match(after) and not after.lstrip(" ,").startswith("tham muu"):
+            out.extend(_named_first(t, lst))
+    return out
 
 
 def _named_first(t: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]:
