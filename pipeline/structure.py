@@ -74,6 +74,7 @@ class Structure:
     paragraphs: list[Para] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     annex_start: int | None = None  # an annex after the signature ("PHỤ LỤC"): read like the body
+    attachments: list = field(default_factory=list)  # pipeline.attachments.Attachment: documents filed after it
     notes: list[tuple[str, str]] = field(default_factory=list)  # (warning code, message)
 
 
@@ -648,7 +649,17 @@ def _sections(text: str, lines, body_start: int, body_end: int) -> tuple[list[Pa
 
 
 def structure(doc: Document) -> Document:
-    st = parse(doc.text, doc.blocks)
+    from pipeline.attachments import find_attachments
+
+    atts = find_attachments(doc.text) if len(doc.pages) > 1 else []
+    if atts:  # the record describes the first document: its header, body and signature end where they start
+        end = atts[0].start
+        st = parse(doc.text[:end], tuple(b for b in doc.blocks if b.end <= end))
+        st.attachments = atts
+        doc = doc.with_warning("attachments", f"{len(atts)} attached document(s) after the first, from page(s) "
+                               f"{', '.join(str(a.first_page) for a in atts)}: the record describes the first")
+    else:
+        st = parse(doc.text, doc.blocks)
     for code, msg in st.notes:
         doc = doc.with_warning(code, msg)
     if st.issuer is not None and st.issuer.inferred:
