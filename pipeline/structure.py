@@ -427,6 +427,24 @@ def _title_of(line_folded: str) -> str | None:
     return None
 
 
+def _title_fuzzy(line_folded: str) -> str | None:
+    """A title line a scan misread by a letter or two ('CHÀANH VĂN PHONG' → 'Chánh Văn phòng'): the signer title
+    within one edit per eight letters of the (capacity-less) line."""
+    from pipeline.nlp.ocrnames import _distance
+
+    key = re.sub(r"^(tm|kt|tl|tuq|q)\s*\.\s*", "", line_folded.strip(" *")).strip()
+    if len(key) < 6:
+        return None
+    best = None
+    for t in lexicon().signer_titles:
+        ft = fold(t)
+        bound = max(1, len(ft) // 8)
+        d = _distance(key, ft, bound)
+        if d <= bound and (best is None or d < best[0] or (d == best[0] and len(ft) > len(fold(best[1])))):
+            best = (d, t)
+    return best[1] if best else None
+
+
 def _cells(text: str, spans):
     """Two-column blocks (Nơi nhận | chữ ký) come as one line with a wide gap: split such lines into cells."""
     out = []
@@ -471,7 +489,7 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
         if m:
             capacity = lx.capacities.get(text[s:e].strip(" *")[: m.end(1) - m.start(1)].upper() + ".", None)
             start = s if start is None else start
-        t = _title_of(lf)
+        t = _title_of(lf) or (_title_fuzzy(lf) if not re.match(r"(tm|kt|tl|tuq|q)\s*\.", lf) else None)
         if t:
             title = t
             start = s if start is None else start
@@ -498,7 +516,12 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
         base = s0 if rank else s
         cand = fixed or m.group("n").strip()
         words = cand.split()
+        if fold(cand) == "ho chi minh":  # "Thành phố Hồ Chí Minh", "Đoàn TNCS Hồ Chí Minh" at a line's end
+            continue
         if fold(words[0]) in surnames and 2 <= len(words) <= 6 and not _is_upper_line(cand):
+            spelt = [x for x in lx.surnames if fold(x) == fold(words[0])]
+            if words[0] not in lx.surnames and len(spelt) == 1:  # "Nguyên" read for "Nguyễn": the surname's marks
+                cand = " ".join([spelt[0], *words[1:]])
             name, end = cand, base + m.end("n")
             start = base + m.start("n") if start is None else start
             break
