@@ -27,7 +27,7 @@ def extract(doc: Document) -> Document:
     if any(p.method == "ocr" for p in doc.pages):  # unit names misread by OCR take their known spelling
         from pipeline.nlp.ocrnames import correct_units
 
-        fixed = correct_units(ex.tasks)
+        fixed = correct_units(ex.tasks, doc.text)
         if fixed:
             doc = doc.with_warning(
                 "ocr_unit_corrected",

@@ -134,17 +134,42 @@ def correct_name(name: str) -> tuple[str, list[tuple[str, str]]]:
     return "".join(out), pairs
 
 
-def correct_units(tasks: list[dict]) -> list[tuple[str, str]]:
-    """Correct the unit names of ``tasks`` in place; returns (read name, corrected name) for each change."""
+def _cut_at_stop(name: str) -> int | None:
+    """Where a task verb starts inside a corrected name ("Văn phòng UBND tỉnh thẩm định hồ sơ": the misread verb
+    did not stop the name): the index of the word it starts at, or None."""
+    from pipeline.nlp.data import compiled
+
+    c = compiled()
+    low = name.lower()
+    for k, m in enumerate(_WORD.finditer(name)):
+        if k >= 2 and name[m.start()].islower() and c.unit_stop.match(low, m.start()) and \
+                not c.unit_head.match(name, m.start()):
+            return k
+    return None
+
+
+def correct_units(tasks: list[dict], text: str | None = None) -> list[tuple[str, str]]:
+    """Correct the unit names of ``tasks`` in place; returns (read name, corrected name) for each change. With the
+    document ``text`` (which the units' offsets index), a name that runs on into a task verb read wrong is cut
+    there, its end offset with it."""
     done: list[tuple[str, str]] = []
-    cache: dict[str, str] = {}
     for k in tasks:
         for u in k.get("units", ()):
             old = u["name"]
-            if old not in cache:
-                cache[old] = correct_name(old)[0]
-            if cache[old] != old:
-                u["name"] = cache[old]
-                if (old, cache[old]) not in done:
-                    done.append((old, cache[old]))
+            new = correct_name(old)[0]
+            if new == old:
+                continue
+            cut = _cut_at_stop(new)
+            if cut is not None and text is not None:
+                words = list(_WORD.finditer(new))
+                new = new[:words[cut].start()].rstrip(" ,;:-–")
+                span_words = list(_WORD.finditer(text, u["start"], u["end"]))
+                if len(span_words) > cut:
+                    end = span_words[cut].start()
+                    while end > u["start"] and text[end - 1] in " ,;:-–\n":
+                        end -= 1
+                    u["end"] = end
+            u["name"] = new
+            if (old, new) not in done:
+                done.append((old, new))
     return done
