@@ -524,6 +524,10 @@ def with_pages(doc: Document, done: dict[int, Page]) -> Document:
     pages = list(doc.pages)
     for i, page in done.items():
         pages[i] = _finish(pages[i], page)
+    if any(p.blocks for p in pages):  # tables running over a page break (pipeline.scan_tables)
+        from pipeline.scan_tables import continued_tables
+
+        pages = continued_tables(pages)
     out = replace(doc, pages=tuple(pages))
     empty = [p.number for p in out.pages if p.method == "ocr" and not p.text.strip()]
     if empty:

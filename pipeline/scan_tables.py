@@ -53,13 +53,16 @@ def find_tables(gray, index: int = 0, scale: float = 1.0) -> Grid:
     import cv2
 
     bw = ink.astype(np.uint8) * 255
-    hk, vk = max(40, w // 40), max(36, h // 90)
+    # kernels longer than any letter stroke at body sizes (a 13 pt 'h' is ~40 px tall at 300 dpi), shorter than
+    # the rules of a one-line row
+    hk, vk = max(40, w // 40), max(55, h // 64)
     horiz = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (hk, 1)))
     vert = cv2.morphologyEx(bw, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, vk)))
     # close small breaks along each rule, then thicken so corners meet
     horiz = cv2.dilate(horiz, cv2.getStructuringElement(cv2.MORPH_RECT, (15, 1)))
     vert = cv2.dilate(vert, cv2.getStructuringElement(cv2.MORPH_RECT, (1, 15)))
-    rules = cv2.dilate(cv2.bitwise_or(horiz, vert), cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
+    raw = cv2.bitwise_or(horiz, vert)
+    rules = cv2.dilate(raw, cv2.getStructuringElement(cv2.MORPH_RECT, (5, 5)))
     n, _labels, stats, _ = cv2.connectedComponentsWithStats(rules, connectivity=8)
     tables: list[PTable] = []
     keep = np.zeros_like(rules)
@@ -74,7 +77,10 @@ def find_tables(gray, index: int = 0, scale: float = 1.0) -> Grid:
             keep[y:y + bh, x:x + bw_] |= region
     if not tables:
         return Grid([], None)
-    return Grid(sorted(tables, key=lambda t: t.bbox[1]), keep)
+    # what is erased before Tesseract reads: the rules themselves (not the dilation that joined them, which can
+    # reach letters standing close to a rule), widened by a pixel for their blurred edges
+    erase = cv2.dilate(cv2.bitwise_and(raw, keep), cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    return Grid(sorted(tables, key=lambda t: t.bbox[1]), erase)
 
 
 def _has_long_runs(ink, length: int) -> bool:
@@ -154,3 +160,47 @@ def table_page(lines, grid: Grid, number: int, width: float, height: float):
     assign_words(grid.tables, words)
     page = banded_page(words, grid.tables, number, width, height, lines=ocr_lines)
     return page.text(), tuple(page.words), tuple(page.blocks)
+
+
+def continued_tables(pages: list) -> list:
+    """Pages (pipeline.document.Page) whose first table continues the last table of the page before, as
+    pipeline.pdf_tables.stitch does for text layers: a repeated header row and a first row whose number cell is
+    empty (the end of the previous page's last task) are taken out of the table block (their text stays in the
+    page text, outside any row), so the extractor reads the rows after them with the column roles carried over."""
+    from dataclasses import replace
+
+    out = list(pages)
+    for i in range(1, len(out)):
+        prev = [b for b in out[i - 1].blocks if b.kind == "table"]
+        cur = [b for b in out[i].blocks if b.kind == "table"]
+        if not prev or not cur or out[i].method != "ocr":
+            continue
+        a, b = prev[-1], cur[0]
+        if _ncols(a) != _ncols(b) or _before(out[i].text, b):
+            continue
+        rows = b.rows()
+        drop = 0
+        if rows and len(a.rows()) and _row_text(out[i].text, rows[0]) == _row_text(out[i - 1].text, a.rows()[0]):
+            drop = 1
+        if len(rows) > drop and rows[drop] and rows[drop][0].col == 0 and \
+                not out[i].text[rows[drop][0].start:rows[drop][0].end].strip():
+            drop += 1
+        if not drop or drop >= len(rows):
+            continue
+        cells = tuple(replace(c, row=c.row - drop, header=False) for c in b.cells if c.row >= drop)
+        nb = replace(b, cells=cells, header_rows=max(0, b.header_rows - drop))
+        out[i] = replace(out[i], blocks=tuple(nb if x is b else x for x in out[i].blocks))
+    return out
+
+
+def _ncols(b) -> int:
+    return max((c.col + c.colspan for c in b.cells), default=0)
+
+
+def _row_text(text: str, row) -> str:
+    return " ".join(" ".join(text[c.start:c.end].split()) for c in row).casefold()
+
+
+def _before(text: str, b) -> bool:
+    """Does prose stand above the table on its page (then it does not continue the page before)?"""
+    return len(text[:b.start].split()) > 12

@@ -144,3 +144,31 @@ def test_scanned_task_table_gives_assignments_and_deadlines(tmp_path):
     units = {(u["name"], u["role"]) for k in rec["tasks"] for u in k["units"]}
     assert ("Sở Nông nghiệp", "lead") in units and ("Sở Tư pháp", "lead") in units
     assert {d["due"] for d in rec["deadlines"]} >= {"2026-06-30", "2026-12-31"}
+
+
+def test_table_continued_on_next_scanned_page():
+    """The next page's table repeats the header and opens with the end of the last task (empty number cell):
+    both rows leave the table block, the rows after them stay."""
+    from pipeline.blocks import Layout
+    from pipeline.document import Page
+    from pipeline.scan_tables import continued_tables
+
+    def page(n, rows, prose=""):
+        lay = Layout(page=n)
+        if prose:
+            lay.text_block(prose)
+        lay.table([[([c], 1, 1) for c in r] for r in rows], layout=False)
+        text, blocks = lay.finish()
+        return Page(number=n, text=text, method="ocr", blocks=blocks)
+
+    head = ["TT", "Nội dung", "Cơ quan chủ trì"]
+    p1 = page(1, [head, ["1", "Rà soát hồ sơ", "Sở Tư pháp"]], prose="Các nhiệm vụ cụ thể như sau:")
+    p2 = page(2, [head, ["", "đất đai trên địa bàn", ""], ["2", "Số hóa hồ sơ", "Sở Nội vụ"]])
+    out = continued_tables([p1, p2])
+    rows = out[1].blocks[0].rows()
+    assert [[out[1].text[c.start:c.end] for c in r] for r in rows] == [["2", "Số hóa hồ sơ", "Sở Nội vụ"]]
+    assert out[0] is p1
+    # a table under prose on its page is a table of its own
+    p3 = page(2, [head, ["", "x", ""], ["2", "Số hóa hồ sơ", "Sở Nội vụ"]],
+              prose="Phụ lục kèm theo: danh mục các nhiệm vụ giao cho các sở, ban, ngành và địa phương thực hiện")
+    assert continued_tables([p1, p3])[1] is p3
