@@ -3,7 +3,9 @@
 Each DOCX is rendered to PDF by LibreOffice (headless, its own profile directory), every page rasterised at
 300 dpi (pypdfium2) and made to look scanned by bench/ocr_cer.py's ``degrade`` (a red seal over the signature on
 the last page, skew up to 1.2°, blur, noise), saved as an image-only PDF and run through the whole pipeline (OCR
-included). Both versions are scored with pipeline.evaluate against the same gold, per field and per half.
+included). Both versions are scored with pipeline.evaluate against the same gold, per field and per half, and so
+is the rendered PDF through its text layer ("pdf"): what LibreOffice's rendering itself loses (a header or
+signature cell laid out differently from Word, a line it drops) shows there, apart from what OCR loses.
 
     .venv/bin/python bench/scan_realdev_eval.py [--docs R12,R22] [--half tune] [--workers 2] [--json out.json]
 
@@ -140,7 +142,7 @@ def main() -> int:
     pdf_dir.mkdir(parents=True, exist_ok=True)
     try:
         to_pdf([src for _, _, src in items], pdf_dir)
-        reps = {"text": Report(), "scan": Report()}
+        reps = {"text": Report(), "pdf": Report(), "scan": Report()}
         halves: dict[str, dict[str, Report]] = {}
         details = []
         for k, (rid, gold, src) in enumerate(items):
@@ -156,12 +158,13 @@ def main() -> int:
             rec_scan = json.loads(record_of(doc)[1].model_dump_json())
             dt = time.perf_counter() - t0
             rec_text = json.loads(extract_record(src).model_dump_json())
+            rec_pdf = json.loads(extract_record(pdf_dir / f"{rid}.pdf").model_dump_json())
             row = {"id": rid}
-            for name, rec in (("text", rec_text), ("scan", rec_scan)):
+            for name, rec in (("text", rec_text), ("pdf", rec_pdf), ("scan", rec_scan)):
                 d = score(gold, rec, reps[name])
                 h = split.get(rid)
                 if h:
-                    score(gold, rec, halves.setdefault(h, {"text": Report(), "scan": Report()})[name])
+                    score(gold, rec, halves.setdefault(h, {"text": Report(), "pdf": Report(), "scan": Report()})[name])
                 row[name] = d
             details.append(row)
             print(f"{rid}: {n} page(s), {'cached OCR' if cached else 'OCR'} + extraction {dt:.1f} s", file=sys.stderr)
@@ -179,20 +182,21 @@ def _f1s(rep) -> dict[str, float]:
 
 
 def format_side_by_side(reps, halves, details, show: bool = False) -> str:
-    t, s = reps["text"].as_dict(), reps["scan"].as_dict()
-    out = [f"documents: {t['documents']} (DOCX of corpus/realdev)", "",
-           f"{'field':<12} {'text P':>7} {'R':>6} {'F1':>6}   {'scan P':>7} {'R':>6} {'F1':>6}   {'Δ F1':>6}"]
+    t, q, s = reps["text"].as_dict(), reps["pdf"].as_dict(), reps["scan"].as_dict()
+    out = [f"documents: {t['documents']} (DOCX of corpus/realdev; pdf = LibreOffice's rendering, text layer)", "",
+           f"{'field':<12} {'text P':>7} {'R':>6} {'F1':>6}   {'pdf F1':>6}   {'scan P':>7} {'R':>6} {'F1':>6}"
+           f"   {'scan-text':>9}"]
     for k in t["fields"]:
-        a, b = t["fields"][k], s["fields"][k]
-        out.append(f"{k:<12} {a['precision']:>7.3f} {a['recall']:>6.3f} {a['f1']:>6.3f}   {b['precision']:>7.3f} "
-                   f"{b['recall']:>6.3f} {b['f1']:>6.3f}   {b['f1'] - a['f1']:>+6.3f}")
-    out += ["", f"{'metadata':<14} {'text':>5} {'scan':>5}"]
+        a, m, b = t["fields"][k], q["fields"][k], s["fields"][k]
+        out.append(f"{k:<12} {a['precision']:>7.3f} {a['recall']:>6.3f} {a['f1']:>6.3f}   {m['f1']:>6.3f}   "
+                   f"{b['precision']:>7.3f} {b['recall']:>6.3f} {b['f1']:>6.3f}   {b['f1'] - a['f1']:>+9.3f}")
+    out += ["", f"{'metadata':<14} {'text':>5} {'pdf':>5} {'scan':>5}"]
     for k, v in t["metadata_accuracy"].items():
-        out.append(f"{k:<14} {v:>5.2f} {s['metadata_accuracy'][k]:>5.2f}")
+        out.append(f"{k:<14} {v:>5.2f} {q['metadata_accuracy'][k]:>5.2f} {s['metadata_accuracy'][k]:>5.2f}")
     if halves:
         out += ["", f"{'half':<6} {'':<5} {'targets':>7} {'deadlines':>9} {'assignments':>11}"]
         for h in sorted(halves, key=lambda h: (h != "tune", h)):
-            for name in ("text", "scan"):
+            for name in ("text", "pdf", "scan"):
                 f = _f1s(halves[h][name])
                 out.append(f"{h:<6} {name:<5} {f['targets']:>7.3f} {f['deadlines']:>9.3f} {f['assignments']:>11.3f}")
     out += ["", "per document (tp text → scan; metadata fields wrong on the scan only)"]

@@ -554,6 +554,7 @@ def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
 
         ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
         pending = list(tasks.items())
+        preloaded = False
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
             running: dict = {}
             try:
@@ -561,6 +562,10 @@ def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
                     while pending and len(running) < workers * 2:
                         i, t = pending.pop(0)
                         running[pool.submit(ocr_page, t)] = i
+                    if not pending and len(running) < workers and not preloaded:
+                        # a core is idle for the last pages: load what normalization needs next meanwhile
+                        preloaded = True
+                        _preload()
                     finished, _ = wait(running, return_when=FIRST_COMPLETED)
                     for f in finished:
                         i = running.pop(f)
@@ -570,6 +575,17 @@ def ocr(doc: Document, workers: int = 1, timeout: float = 180) -> Document:
                     f.cancel()
                 raise
     return with_pages(doc, done)
+
+
+def _preload() -> None:
+    """Load the language model the normalize stage corrects OCR'd words with (cached per process)."""
+    try:
+        from pipeline.restore import load_confusions, load_model
+
+        load_model()
+        load_confusions()
+    except Exception:  # noqa: BLE001 - normalize reports a missing or broken model itself
+        pass
 
 
 def _finish(old: Page, new: Page) -> Page:
