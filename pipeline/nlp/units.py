@@ -188,6 +188,8 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
         stop = c.unit_stop.match(ctx.lower, i) if i > start and f[i - 1] == " " and t[i].islower() else None
         if stop and _NUMBERED.match(t, stop.end()):  # "Ban Quản lý dự án đầu tư xây dựng số 1": a numbered name
             stop = None
+        if stop and f.endswith("chuong ", 0, i):  # "Cơ quan Thường trực Chương trình MTQG": a name, not 'trình'
+            stop = None
         if stop and not c.unit_head.match(t, i):
             break
         i += 1
