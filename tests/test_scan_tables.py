@@ -144,6 +144,10 @@ def test_scanned_task_table_gives_assignments_and_deadlines(tmp_path):
     units = {(u["name"], u["role"]) for k in rec["tasks"] for u in k["units"]}
     assert ("Sở Nông nghiệp", "lead") in units and ("Sở Tư pháp", "lead") in units
     assert {d["due"] for d in rec["deadlines"]} >= {"2026-06-30", "2026-12-31"}
+    # a unit read from a cell points at that cell on the page (the review page draws its box)
+    u = next(u for k in rec["tasks"] for u in k["units"] if u["name"] == "Sở Tư pháp")
+    box = u["span"]["bbox"]
+    assert COLS[2] - 30 < box["x0"] < box["x1"] < COLS[3] + 30 and ROWS[2] - 30 < box["top"] < ROWS[3]
 
 
 def test_table_continued_on_next_scanned_page():
