@@ -47,8 +47,9 @@ def find_tables(gray, index: int = 0, scale: float = 1.0) -> Grid:
     a = np.asarray(gray, dtype=np.uint8)
     h, w = a.shape
     ink = a < 150
-    # cheap check before loading OpenCV: a table needs long horizontal runs of ink on several rows
-    if not _has_long_runs(ink, max(200, w // 8)):
+    # cheap check before loading OpenCV: a table needs long horizontal runs of ink on several rows (a rule under
+    # the motto alone is one) and vertical runs taller than a text line
+    if not _has_long_runs(ink, max(200, w // 8)) or not _has_long_runs(ink.T, max(100, h // 35)):
         return Grid([], None)
     import cv2
 
