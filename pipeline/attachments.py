@@ -16,7 +16,9 @@ from pipeline.textutil import fold
 
 HEAD_LINES = 22  # lines from the top of a page searched for a header block
 _MOTTO = re.compile(r"cong\s+hoa\s+xa\s+hoi\s+chu\s+nghia|doc\s+lap\s*[-–—]\s*tu\s+do")
-_NUMBER_LINE = re.compile(r"^[\s*#|]*s[o6]\s*:?\s*(?:[0-9]|/|$)")
+_NUMBER_LINE = re.compile(r"^[\s*#|]*s[o6]\s*(?::|\s[0-9]|/)")
+_LONE_NUMBER = re.compile(r"^[\s*#|]*s[o6]\s*:?\s*$")  # "SỐ" over "/BC-BCĐ": a blank number wrapped
+_ANNEX = re.compile(r"^[\s*#|]*(?:mau\s+(?:so\s+)?\S+|phu\s+luc)\b")  # "Mẫu số 03", "Phụ lục": part of the first
 
 
 @dataclass
@@ -41,9 +43,11 @@ def starts_document(page_text: str) -> bool:
     """Does this page open with a header block of its own (motto + số ký hiệu or tên loại)?"""
     lines = [ln for ln in page_text.split("\n") if ln.strip()][:HEAD_LINES]
     folded = [fold(ln) for ln in lines]
-    if not any(_MOTTO.search(ln) for ln in folded):
+    if not folded or _ANNEX.match(folded[0]) or not any(_MOTTO.search(ln) for ln in folded):
         return False
-    return any(_NUMBER_LINE.match(ln) for ln in folded) or any(_is_doc_type(ln) for ln in lines)
+    number = any(_NUMBER_LINE.match(ln) or (_LONE_NUMBER.match(ln) and nxt.lstrip().startswith("/"))
+                 for ln, nxt in zip(folded, folded[1:] + [""]))
+    return number or any(_is_doc_type(ln) for ln in lines)
 
 
 def find_attachments(text: str) -> list[Attachment]:

@@ -253,3 +253,14 @@ def test_real_scan_to_trinh_239_attachment():
     assert md["doc_type"]["value"] == "to_trinh"
     assert md["signer"]["name"] == "Nguyễn Tường Vũ" and md["signer"]["title"] == "Phó Giám đốc"
     assert [(a["doc_type"], a["first_page"]) for a in md["attachments"]] == [("bao_cao", 2)]
+
+
+def test_annex_form_with_motto_is_not_an_attachment():
+    """A Quyết định's annexed form ('Mẫu số 03' with its own motto, a 'Số' column header) stays part of it."""
+    from pipeline.attachments import find_attachments, starts_document
+
+    form = ("Mẫu số 03\n\nTÊN DOANH NGHIỆP\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\n"
+            "DANH SÁCH NGƯỜI LAO ĐỘNG ĐỀ NGHỊ HỖ TRỢ\nSố\nHọ và tên\n")
+    assert not starts_document(form)
+    assert find_attachments(DECISION + "\f" + form) == []
+    assert starts_document(REPORT)
