@@ -264,3 +264,19 @@ def test_annex_form_with_motto_is_not_an_attachment():
     assert not starts_document(form)
     assert find_attachments(DECISION + "\f" + form) == []
     assert starts_document(REPORT)
+
+
+@pytest.mark.parametrize("read, fixed", [("Quý 11/2026", "Quý II/2026"), ("trong Quý 1V năm 2025", "trong Quý IV năm 2025"),
+                                         ("QUÝ 111", "QUÝ III"), ("Quý 1/2026", "Quý 1/2026"), ("Quý 12", "Quý 12")])
+def test_quarter_numerals_read_as_digits(read, fixed):
+    from pipeline.ocrwords import fix_cue_words
+
+    assert fix_cue_words(read)[0] == fixed
+
+
+def test_quarter_misread_on_ocr_page_gives_its_deadline():
+    text = DIRECTIVE.replace("trước ngày 30/6/2026", "trong Quý 11/2026")
+    rec = _record([text], method="ocr")
+    d = next(d for d in rec["deadlines"] if d["precision"] == "quarter")
+    assert d["due"] == "2026-06-30" and d["restored"]
+    assert _record([text])["deadlines"] == [] or all(x["precision"] != "quarter" for x in _record([text])["deadlines"])
