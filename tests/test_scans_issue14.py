@@ -267,7 +267,9 @@ def test_annex_form_with_motto_is_not_an_attachment():
 
 
 @pytest.mark.parametrize("read, fixed", [("Quý 11/2026", "Quý II/2026"), ("trong Quý 1V năm 2025", "trong Quý IV năm 2025"),
-                                         ("QUÝ 111", "QUÝ III"), ("Quý 1/2026", "Quý 1/2026"), ("Quý 12", "Quý 12")])
+                                         ("QUÝ 111", "QUÝ III"), ("Quý 1/2026", "Quý 1/2026"), ("Quý 12", "Quý 12"),
+                                         ("- Rà soát;\nø) Sở Y tế:\n", "- Rà soát;\ng) Sở Y tế:\n"),
+                                         ("Mã ø) giữa dòng", "Mã ø) giữa dòng")])
 def test_quarter_numerals_read_as_digits(read, fixed):
     from pipeline.ocrwords import fix_cue_words
 
