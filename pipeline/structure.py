@@ -74,6 +74,7 @@ class Structure:
     paragraphs: list[Para] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     annex_start: int | None = None  # an annex after the signature ("PHỤ LỤC"): read like the body
+    attachments: list = field(default_factory=list)  # pipeline.attachments.Attachment: documents filed after it
     notes: list[tuple[str, str]] = field(default_factory=list)  # (warning code, message)
 
 
@@ -260,11 +261,15 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     number_end = _number(text, folded, head_lines[:15], st)
 
     # địa danh, ngày tháng năm
-    for k, (s, e) in enumerate(head_lines[:15]):
+    for i, (s, e) in enumerate(head_lines[:15]):
         ls = number_end if number_end and s <= number_end <= e else s
         m = _DATE_LINE.search(folded, ls, e) or _DATE_LINE_NUMERIC.search(folded, ls, e)
-        if not m and re.search(r",\s*ngay\s*[\d.…_ ]*$", folded[ls:e]) and k + 1 < len(head_lines):
-            m = _DATE_LINE.search(folded, ls, head_lines[k + 1][1])  # "Hà Nội, ngày" / "tháng 12 năm 2025"
+        if not m and re.search(r",\s*ngay\b", folded[ls:e]):
+            # "Lâm Đồng, ngày" / "tháng 12 năm" / "2025": a date wrapped in a narrow header column (scans)
+            e2 = head_lines[min(i + 2, len(head_lines) - 1)][1]
+            m = _DATE_LINE.search(folded, ls, e2)
+            if m and m.start() >= e:
+                m = None
         if not m:
             continue
         ps, pe = _strip_span(text, *m.span("place"))
@@ -431,6 +436,24 @@ def _title_of(line_folded: str) -> str | None:
     return None
 
 
+def _title_fuzzy(line_folded: str) -> str | None:
+    """A title line a scan misread by a letter or two ('CHÀANH VĂN PHONG' → 'Chánh Văn phòng'): the signer title
+    within one edit per eight letters of the (capacity-less) line."""
+    from pipeline.nlp.ocrnames import _distance
+
+    key = re.sub(r"^(tm|kt|tl|tuq|q)\s*\.\s*", "", line_folded.strip(" *")).strip()
+    if len(key) < 6:
+        return None
+    best = None
+    for t in lexicon().signer_titles:
+        ft = fold(t)
+        bound = max(1, len(ft) // 8)
+        d = _distance(key, ft, bound)
+        if d <= bound and (best is None or d < best[0] or (d == best[0] and len(ft) > len(fold(best[1])))):
+            best = (d, t)
+    return best[1] if best else None
+
+
 def _cells(text: str, spans):
     """Two-column blocks (Nơi nhận | chữ ký) come as one line with a wide gap: split such lines into cells."""
     out = []
@@ -453,6 +476,9 @@ def _signed(text: str, after) -> bool:
         if 2 <= len(words) <= 5 and all(w[:1].isupper() and w[1:].islower() for w in words):
             return True
     return False
+
+
+_NAME_OCR = re.compile(r"(?:^|\s)(?P<n>[1l|!][a-zà-ỹ]+(?:\s[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){1,5})\s*$")
 
 
 def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | None:
@@ -486,7 +512,7 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
         if m:
             capacity = lx.capacities.get(text[s:e].strip(" *")[: m.end(1) - m.start(1)].upper() + ".", None)
             start = s if start is None else start
-        t = _title_of(lf)
+        t = _title_of(lf) or (_title_fuzzy(lf) if not re.match(r"(tm|kt|tl|tuq|q)\s*\.", lf) else None)
         if t:
             title = t
             start = s if start is None else start
@@ -502,12 +528,24 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
         if rank:
             s0 += len(rank)
         m = _NAME_AT_END.search(text[s0 if rank else s:e])
-        if not m:
-            continue
+        fixed = None
+        if not m:  # "Thiếu tướng 1rương Minh Đương": the name's first letter misread as a digit or a bar
+            m = _NAME_OCR.search(text[s0 if rank else s:e])
+            if not m:
+                continue
+            read = m.group("n").strip()
+            fixed = next((c + read[1:] for c in "TLI" if fold((c + read[1:]).split()[0]) in surnames), None)
+            if fixed is None:
+                continue
         base = s0 if rank else s
-        cand = m.group("n").strip()
+        cand = fixed or m.group("n").strip()
         words = cand.split()
+        if fold(cand) == "ho chi minh":  # "Thành phố Hồ Chí Minh", "Đoàn TNCS Hồ Chí Minh" at a line's end
+            continue
         if fold(words[0]) in surnames and 2 <= len(words) <= 6 and not _is_upper_line(cand):
+            spelt = [x for x in lx.surnames if fold(x) == fold(words[0])]
+            if words[0] not in lx.surnames and len(spelt) == 1:  # "Nguyên" read for "Nguyễn": the surname's marks
+                cand = " ".join([spelt[0], *words[1:]])
             name, end = cand, base + m.end("n")
             start = base + m.start("n") if start is None else start
             break
@@ -665,7 +703,17 @@ def _sections(text: str, lines, body_start: int, body_end: int) -> tuple[list[Pa
 
 
 def structure(doc: Document) -> Document:
-    st = parse(doc.text, doc.blocks)
+    from pipeline.attachments import find_attachments
+
+    atts = find_attachments(doc.text) if len(doc.pages) > 1 else []
+    if atts:  # the record describes the first document: its header, body and signature end where they start
+        end = atts[0].start
+        st = parse(doc.text[:end], tuple(b for b in doc.blocks if b.end <= end))
+        st.attachments = atts
+        doc = doc.with_warning("attachments", f"{len(atts)} attached document(s) after the first, from page(s) "
+                               f"{', '.join(str(a.first_page) for a in atts)}: the record describes the first")
+    else:
+        st = parse(doc.text, doc.blocks)
     for code, msg in st.notes:
         doc = doc.with_warning(code, msg)
     if st.issuer is not None and st.issuer.inferred:

@@ -90,6 +90,10 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         if c.unit_head.match(t, pos):
             for a, b in _named_first(t, _unit_list(ctx, pos, e)):
                 add(a, b, "lead")
+    if not any(u["role"] == "lead" for u in found):
+        # inside the sentence: "... đề nghị đồng chí Chủ tịch chỉ đạo Sở Tài chính chủ trì, phối hợp ..."
+        for a, b in _leading_inside(ctx, s, e):
+            add(a, b, "lead")
     # "phối hợp chặt chẽ với X" with nobody leading is a remark, not an assignment; an item that opens with it
     # ("6.2. Phối hợp với Ủy ban bầu cử xã ... chuẩn bị hội nghị") is an instruction whose doer goes unsaid
     opens_with_support = is_item and c.support_start.match(low, head) is not None
@@ -102,6 +106,31 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         for a, b in _named_first(t, _unit_list(ctx, pos, e, support=True)):
             add(a, b, "support")
     return found
+
+
+_CHAIRS = re.compile(r"[\s,]*(?:va\s+\w+\s+)?(?:hoi nghi|cuoc hop|buoi lam viec|phien hop|buoi hop|hop|le|"
+                     r"buoi|dien dan|toa dam)(?![\w])")
+
+
+def _leading_inside(ctx: Ctx, s: int, e: int) -> list[tuple[int, int]]:
+    """Capitalised unit names inside ``text[s:e]`` directly followed by "chủ trì" ("Sở Tài chính chủ trì")."""
+    c = compiled()
+    t = ctx.text
+    out: list[tuple[int, int]] = []
+    covered = s
+    for m in c.unit_head.finditer(t, s, e):
+        pos = m.start()
+        if pos < covered or not t[pos].isupper() or (pos > 0 and t[pos - 1].isalnum()):
+            continue
+        lst = _unit_list(ctx, pos, e)
+        if not lst:
+            continue
+        covered = lst[-1][1]
+        after = ctx.folded[lst[-1][1]:lst[-1][1] + 60].lstrip(" ,")
+        # "… chỉ đạo Sở Tài chính chủ trì, phối hợp …"; not "… chủ trì hội nghị": a meeting's chair
+        if after.startswith("chu tri") and not _CHAIRS.match(after, 7):
+            out.extend(_named_first(t, lst))
+    return out
 
 
 def _named_first(t: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -194,6 +223,8 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
                     break
         stop = c.unit_stop.match(ctx.lower, i) if i > start and f[i - 1] == " " and t[i].islower() else None
         if stop and _NUMBERED.match(t, stop.end()):  # "Ban Quản lý dự án đầu tư xây dựng số 1": a numbered name
+            stop = None
+        if stop and f.endswith("chuong ", 0, i):  # "Cơ quan Thường trực Chương trình MTQG": a name, not 'trình'
             stop = None
         if stop and not c.unit_head.match(t, i):
             break
