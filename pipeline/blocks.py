@@ -126,7 +126,7 @@ def field_role(label: str) -> str | None:
 def column_role(header: str) -> str | None:
     """'Cơ quan chủ trì' → 'lead', 'Thời gian hoàn thành' → 'deadline': the role of a table column by its name."""
     f = " ".join(re.sub(r"[^\w\s/]", " ", fold(header)).split())
-    if not f:
+    if not f or len(f.split()) > 8:  # a column's name is short; a long cell is data ("Đổi mới nội dung, …")
         return None
     best = None
     for role, names in labels().column_roles.items():
@@ -271,7 +271,7 @@ def _header_rows(rows) -> int:
     n = 0
     for r in rows[:3]:
         roles = [column_role(join_cell(c[0])) for c in r]
-        if sum(1 for x in roles if x and x != "number") >= 2 or (n and sum(1 for x in roles if x) >= 1
+        if len({x for x in roles if x and x != "number"}) >= 2 or (n and sum(1 for x in roles if x) >= 1
                                                                    and len(r) >= 2 and not _looks_like_data(r)):
             n += 1
         else:

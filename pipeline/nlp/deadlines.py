@@ -16,6 +16,8 @@ _MONTH = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|xong trong|xong t
                     r"(?:\s*(?:/|nam)\s*(?P<y>(?:19|20)\d\d))?(?![\d/])")
 _QUARTER = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|hoan thanh|xong)\s+(?:trong\s+)?quy\s+(?P<q>iv|iii|ii|i|[1-4])(?![\w])"
                       r"(?:\s*(?:/|nam|-)\s*(?P<y>(?:19|20)\d\d))?")
+_PHASE_COMMIT = re.compile(r"(?<![\w])trong giai doan\s*(?P<y1>(?:19|20)\d\d)\s*[-–]\s*(?P<y2>(?:19|20)\d\d)"
+                           r"(?=[\s,]*(?:\(?[^;.:\n]{0,20}\)?[\s,]*)?(?:phan dau|phai dat|dat|hoan thanh)(?![\w]))")
 _PERIODIC_WORD = re.compile(r"(?<![\w])dinh ky(?![\w])")
 _REPORTING = re.compile(r"(?:bao cao|tong hop|gui)(?![\w])")  # a duty to report (the guide's recurring kind)
 _QUARTER_TO = re.compile(r"\s*(?:-|–|den)\s*quy\s+(?P<q>iv|iii|ii|i|[1-4])\s*(?:/|nam)\s*(?P<y>(?:19|20)\d\d)")
@@ -89,6 +91,9 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
         if fold(ctx.text[m.start():m.end()]).startswith("truoc nam"):
             y -= 1
         add(m.start(), m.end(), f"{y:04d}-12-31", "year")
+    for m in _PHASE_COMMIT.finditer(f, lo, hi):  # "Trong giai đoạn 2026 - 2030 phấn đấu có ít nhất 10% …"
+        if not _in_blocked(ctx, m.start(), m.end()):
+            add(m.start(), m.end("y2"), f"{int(m.group('y2')):04d}-12-31", "year")
     for p in ctx.paragraphs:  # "a) Giai đoạn 1 (2026 - 2028)" heading the targets of a phase
         m = _PHASE.search(f, p.start, p.end)
         if m and p.heading:
