@@ -40,6 +40,7 @@ class Rules(BaseModel):
     unit_stops: list[str]
     unit_false_heads: list[str]
     unit_stop_exceptions: list[str]
+    unit_kinds: list[str]
     task_verbs: list[str]
     role_cues: Roles
     generic_units: list[str]
@@ -79,12 +80,24 @@ class Compiled:
     unit_head: re.Pattern
     unit_stop: re.Pattern
     task_verb: re.Pattern
+    unit_kind: re.Pattern
     lead_before_start: re.Pattern
     support_start: re.Pattern
     lead_after: re.Pattern
     support_before_tail: re.Pattern
     direct_after: re.Pattern
     generic: re.Pattern
+
+
+def _with_groups(heads: list[str]) -> list[str]:
+    """The heads, and the groups of each ("Sở" → "các Sở", "Các Sở"; "Các cơ quan" → "các cơ quan")."""
+    out = set(heads)
+    for h in heads:
+        if h[:1].isupper() and not h.lower().startswith("các "):
+            out.update({"các " + h, "Các " + h})
+        if h.startswith("Các "):
+            out.add("c" + h[1:])
+    return sorted(out)
 
 
 @lru_cache(maxsize=1)
@@ -112,7 +125,9 @@ def compiled() -> Compiled:
         dl_blocker=re.compile(_alt(r.deadline_blockers)),
         recurrence=[(k, re.compile(_alt(v))) for k, v in r.recurrence.items()],
         rec_context=re.compile(_alt(r.recurrence_contexts)),
-        unit_head=re.compile(r"(?!" + _alt(r.unit_false_heads, folded=False) + ")" + _alt(r.unit_heads, folded=False)),
+        unit_head=re.compile(r"(?!" + _alt(r.unit_false_heads, folded=False) + ")" + _alt(_with_groups(r.unit_heads),
+                                                                                           folded=False)),
+        unit_kind=re.compile(_alt(r.unit_kinds)),
         task_verb=re.compile(r"\s*,?\s*" + _alt([p.lower() for p in r.task_verbs], folded=False)),
         # a unit name ends at a verb of the task: the stop words and every task verb ("UBND tỉnh X khẩn trương")
         unit_stop=re.compile(r"(?!" + "|".join(r"(?<=\b" + re.escape(x.split()[0]) + r" )" + re.escape(" ".join(x.split()[1:]))

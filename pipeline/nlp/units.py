@@ -318,6 +318,13 @@ def _trim(t: str, a: int, b: int) -> tuple[int, int]:
     return (a + m.end(), b) if m else (a, b)
 
 
+def _named_unit(ctx: Ctx, piece: str, start: int) -> bool:
+    """'Bộ Tài chính', 'Sở Y tế': one named unit (a capitalised head and its name, no list, no group)."""
+    c = compiled()
+    return ("," not in piece and piece[:1].isupper() and c.unit_head.match(ctx.text, start) is not None
+            and not ctx.folded.startswith("cac ", start) and len(piece.split()) >= 2)
+
+
 def _split_kinds(ctx: Ctx, a: int, b: int) -> list[tuple[int, int]]:
     """'Các sở, ngành, UBND xã, phường' → 'Các sở, ngành' + 'UBND xã, phường': a comma (or 'và') splits where
     a new unit starts (a capitalised unit head, or a collective phrase) after a piece of two or more words."""
@@ -327,9 +334,11 @@ def _split_kinds(ctx: Ctx, a: int, b: int) -> list[tuple[int, int]]:
     for m in _ITEM_SEP.finditer(t, a, b):
         k = m.end()
         head = c.unit_head.match(t, k)
+        piece = t[start:m.start()]
         new_unit = (head is not None and (t[k:k + 1].isupper() or f.startswith("cac ", k))) \
-            or c.generic.match(f, k) is not None
-        if new_unit and len(t[start:m.start()].split()) >= 2:
+            or c.generic.match(f, k) is not None \
+            or (c.unit_kind.match(f, k) is not None and _named_unit(ctx, piece, start))  # "Bộ Tài chính, cơ quan, …"
+        if new_unit and len(piece.split()) >= 2:
             out.append((start, m.start()))
             start = k
     out.append((start, b))
