@@ -109,8 +109,9 @@ def compiled() -> Compiled:
         rules=r,
         unit=re.compile(rf"\s*(?:{unit_alt})(?![\w])"),
         qualifier=re.compile(r"\s*" + _lalt(r.qualifier_units)),
+        # a spelled-out number after a comparator; "còn một số tồn tại": "một số" is "some", not one
         number_word=re.compile(_lalt([p for v in ("at_least", "at_most", "approx") for p in r.comparators[v]])
-                               + r"\s+(?P<w>" + _lalt(r.number_words) + ")"),
+                               + r"\s+(?P<w>" + _lalt(r.number_words) + r")(?!\s+(?:số|vài|cách|phần|lúc)(?![\w]))"),
         no_number=[(k, re.compile(_lalt(v))) for k, v in r.no_number_targets.items()],
         cmp_before=cmp_before,
         cmp_suffix=[(k, re.compile(r"\s*" + _lalt(v))) for k, v in r.comparator_suffixes.items()],

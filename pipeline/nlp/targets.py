@@ -101,7 +101,7 @@ def _share_predicate(ctx: Ctx, tg: list[dict[str, Any]]) -> None:
     L = ctx.lower
     for x, y in zip(tg, tg[1:]):
         gap = L[x["end"]:y["start"]].strip(" ,")
-        if gap not in ("", "và") or len((x["metric"] or "").split()) > 3:
+        if gap not in ("", "và") or len((x["metric"] or "").split()) > 6:
             continue
         m = _PREDICATE.search(L, y["num_end"], y["end"])
         if m:
