@@ -490,8 +490,9 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
     surnames = {fold(s) for s in lx.surnames}
     body = [(s, e) for s, e in lines if s > body_start]
     marks = [i for i, (s, e) in enumerate(body)
-             if any(_is_upper_line(text[a:b]) and (_title_of(folded[a:b]) or re.match(r"(tm|kt|tl|tuq)\s*\.\s*\S",
-                    folded[a:b].strip(" *"))) for a, b in _cells(text, [(s, e)]))]
+             if e - s <= 160 and any(b - a <= 80 and _is_upper_line(text[a:b]) and (  # titles are short lines
+                 _title_of(folded[a:b]) or re.match(r"(tm|kt|tl|tuq)\s*\.\s*\S", folded[a:b].strip(" *")))
+                 for a, b in _cells(text, [(s, e)]))]
     late = [i for i in marks if i >= len(body) * 0.5]
     anchor = late[0] if late else (marks[-1] if marks else None)
     # forms annexed after the signature carry unsigned blocks ("TRƯỞNG BAN" / "(Ký, ghi rõ họ tên)"): the first

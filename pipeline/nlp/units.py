@@ -266,13 +266,18 @@ def _ranked() -> re.Pattern:
     return re.compile(rf"^(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:{ranks})\s+")
 
 
-def _named_person(name: str) -> bool:
-    """'Đồng chí Trần Thị Cẩm Tú, Phó chủ tịch ...': a person named after 'Đồng chí'."""
+@lru_cache(maxsize=1)
+def _surnames() -> frozenset[str]:
     from pipeline.lexicon import lexicon
 
+    return frozenset(fold(x) for x in lexicon().surnames)
+
+
+def _named_person(name: str) -> bool:
+    """'Đồng chí Trần Thị Cẩm Tú, Phó chủ tịch ...': a person named after 'Đồng chí'."""
     name = _ranked().sub("Đồng chí ", name)  # "Đồng chí Thượng tướng Nguyễn Văn Long"
     m = _NAME.match(name)
-    return bool(m) and fold(m.group("n").split()[0]) in {fold(x) for x in lexicon().surnames}
+    return bool(m) and fold(m.group("n").split()[0]) in _surnames()
 
 
 # role words inside a cell or labelled value ("Sở X chủ trì, phối hợp với Sở Y"); not "giao" ("Bộ Ngoại giao")
