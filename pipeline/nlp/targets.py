@@ -79,14 +79,14 @@ def _targets(ctx: Ctx) -> list[dict[str, Any]]:
 
 def _once(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A target the document states twice (in its Mục tiêu and again under a task) is one target: the same value,
-    unit, comparator and period over mostly the same words."""
+    unit, comparator and period over the same words ("không thường xuyên" is another target than "thường xuyên")."""
     kept: list[dict[str, Any]] = []
     for x in targets:
         words = set(fold_words(x["metric"] or ""))
         if x["value"] is not None and any(
                 (k["value"], k["value_max"], fold(k["unit"] or ""), k["comparator"], k["period"]) ==
                 (x["value"], x["value_max"], fold(x["unit"] or ""), x["comparator"], x["period"])
-                and len(words & (kw := set(fold_words(k["metric"] or "")))) >= 0.85 * max(len(words | kw), 1)
+                and words == set(fold_words(k["metric"] or ""))
                 for k in kept):
             continue
         kept.append(x)
