@@ -117,6 +117,14 @@ def assign_words(tables: list[PTable], words: list) -> None:
             break
 
 
+def _absorb(m: PCell, c: PCell, colspan: int, rowspan: int) -> None:
+    """Cell ``c`` becomes part of ``m`` (one cell the grid had split): box, words, spans."""
+    m.bbox = (min(m.bbox[0], c.bbox[0]), min(m.bbox[1], c.bbox[1]), max(m.bbox[2], c.bbox[2]), max(m.bbox[3], c.bbox[3]))
+    m.words.extend(c.words)
+    m.continued.extend(c.continued)
+    m.colspan, m.rowspan = colspan, rowspan
+
+
 def merge_columns(t: PTable) -> None:
     """Ruling lines drawn in some rows only make pdfplumber's grid finer than the table's columns (a header cell
     "Cơ quan chủ trì" over four grid columns, and a unit name split across them below). The header row's named
@@ -134,12 +142,7 @@ def merge_columns(t: PTable) -> None:
         first, last = column(c.bbox[0] + 1), column(c.bbox[2] - 1)
         key = (c.row, first)
         if key in merged and last == first:
-            m = merged[key]
-            m.bbox = (min(m.bbox[0], c.bbox[0]), min(m.bbox[1], c.bbox[1]), max(m.bbox[2], c.bbox[2]),
-                      max(m.bbox[3], c.bbox[3]))
-            m.words.extend(c.words)
-            m.continued.extend(c.continued)
-            m.rowspan = max(m.rowspan, c.rowspan)
+            _absorb(merged[key], c, colspan=merged[key].colspan, rowspan=max(merged[key].rowspan, c.rowspan))
             continue
         merged[key] = PCell(c.row, first, last - first + 1, c.rowspan, c.bbox, list(c.words), list(c.continued))
     t.cells = list(merged.values())
@@ -163,12 +166,7 @@ def merge_rows(t: PTable) -> None:
         key = (first, c.col)
         if key in merged:
             m = merged[key]
-            m.bbox = (min(m.bbox[0], c.bbox[0]), min(m.bbox[1], c.bbox[1]), max(m.bbox[2], c.bbox[2]),
-                      max(m.bbox[3], c.bbox[3]))
-            m.words.extend(c.words)
-            m.continued.extend(c.continued)
-            m.colspan = max(m.colspan, c.colspan)
-            m.rowspan = max(m.rowspan, last - first + 1)
+            _absorb(m, c, colspan=max(m.colspan, c.colspan), rowspan=max(m.rowspan, last - first + 1))
             continue
         merged[key] = PCell(first, c.col, c.colspan, last - first + 1, c.bbox, list(c.words), list(c.continued))
     used = sorted({c.row for c in merged.values()})  # rows numbered from 0 with no gaps
