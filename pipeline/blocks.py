@@ -154,10 +154,10 @@ class Layout:
     pos: int = 0
     blocks: list[Block] = field(default_factory=list)
 
-    def _write(self, s: str) -> tuple[int, int]:
+    def _write(self, s: str, sep: str = "\n\n") -> tuple[int, int]:
         if self.parts:
-            self.parts.append("\n\n")
-            self.pos += 2
+            self.parts.append(sep)
+            self.pos += len(sep)
         start = self.pos
         self.parts.append(s)
         self.pos += len(s)
@@ -178,14 +178,7 @@ class Layout:
         if not lines:
             return
         for i, s in enumerate(lines):
-            if i == 0:
-                a, b = self._write(s)
-            else:
-                self.parts.append("\n")
-                a = self.pos + 1
-                self.parts.append(s)
-                b = a + len(s)
-                self.pos = b
+            a, _ = self._write(s, "\n\n" if i == 0 else "\n")
             self.blocks.append(classify(s, a, None, self.page))
 
     def table(self, rows: list[list[tuple[list[str], int, int]]], layout: bool | None = None) -> None:

@@ -386,8 +386,11 @@ def test_chithi_text_blocks_prints_json_lines(tmp_path, capsys):
 
     p = _make_pipe_lines(tmp_path / "kh.md")
     assert main(["text", "--blocks", "--workers", "1", str(p)]) == 0
+    from pipeline.blocks import KINDS
+
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     kinds = [r["kind"] for r in rows]
+    assert set(kinds) <= set(KINDS)
     assert kinds.count("table") == 1 and "heading" in kinds
     table = next(r for r in rows if r["kind"] == "table")
     assert table["header_rows"] == 1 and table["rows"][1][2]["text"] == "Sở Tài chính"
