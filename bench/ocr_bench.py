@@ -1,6 +1,8 @@
 """Pages per second: `chithi text` on the real scans vs bare `tesseract -l vie`, single process, same pages.
 
-    .venv/bin/python bench/ocr_bench.py [--workers N] [--pages N] [--scans DIR]
+    .venv/bin/python bench/ocr_bench.py [--workers N] [--pages N] [--scans DIR] [--file NAME]
+
+--file NAME takes only that scan of DIR (with --pages 5: a single 5-page scan, where fixed start-up weighs most).
 
 The bare baseline OCRs the same pages, pre-rendered at 300 dpi as PNG (rendering not timed), one after another
 with OMP_THREAD_LIMIT=1 (Tesseract's fastest single-process setting here); `chithi text` is timed end to end
@@ -31,10 +33,11 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--pages", type=int, default=0, help="use at most this many pages (0: all)")
     ap.add_argument("--scans", type=Path, default=SCANS)
+    ap.add_argument("--file", help="only this scan of --scans")
     a = ap.parse_args()
     import pypdfium2 as pdfium
 
-    files = sorted(a.scans.glob("*.pdf"))
+    files = sorted(a.scans.glob(a.file or "*.pdf"))
     if not files:
         print(f"no scans in {a.scans}", file=sys.stderr)
         return 2

@@ -72,26 +72,41 @@ def seed_lines(seed: str, n: int) -> list[str]:
 
 
 def synthetic_scan(lines: list[str], rng: random.Random):
-    import numpy as np
-    from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+    from PIL import Image, ImageDraw, ImageFont
 
     im = Image.new("RGB", (2480, 3508), "white")
     d = ImageDraw.Draw(im)
     f = ImageFont.truetype(FONT, 42)
     for i, s in enumerate(lines):
         d.text((230, 220 + 110 * i), s, font=f, fill=(20, 20, 20))
-    seal = Image.new("RGB", im.size, "white")
-    sd = ImageDraw.Draw(seal)
-    cx, cy = 1700, 220 + 110 * min(6, len(lines) - 1)
-    sd.ellipse((cx - 230, cy - 230, cx + 230, cy + 230), outline=(215, 35, 45), width=16)
-    sd.ellipse((cx - 170, cy - 170, cx + 170, cy + 170), outline=(215, 35, 45), width=6)
-    sd.text((cx - 150, cy - 30), "ỦY BAN NHÂN DÂN", font=ImageFont.truetype(FONT, 36), fill=(220, 40, 50))
-    im = ImageChops.multiply(im, seal)
+    return degrade(im, rng, seal_at=(1700, 220 + 110 * min(6, len(lines) - 1)))
+
+
+def degrade(im, rng: random.Random, seal_at: tuple[int, int] | None = None):
+    """A clean page image (RGB, 300 dpi) made to look scanned: a red seal multiplied over it (at ``seal_at``;
+    None: no seal), skew of up to 1.2°, a slight blur and Gaussian noise."""
+    import numpy as np
+    from PIL import Image, ImageFilter
+
+    im = im.convert("RGB")
+    if seal_at is not None:
+        im = _stamp(im, *seal_at)
     im = im.rotate(rng.uniform(-1.2, 1.2), resample=Image.BICUBIC, fillcolor="white")
     im = im.filter(ImageFilter.GaussianBlur(0.8))
     a = np.asarray(im, dtype=np.int16)
     a = a + np.random.default_rng(rng.randrange(1 << 30)).normal(0, 10, a.shape[:2])[..., None].astype(np.int16)
     return Image.fromarray(np.clip(a, 0, 255).astype(np.uint8), "RGB")
+
+
+def _stamp(im, cx: int, cy: int):
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    seal = Image.new("RGB", im.size, "white")
+    sd = ImageDraw.Draw(seal)
+    sd.ellipse((cx - 230, cy - 230, cx + 230, cy + 230), outline=(215, 35, 45), width=16)
+    sd.ellipse((cx - 170, cy - 170, cx + 170, cy + 170), outline=(215, 35, 45), width=6)
+    sd.text((cx - 150, cy - 30), "ỦY BAN NHÂN DÂN", font=ImageFont.truetype(FONT, 36), fill=(220, 40, 50))
+    return ImageChops.multiply(im, seal)
 
 
 def bare_tesseract(png: Path) -> str:

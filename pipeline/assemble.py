@@ -7,7 +7,7 @@ from typing import Any
 import pipeline
 from pipeline.document import Document
 from schemas.record import (
-    DirectiveRecord, Deadline, Metadata, MetaValue, Recipient, Reference, Restoration, Signer, Source, Span, Target,
+    Attachment, DirectiveRecord, Deadline, Metadata, MetaValue, Recipient, Reference, Restoration, Signer, Source, Span, Target,
     Task, Unit, Warning,
 )
 
@@ -53,6 +53,10 @@ def assemble(doc: Document) -> DirectiveRecord:
         references=[Reference(number=r.get("number"), doc_type=r.get("doc_type"), date=r.get("date"),
                               issuer=r.get("issuer"), **_grounded(doc, r["start"], r["end"]))
                     for r in (ex.references if ex else [])],
+        attachments=[Attachment(number=a.number.value if a.number else None,
+                                doc_type=a.doc_type.value if a.doc_type else None, first_page=a.first_page,
+                                last_page=a.last_page, span=Span(**doc.locate(a.start, a.end)))
+                     for a in getattr(st, "attachments", ())],
     )
     targets, deadlines, tasks = [], [], []
     if ex is not None:

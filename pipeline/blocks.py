@@ -126,7 +126,7 @@ def field_role(label: str) -> str | None:
 def column_role(header: str) -> str | None:
     """'Cơ quan chủ trì' → 'lead', 'Thời gian hoàn thành' → 'deadline': the role of a table column by its name."""
     f = " ".join(re.sub(r"[^\w\s/]", " ", fold(header)).split())
-    if not f:
+    if not f or len(f.split()) > 8:  # a column's name is short; a long cell is data ("Đổi mới nội dung, …")
         return None
     best = None
     for role, names in labels().column_roles.items():
@@ -154,10 +154,10 @@ class Layout:
     pos: int = 0
     blocks: list[Block] = field(default_factory=list)
 
-    def _write(self, s: str) -> tuple[int, int]:
+    def _write(self, s: str, sep: str = "\n\n") -> tuple[int, int]:
         if self.parts:
-            self.parts.append("\n\n")
-            self.pos += 2
+            self.parts.append(sep)
+            self.pos += len(sep)
         start = self.pos
         self.parts.append(s)
         self.pos += len(s)
@@ -178,19 +178,12 @@ class Layout:
         if not lines:
             return
         for i, s in enumerate(lines):
-            if i == 0:
-                a, b = self._write(s)
-            else:
-                self.parts.append("\n")
-                a = self.pos + 1
-                self.parts.append(s)
-                b = a + len(s)
-                self.pos = b
+            a, _ = self._write(s, "\n\n" if i == 0 else "\n")
             self.blocks.append(classify(s, a, None, self.page))
 
     def table(self, rows: list[list[tuple[list[str], int, int]]], layout: bool | None = None) -> None:
-        """A table: rows of cells, each cell (its paragraphs, colspan, rowspan); rows of a merged cell below its
-        first row are left out of that row (give each row only the cells that start in it)."""
+        """A table: rows of cells, each cell (its paragraphs, colspan, rowspan[, grid column]); rows of a merged cell
+        below its first row are left out of that row (give each row only the cells that start in it)."""
         rows = [r for r in rows if any(any(p.strip() for p in c[0]) for c in r)]
         if not rows:
             return
@@ -211,9 +204,12 @@ class Layout:
         for ri, r in enumerate(rows):
             col = 0
             pieces = []
-            for paras, colspan, rowspan in r:
-                while occupied.get((ri, col)):
-                    col += 1
+            for paras, colspan, rowspan, *at in r:
+                if at:  # the ingester knows the cell's grid column (PDF)
+                    col = at[0]
+                else:
+                    while occupied.get((ri, col)):
+                        col += 1
                 text = join_cell(paras)
                 if pieces:
                     off += 3
@@ -268,7 +264,7 @@ def _header_rows(rows) -> int:
     n = 0
     for r in rows[:3]:
         roles = [column_role(join_cell(c[0])) for c in r]
-        if sum(1 for x in roles if x and x != "number") >= 2 or (n and sum(1 for x in roles if x) >= 1
+        if len({x for x in roles if x and x != "number"}) >= 2 or (n and sum(1 for x in roles if x) >= 1
                                                                    and len(r) >= 2 and not _looks_like_data(r)):
             n += 1
         else:
@@ -428,6 +424,8 @@ def text_blocks(text: str, page: int = 1, markdown: bool = False) -> Layout:
     one-cell-per-line tables of saved web pages) as table blocks. In Markdown the lines of a paragraph are one
     line (soft breaks); in plain text a line break stands unless it looks like a hard wrap."""
     lines = text.split("\n")
+    if markdown:
+        lines = lines[_document_start(lines):]
     width = _wrap_width(lines)
     lay = Layout(page=page)
     i, n = 0, len(lines)
@@ -466,6 +464,28 @@ def text_blocks(text: str, page: int = 1, markdown: bool = False) -> Layout:
     return lay
 
 
+_MOTTO = "cong hoa xa hoi chu nghia viet nam"
+CONTAINER_LINES, CONTAINER_CHARS = 12, 1500  # a table cell larger than this holds text, not a value
+
+
+def _document_start(lines: list[str]) -> int:
+    """Where the document begins on a page saved from a legal-document website: the header table whose second
+    cell holds the national motto. The site's own tables before it (its "Số hiệu / Loại văn bản / Người ký"
+    summary, notices) are clutter and left out."""
+    for i in range(len(lines)):
+        here = " ".join(fold(strip_markup(" ".join(lines[i:i + 3]))).split())
+        if not here.startswith(_MOTTO[:10]) or _MOTTO not in here:
+            continue
+        openers = [k for k in range(i - 1, max(-1, i - 40), -1) if _PIPE_LINE.match(lines[k])]
+        if len(openers) < 2:  # not a table (or the issuer's cell is missing): keep the page as it is
+            return 0
+        first = openers[1]  # the "|" that opens the issuer's cell, one cell before the motto's
+        while first > 0 and _PIPE_LINE.match(lines[first - 1]):
+            first -= 1
+        return first if any(x.strip() and not _PIPE_LINE.match(x) for x in lines[:first]) else 0
+    return 0
+
+
 def _cell_lines(raw: list[str], width: int) -> list[str]:
     lines = [x for x in reflow([x for x in raw if x.strip()], width) if not _RULE.match(x)]
     return [strip_markup(x).strip() for x in lines if strip_markup(x).strip()]
@@ -501,7 +521,9 @@ def _pipe_line_table(lines: list[str], i: int, lay: Layout, width: int) -> int:
         rows[-1].append(cur)
     table = [[(_cell_lines(c, width), 1, 1) for c in r] for r in rows if r]
     if table:
-        lay.table(table)
+        # a page that wraps the whole document in a table: a cell holding many lines is a container, not data
+        container = any(len(c[0]) > CONTAINER_LINES or sum(map(len, c[0])) > CONTAINER_CHARS for r in table for c in r)
+        lay.table(table, layout=True if container else None)
     return i
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import re
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +87,11 @@ def _number(s: str) -> tuple[float, str] | None:
 
 def iso_date(s: str) -> str | None:
     """'30/6/2025', '2025-06-30' -> '2025-06-30'; a month ('6/2025') or a year ('2025') -> its last day."""
+    from pipeline.textutil import day_date
+
     t = s.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(t, fmt).date().isoformat()
-        except ValueError:
-            pass
+    if (day := day_date(t)) is not None:
+        return day
     m = re.fullmatch(r"(?:(\d{1,2})[/.-])?(\d{4})", t)
     if m and 1 <= int(m.group(1) or 12) <= 12:
         month, year = int(m.group(1) or 12), int(m.group(2))

@@ -27,4 +27,15 @@ def extract(doc: Document) -> Document:
     check_chars(doc.path, len(doc.text))  # OCR'd pages count too
     nlp = get_nlp()
     nlp.max_length = max(nlp.max_length, len(doc.text) + 1)  # our limit decides, never spaCy's E088
-    return replace(doc, extraction=run_extraction(doc.text, doc.structure, doc.blocks))
+    ex = run_extraction(doc.text, doc.structure, doc.blocks)
+    if any(p.method == "ocr" for p in doc.pages):  # unit names misread by OCR take their known spelling
+        from pipeline.nlp.ocrnames import correct_units
+
+        fixed = correct_units(ex.tasks, doc.text)
+        if fixed:
+            doc = doc.with_warning(
+                "ocr_unit_corrected",
+                f"{len(fixed)} unit name(s) read by OCR corrected against known unit words and place names: "
+                + "; ".join(f"'{a}' → '{b}'" for a, b in fixed[:5]) + ("; ..." if len(fixed) > 5 else "")
+                + " (each unit's text keeps what was read)")
+    return replace(doc, extraction=ex)

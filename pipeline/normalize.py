@@ -111,6 +111,7 @@ def _correct_ocr_pages(doc: Document, text: str) -> tuple[str, array | None, lis
     (None when no space was inserted) and the corrections as (page number, (read, corrected))."""
     if not any(p.method == "ocr" for p in doc.pages):
         return text, None, []
+    from pipeline.ocrwords import fix_cue_words
     from pipeline.restore import correct_accents, split_glued
 
     parts = text.split("\f")
@@ -141,6 +142,8 @@ def _correct_ocr_pages(doc: Document, text: str) -> tuple[str, array | None, lis
         new, offs = split.finish(base + len(part))
         new, fixes = correct_accents(new)
         fixed.extend((page.number, (f.old, f.new)) for f in fixes)
+        new, cues = fix_cue_words(new)  # same length: the offsets stand
+        fixed.extend((page.number, pair) for pair in cues)
         out.extend(new, offs[:-1])
         base += len(part) + 1
     new_text, offsets = out.finish(len(text))

@@ -504,9 +504,14 @@ def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180,
 
     from pipeline._exec import tesseract
 
+    from pipeline.scan_tables import erase_rules, find_tables, table_page
+
     cfg = config()
     gray, _angle = preprocess(img)
     del img
+    grid = find_tables(gray, number - 1, scale)  # ruled tables: their rules are whitened before Tesseract reads
+    if grid.tables:
+        gray = erase_rules(gray, grid)
     psm = cfg["tesseract"]["psm"]
     tw = tesseract.image_to_tsv(_pnm(gray), psm=psm, timeout=timeout, what=what, dpi=cfg["tesseract"].get("dpi"))
     conf = _mean_conf(tw)
@@ -517,7 +522,12 @@ def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180,
             tw2 = tesseract.image_to_tsv(_pnm(rot), psm=psm, timeout=timeout, what=what, dpi=cfg["tesseract"].get("dpi"))
             if _mean_conf(tw2) > conf:
                 tw, gray = tw2, rot
+                grid = find_tables(gray, number - 1, scale)  # the tables as the turned page has them
     width, height = gray.width * scale, gray.height * scale
+    if grid.tables:  # prose laid out around the tables (hard wraps joined), each table a table block
+        text, words, blocks = table_page(_tsv_lines(tw, scale), grid, number, width, height)
+        return Page(number=number, text=text, method="ocr", words=words, width=width, height=height,
+                    confidence=round(_mean_conf(words), 1) if words else 0.0, blocks=blocks)
     text, words = layout(_tsv_lines(tw, scale), width, height, join=False)
     return Page(number=number, text=text, method="ocr", words=words, width=width, height=height,
                 confidence=round(_mean_conf(words), 1) if words else 0.0)
@@ -558,6 +568,10 @@ def with_pages(doc: Document, done: dict[int, Page]) -> Document:
     pages = list(doc.pages)
     for i, page in done.items():
         pages[i] = _finish(pages[i], page)
+    if any(p.blocks for p in pages):  # tables running over a page break (pipeline.scan_tables)
+        from pipeline.scan_tables import continued_tables
+
+        pages = continued_tables(pages)
     out = replace(doc, pages=tuple(pages))
     low = [p.number for p in out.pages if p.downscaled]
     if low:
@@ -602,11 +616,24 @@ def ocr(doc: Document, workers: int = 1, timeout: float = 180, on_page=None) -> 
     from pipeline.run import Options
     from pipeline.schedule import run_many
 
-    for _path, out, failed in run_many([doc], None, Options(workers=workers, ocr_timeout=timeout), on_page=on_page):
+    # when a core idles on the last pages, this process loads what normalization needs next (_preload)
+    for _path, out, failed in run_many([doc], None, Options(workers=workers, ocr_timeout=timeout), on_page=on_page,
+                                       on_idle=_preload):
         if failed is not None:
             raise failed.error()
         return out
     raise AssertionError("run_many yielded nothing")  # pragma: no cover
+
+
+def _preload() -> None:
+    """Load the language model the normalize stage corrects OCR'd words with (cached per process)."""
+    try:
+        from pipeline.restore import load_confusions, load_model
+
+        load_model()
+        load_confusions()
+    except Exception:  # noqa: BLE001 - normalize reports a missing or broken model itself
+        pass
 
 
 def _finish(old: Page, new: Page) -> Page:

@@ -38,7 +38,7 @@ def read_pdf(doc: Document, data: bytes) -> Document:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as e:  # noqa: BLE001 - pdfminer raises many types on damaged files
         raise BadInputError(f"{name}: not a valid PDF ({_short(e)})", "is the file damaged?") from None
-    from pipeline.pdf_tables import assign_words, find_tables, stitch
+    from pipeline.pdf_tables import assign_words, find_tables, merge_columns, merge_rows, stitch
 
     with pdf:
         raw = []
@@ -57,6 +57,9 @@ def read_pdf(doc: Document, data: bytes) -> Document:
             found = find_tables(page, i) if words else []
             if found:
                 assign_words(found, _lwords(words))
+                for t in found:
+                    merge_columns(t)
+                    merge_rows(t)
             tables.append(found)
             page.flush_cache()
     repeated = _running_heads(raw)
@@ -247,19 +250,9 @@ def _text_page(i: int, width: float, height: float, words, repeated: set[str], t
         if not text.strip():
             return None
         return Page(number=i + 1, text=text, method="pdf_text", words=ws, width=width, height=height)
-    free = [w for w in lwords if not any(t.holds(w) for t in tables)]
-    page = _PageText()
-    cuts = sorted(tables, key=lambda t: t.bbox[1])
-    top = -1.0
-    for t in [*cuts, None]:
-        bottom = t.bbox[1] if t is not None else float("inf")
-        band = [w for w in free if top <= (w.top + w.bottom) / 2 < bottom]
-        if band:
-            text, ws = layout(_lines(band), width, height, join=True, drop_row=drop)
-            page.add(text, ws, ())
-        if t is not None:
-            page.add(*_table_text(t, i + 1))
-            top = t.bbox[3]
+    from pipeline.page_text import banded_page
+
+    page = banded_page(lwords, tables, i + 1, width, height, lines=_lines, drop_row=drop)
     if not page.text().strip():
         return None
     return Page(number=i + 1, text=page.text(), method="pdf_text", words=tuple(page.words), width=width,
@@ -273,67 +266,8 @@ def _lwords(words) -> list:
                   float(w["bottom"])) for w in words]
 
 
-class _PageText:
-    """A page text assembled from chunks (prose bands and tables), their words and blocks shifted into place."""
-
-    def __init__(self) -> None:
-        self.parts: list[str] = []
-        self.words: list = []
-        self.blocks: list = []
-        self.pos = 0
-
-    def add(self, text: str, words, blocks) -> None:
-        from pipeline.document import Word
-
-        if not text.strip():
-            return
-        if self.parts:
-            self.parts.append("\n\n")
-            self.pos += 2
-        base = self.pos
-        self.words.extend(Word(w.text, w.start + base, w.end + base, w.bbox, w.conf) for w in words)
-        self.blocks.extend(b.shifted(lambda p: p + base) for b in blocks)
-        self.parts.append(text)
-        self.pos += len(text)
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-def _table_text(t, page_no: int):
-    """A table's text and block, and its words located in that text (for boxes on the review page)."""
-    from pipeline.blocks import Layout
-    from pipeline.document import Word
-    from pipeline.pdf_tables import add_table
-
-    lay = Layout(page=page_no)
-    add_table(lay, t)
-    text, blocks = lay.finish()
-    words, cursor = [], 0
-    for r in range(t.nrows):
-        for c in t.row_cells(r):
-            for ln in _lines(c.words):
-                for w in sorted(ln, key=lambda w: w.x0):
-                    k = text.find(w.text, cursor)
-                    if k == -1:
-                        continue
-                    words.append(Word(w.text, k, k + len(w.text), (w.x0, w.top, w.x1, w.bottom), None))
-                    cursor = k + len(w.text)
-    return text, words, blocks
-
-
 def _lines(words):
     """Group words into lines by vertical overlap (text layers give no line ids)."""
-    lines: list[list] = []
-    spans: list[tuple[float, float]] = []
-    for w in sorted(words, key=lambda w: ((w.top + w.bottom) / 2, w.x0)):
-        h = w.bottom - w.top
-        if lines:
-            t, b = spans[-1]
-            if min(b, w.bottom) - max(t, w.top) > 0.5 * min(h, b - t):
-                lines[-1].append(w)
-                spans[-1] = (min(t, w.top), max(b, w.bottom))
-                continue
-        lines.append([w])
-        spans.append((w.top, w.bottom))
-    return lines
+    from pipeline.page_text import group_lines
+
+    return group_lines(words)

@@ -35,6 +35,7 @@ class PTable:
     bbox: tuple[float, float, float, float]
     ncols: int
     cells: list[PCell]
+    rules: list[float] = field(default_factory=list)  # y of the rules that cross the whole table
 
     def row_cells(self, r: int) -> list[PCell]:
         return sorted((c for c in self.cells if c.row == r), key=lambda c: c.col)
@@ -68,8 +69,38 @@ def find_tables(page, index: int) -> list[PTable]:
             colspan = 1 + sum(1 for x in xs if b[0] + 1 < x < b[2] - 1)
             rowspan = 1 + sum(1 for y in ys if b[1] + 1 < y < b[3] - 1)
             cells.append(PCell(row, col, colspan, rowspan, tuple(float(v) for v in b)))
-        out.append(PTable(index, tuple(float(v) for v in t.bbox), len(xs), cells))
+        out.append(PTable(index, tuple(float(v) for v in t.bbox), len(xs), cells, _full_rules(page, t.bbox)))
     return out
+
+
+def _full_rules(page, bbox) -> list[float]:
+    """The y of horizontal rules whose segments together cross the whole table (rules within 3 pt are one)."""
+    x0, y0, x1, y1 = bbox
+    at: dict[int, list[tuple[float, float]]] = {}
+    try:
+        edges = page.horizontal_edges
+    except Exception:  # noqa: BLE001
+        return []
+    for e in edges:
+        if y0 - 1 <= e["top"] <= y1 + 1:
+            at.setdefault(round(e["top"]), []).append((max(float(e["x0"]), x0), min(float(e["x1"]), x1)))
+    full = []
+    for y, segs in sorted(at.items()):
+        covered, end = 0.0, x0
+        for a, b in sorted(segs):
+            a = max(a, end)
+            if b > a:
+                covered += b - a
+                end = b
+        if covered >= 0.95 * (x1 - x0):
+            full.append(float(y))
+    rules: list[float] = []
+    for y in full:
+        if not rules or y - rules[-1] > 3:
+            rules.append(y)
+        else:
+            rules[-1] = y  # a thick rule drawn as several lines: its lowest
+    return rules
 
 
 def assign_words(tables: list[PTable], words: list) -> None:
@@ -84,6 +115,65 @@ def assign_words(tables: list[PTable], words: list) -> None:
                     c.words.append(w)
                     break
             break
+
+
+def _absorb(m: PCell, c: PCell, colspan: int, rowspan: int) -> None:
+    """Cell ``c`` becomes part of ``m`` (one cell the grid had split): box, words, spans."""
+    m.bbox = (min(m.bbox[0], c.bbox[0]), min(m.bbox[1], c.bbox[1]), max(m.bbox[2], c.bbox[2]), max(m.bbox[3], c.bbox[3]))
+    m.words.extend(c.words)
+    m.continued.extend(c.continued)
+    m.colspan, m.rowspan = colspan, rowspan
+
+
+def merge_columns(t: PTable) -> None:
+    """Ruling lines drawn in some rows only make pdfplumber's grid finer than the table's columns (a header cell
+    "Cơ quan chủ trì" over four grid columns, and a unit name split across them below). The header row's named
+    cells are the table's columns: cells of a row within one of them are one cell."""
+    head = sorted((c for c in t.row_cells(0) if c.words), key=lambda c: c.bbox[0])
+    if len(head) < MIN_COLS or len(head) >= t.ncols:
+        return
+    cuts = [(a.bbox[2] + b.bbox[0]) / 2 for a, b in zip(head, head[1:])]
+
+    def column(x: float) -> int:
+        return sum(1 for cut in cuts if x > cut)
+
+    merged: dict[tuple[int, int], PCell] = {}
+    for c in sorted(t.cells, key=lambda c: (c.row, c.bbox[0])):
+        first, last = column(c.bbox[0] + 1), column(c.bbox[2] - 1)
+        key = (c.row, first)
+        if key in merged and last == first:
+            _absorb(merged[key], c, colspan=merged[key].colspan, rowspan=max(merged[key].rowspan, c.rowspan))
+            continue
+        merged[key] = PCell(c.row, first, last - first + 1, c.rowspan, c.bbox, list(c.words), list(c.continued))
+    t.cells = list(merged.values())
+    t.ncols = len(head)
+
+
+def merge_rows(t: PTable) -> None:
+    """Rules drawn in some columns only split a row into one grid row per text line. A row of the table lies
+    between two rules that cross the whole table: the grid rows between them are one row, and their cells in one
+    column are one cell."""
+    if len(t.rules) < 3:
+        return
+    import bisect
+
+    def row(y: float) -> int:
+        return max(0, bisect.bisect_right(t.rules, y) - 1)
+
+    merged: dict[tuple[int, int], PCell] = {}
+    for c in sorted(t.cells, key=lambda c: (c.bbox[1], c.col)):
+        first, last = row(c.bbox[1] + 4), row(c.bbox[3] - 4)
+        key = (first, c.col)
+        if key in merged:
+            m = merged[key]
+            _absorb(m, c, colspan=max(m.colspan, c.colspan), rowspan=max(m.rowspan, last - first + 1))
+            continue
+        merged[key] = PCell(first, c.col, c.colspan, last - first + 1, c.bbox, list(c.words), list(c.continued))
+    used = sorted({c.row for c in merged.values()})  # rows numbered from 0 with no gaps
+    index = {r: i for i, r in enumerate(used)}
+    for c in merged.values():
+        c.row = index[c.row]
+    t.cells = list(merged.values())
 
 
 def _row_text(t: PTable, r: int) -> str:
@@ -153,5 +243,5 @@ def _paragraphs(c: PCell, words: list) -> list[str]:
 
 
 def add_table(lay: Layout, t: PTable) -> None:
-    rows = [[(cell_paragraphs(c), c.colspan, c.rowspan) for c in t.row_cells(r)] for r in range(t.nrows)]
+    rows = [[(cell_paragraphs(c), c.colspan, c.rowspan, c.col) for c in t.row_cells(r)] for r in range(t.nrows)]
     lay.table(rows, layout=False)

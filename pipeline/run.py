@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.assemble import assemble
 from pipeline.document import Document
-from pipeline.extract import extract
 from pipeline.ingest import ingest
-from pipeline.normalize import normalize
-from pipeline.structure import structure
-from schemas.record import DirectiveRecord
+
+if TYPE_CHECKING:  # the later stages are imported when first used: `chithi text` on a scan needs none of them
+    from schemas.record import DirectiveRecord
 
 
 @dataclass(frozen=True)
@@ -35,12 +34,17 @@ def read(path: str | Path, options: Options = Options(), on_page=None) -> Docume
 
 
 def text_stages(doc: Document, options: Options = Options()) -> Document:
+    from pipeline.normalize import normalize
+    from pipeline.structure import structure
+
     return structure(normalize(doc, restore=options.restore))
 
 
 def record_of(doc: Document, options: Options = Options()) -> tuple[Document, DirectiveRecord]:
     """The stages after reading: normalize, structure, extract, assemble."""
     from pipeline.directive_check import not_a_directive
+    from pipeline.assemble import assemble
+    from pipeline.extract import extract
 
     doc = extract(text_stages(doc, options))
     record = assemble(doc)

@@ -241,7 +241,8 @@ class LocalExecutor(Executor):
 def run_many(paths: Iterable[str | Path | Document], finish: Callable[[Document], Any] | None,
              options: Options = Options(), *, ordered: bool = True, window: int | None = None,
              initializer: Callable[[], None] | None = None, executor: Executor | None = None,
-             on_page: Callable[[int, int], None] | None = None) -> Iterator[tuple[str, Any, Failed | None]]:
+             on_page: Callable[[int, int], None] | None = None, on_idle: Callable[[], None] | None = None
+             ) -> Iterator[tuple[str, Any, Failed | None]]:
     """Read many documents and yield ``(path, finish(doc), None)`` or ``(path, None, Failed)`` for each: in the
     order given (``ordered``), each as soon as it and those before it are done, or else as each is done.
 
@@ -250,7 +251,8 @@ def run_many(paths: Iterable[str | Path | Document], finish: Callable[[Document]
     ``finish`` must be picklable (a module-level function or a partial of one); it runs in the workers; None
     yields the read Document itself. ``executor``: where the tasks run (default: ``options.workers`` local
     processes, each running ``initializer`` as it starts); one passed in is left open. ``on_page(done, total)``
-    is called here as each OCR'd page of a document comes back.
+    is called here as each OCR'd page of a document comes back; ``on_idle()`` once, here, when every task is handed
+    out and a worker has nothing left to do (the caller may use the core meanwhile).
     """
     own = executor is None
     ex = executor if executor is not None else LocalExecutor(options.workers, initializer)
@@ -338,6 +340,9 @@ def run_many(paths: Iterable[str | Path | Document], finish: Callable[[Document]
                 if k not in open_docs:  # the document already failed on another page
                     continue
                 running[ex.submit(_guarded, path_of[k], until.get(k), fn, *args)] = (kind, k, index)
+            if on_idle is not None and exhausted and not queue and 0 < len(running) < ex.slots:
+                on_idle()
+                on_idle = None
             if not running and not queue:
                 if not results:
                     break

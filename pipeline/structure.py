@@ -74,6 +74,7 @@ class Structure:
     paragraphs: list[Para] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     annex_start: int | None = None  # an annex after the signature ("PHỤ LỤC"): read like the body
+    attachments: list = field(default_factory=list)  # pipeline.attachments.Attachment: documents filed after it
     notes: list[tuple[str, str]] = field(default_factory=list)  # (warning code, message)
 
 
@@ -260,15 +261,21 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     number_end = _number(text, folded, head_lines[:15], st)
 
     # địa danh, ngày tháng năm
-    for k, (s, e) in enumerate(head_lines[:15]):
+    for i, (s, e) in enumerate(head_lines[:15]):
         ls = number_end if number_end and s <= number_end <= e else s
         m = _DATE_LINE.search(folded, ls, e) or _DATE_LINE_NUMERIC.search(folded, ls, e)
-        if not m and re.search(r",\s*ngay\s*[\d.…_ ]*$", folded[ls:e]) and k + 1 < len(head_lines):
-            m = _DATE_LINE.search(folded, ls, head_lines[k + 1][1])  # "Hà Nội, ngày" / "tháng 12 năm 2025"
+        if not m and re.search(r",\s*ngay\b", folded[ls:e]):
+            # "Lâm Đồng, ngày" / "tháng 12 năm" / "2025": a date wrapped in a narrow header column (scans)
+            e2 = head_lines[min(i + 2, len(head_lines) - 1)][1]
+            m = _DATE_LINE.search(folded, ls, e2)
+            if m and m.start() >= e:
+                m = None
         if not m:
             continue
         ps, pe = _strip_span(text, *m.span("place"))
         place = _canonical_level(squash(text[ps:pe]))
+        if place and re.search(r"\d", place) and re.search(r"\d\s*h|\blúc\b|thời gian", place.lower()):
+            continue  # "Thời gian: bắt đầu lúc 08h00, ngày 09/10/2025": an event's time, not the issue date
         if place and not re.search(r"\d", place):
             st.place = Field(place, ps, pe)
         y, mo, d = m.group("y"), m.group("m"), m.group("d")
@@ -327,7 +334,7 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     # hiện" / "Công văn số 4552/BCA-C04" / "của Bộ Công an") runs up to it
     after = [(s, e) for s, e in lines if s >= body_start]
     for k, (s, e) in enumerate(after[:4]):
-        if folded[s:e].lstrip(" -*").startswith("kinh gui"):
+        if _ADDRESSED.match(folded, s, e):
             if k and st.subject is not None and all(len(text[a:b]) < 120 for a, b in after[:k]):
                 ss = st.subject.start
                 se = _strip_span(text, after[k - 1][0], after[k - 1][1])[1]
@@ -347,7 +354,7 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
                 if s2 <= e:
                     continue
                 item = text[s2:e2].strip()
-                if not item.startswith(("-", "–", "+", "•")) or len(item) > 150:
+                if not item.startswith(("-", "–", "+", "•")) or len(item) > 300:
                     break
                 a, b = _strip_span(text, s2, e2)
                 a += len(text[a:b]) - len(text[a:b].lstrip("-–+• "))
@@ -375,8 +382,11 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     prose = [(s, e) for s, e in lines if not any(a <= s < b for a, b in tables)]
     st.paragraphs, st.sections = _sections(text, prose, body_start, body_end)
     tail = max([body_end, *(r.end for r in st.recipients), sig.end if sig else 0])
+    annex_heads = {fold(k) for k in lx.doc_types} | {"phu luc", "danh muc"}
     for s, e in lines:
-        if s >= tail and re.match(r"\s*phu luc\b", folded[s:e]) and _is_upper_line(text[s:e]):
+        key = " ".join(folded[s:e].strip(" *#:.").split())
+        if s >= tail and _is_upper_line(text[s:e]) and (key.startswith("phu luc") or key in annex_heads):
+            # "PHỤ LỤC ...", or the plan a Quyết định issues ("KẾ HOẠCH" / "Ban hành kèm theo Quyết định số ...")
             st.annex_start = s
             paras, secs = _sections(text, prose, s, len(text))
             st.paragraphs += paras
@@ -386,6 +396,10 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
 
 
 _AS_ABOVE = re.compile(r"nhu (?:tren|dieu|khoan|muc|phan)\b")  # "Như trên", "Như Điều 3": the addressees again
+
+
+# "Kính gửi: …", and a Công điện's "THỦ TƯỚNG CHÍNH PHỦ điện:" over the list of those it is sent to
+_ADDRESSED = re.compile(r"[\s\-*]*kinh gui|[^\n]{0,60}(?<![\w])dien\s*:\s*$")
 
 
 def _recipients(text: str, folded: str, st: Structure, lines, start: int) -> None:
@@ -422,6 +436,24 @@ def _title_of(line_folded: str) -> str | None:
     return None
 
 
+def _title_fuzzy(line_folded: str) -> str | None:
+    """A title line a scan misread by a letter or two ('CHÀANH VĂN PHONG' → 'Chánh Văn phòng'): the signer title
+    within one edit per eight letters of the (capacity-less) line."""
+    from pipeline.nlp.ocrnames import _distance
+
+    key = re.sub(r"^(tm|kt|tl|tuq|q)\s*\.\s*", "", line_folded.strip(" *")).strip()
+    if len(key) < 6:
+        return None
+    best = None
+    for t in lexicon().signer_titles:
+        ft = fold(t)
+        bound = max(1, len(ft) // 8)
+        d = _distance(key, ft, bound)
+        if d <= bound and (best is None or d < best[0] or (d == best[0] and len(ft) > len(fold(best[1])))):
+            best = (d, t)
+    return best[1] if best else None
+
+
 def _cells(text: str, spans):
     """Two-column blocks (Nơi nhận | chữ ký) come as one line with a wide gap: split such lines into cells."""
     out = []
@@ -437,6 +469,18 @@ def _cells(text: str, spans):
 _NAME_AT_END = re.compile(r"(?:^|[;:|]\s*|\s{2,})(?P<n>(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s){1,5}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)\s*$")
 
 
+def _signed(text: str, after) -> bool:
+    """Does a line under a signature block's titles hold a person's name (title case, 2-5 words)?"""
+    for s, e in after:
+        words = text[s:e].split()
+        if 2 <= len(words) <= 5 and all(w[:1].isupper() and w[1:].islower() for w in words):
+            return True
+    return False
+
+
+_NAME_OCR = re.compile(r"(?:^|\s)(?P<n>[1l|!][a-zà-ỹ]+(?:\s[A-ZĐÀ-Ỹ][\wÀ-ỹ]*){1,5})\s*$")
+
+
 def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | None:
     """The signature block: capacity (TM./KT./TL.), title lines in capitals, then the signer's name.
 
@@ -446,10 +490,16 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
     surnames = {fold(s) for s in lx.surnames}
     body = [(s, e) for s, e in lines if s > body_start]
     marks = [i for i, (s, e) in enumerate(body)
-             if any(_is_upper_line(text[a:b]) and (_title_of(folded[a:b]) or re.match(r"(tm|kt|tl|tuq)\s*\.\s*\S",
-                    folded[a:b].strip(" *"))) for a, b in _cells(text, [(s, e)]))]
+             if e - s <= 160 and any(b - a <= 80 and _is_upper_line(text[a:b]) and (  # titles are short lines
+                 _title_of(folded[a:b]) or re.match(r"(tm|kt|tl|tuq)\s*\.\s*\S", folded[a:b].strip(" *")))
+                 for a, b in _cells(text, [(s, e)]))]
     late = [i for i in marks if i >= len(body) * 0.5]
     anchor = late[0] if late else (marks[-1] if marks else None)
+    # forms annexed after the signature carry unsigned blocks ("TRƯỞNG BAN" / "(Ký, ghi rõ họ tên)"): the first
+    # block past the first tenth of the body that a person's name follows is the document's own
+    signed = [i for i in marks if i >= len(body) * 0.1 and i + 1 not in marks and _signed(text, body[i + 1:i + 4])]
+    if signed and (anchor is None or signed[0] < anchor) and not _signed(text, body[anchor + 1:anchor + 4]):
+        anchor = signed[0]
     while anchor and anchor - 1 in marks:  # the block starts at its first capacity/title line
         anchor -= 1
     block = body[anchor:anchor + 8] if anchor is not None else body[-30:]
@@ -463,7 +513,7 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
         if m:
             capacity = lx.capacities.get(text[s:e].strip(" *")[: m.end(1) - m.start(1)].upper() + ".", None)
             start = s if start is None else start
-        t = _title_of(lf)
+        t = _title_of(lf) or (_title_fuzzy(lf) if not re.match(r"(tm|kt|tl|tuq|q)\s*\.", lf) else None)
         if t:
             title = t
             start = s if start is None else start
@@ -479,12 +529,24 @@ def _signature(text: str, folded: str, lines, body_start: int) -> SignerField | 
         if rank:
             s0 += len(rank)
         m = _NAME_AT_END.search(text[s0 if rank else s:e])
-        if not m:
-            continue
+        fixed = None
+        if not m:  # "Thiếu tướng 1rương Minh Đương": the name's first letter misread as a digit or a bar
+            m = _NAME_OCR.search(text[s0 if rank else s:e])
+            if not m:
+                continue
+            read = m.group("n").strip()
+            fixed = next((c + read[1:] for c in "TLI" if fold((c + read[1:]).split()[0]) in surnames), None)
+            if fixed is None:
+                continue
         base = s0 if rank else s
-        cand = m.group("n").strip()
+        cand = fixed or m.group("n").strip()
         words = cand.split()
+        if fold(cand) == "ho chi minh":  # "Thành phố Hồ Chí Minh", "Đoàn TNCS Hồ Chí Minh" at a line's end
+            continue
         if fold(words[0]) in surnames and 2 <= len(words) <= 6 and not _is_upper_line(cand):
+            spelt = [x for x in lx.surnames if fold(x) == fold(words[0])]
+            if words[0] not in lx.surnames and len(spelt) == 1:  # "Nguyên" read for "Nguyễn": the surname's marks
+                cand = " ".join([spelt[0], *words[1:]])
             name, end = cand, base + m.end("n")
             start = base + m.start("n") if start is None else start
             break
@@ -642,7 +704,17 @@ def _sections(text: str, lines, body_start: int, body_end: int) -> tuple[list[Pa
 
 
 def structure(doc: Document) -> Document:
-    st = parse(doc.text, doc.blocks)
+    from pipeline.attachments import find_attachments
+
+    atts = find_attachments(doc.text) if len(doc.pages) > 1 else []
+    if atts:  # the record describes the first document: its header, body and signature end where they start
+        end = atts[0].start
+        st = parse(doc.text[:end], tuple(b for b in doc.blocks if b.end <= end))
+        st.attachments = atts
+        doc = doc.with_warning("attachments", f"{len(atts)} attached document(s) after the first, from page(s) "
+                               f"{', '.join(str(a.first_page) for a in atts)}: the record describes the first")
+    else:
+        st = parse(doc.text, doc.blocks)
     for code, msg in st.notes:
         doc = doc.with_warning(code, msg)
     if st.issuer is not None and st.issuer.inferred:

@@ -87,3 +87,15 @@ def json_safe(s: str) -> str:
     """A JSON text with the control characters JSON leaves raw (DEL, C1, bidi controls) as ``\\uXXXX``
     escapes: still the same JSON value, and safe on a terminal."""
     return _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", s)
+
+
+def day_date(s: str) -> str | None:
+    """'2025-06-30', '30/6/2025', '30-6-2025', '30.6.2025' → '2025-06-30'; None when it is not such a date."""
+    from datetime import datetime
+
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(s.strip(), fmt).date().isoformat()
+        except ValueError:
+            pass
+    return None

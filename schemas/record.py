@@ -11,7 +11,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 
 
 class _Model(BaseModel):
@@ -63,6 +63,14 @@ class Reference(_Grounded):
     issuer: Optional[str] = Field(None, description="Issuing body when named ('của Thủ tướng Chính phủ').")
 
 
+class Attachment(_Model):
+    number: Optional[str] = Field(None, description="Số ký hiệu of the attached document; null when blank.")
+    doc_type: Optional[str] = Field(None, description="Its tên loại in snake_case ASCII: bao_cao, quyet_dinh, ...")
+    first_page: int = Field(ge=1, description="1-based page where the attached document starts.")
+    last_page: int = Field(ge=1, description="1-based page where it ends.")
+    span: Span = Field(description="Where the attached document stands in the normalized text.")
+
+
 class Metadata(_Model):
     number: Optional[MetaValue] = Field(None, description="Số ký hiệu, e.g. '01/CT-UBND'; null when blank.")
     doc_type: Optional[MetaValue] = Field(None, description="chi_thi, ke_hoach, quyet_dinh, cong_van, to_trinh, ...")
@@ -75,6 +83,9 @@ class Metadata(_Model):
     addressees: list[Recipient] = Field(default_factory=list,
                                         description="Kính gửi: whom a công văn is addressed to.")
     references: list[Reference] = Field(default_factory=list, description="Documents cited in the text.")
+    attachments: list[Attachment] = Field(
+        default_factory=list, description="Documents filed after this one in the same file (a Tờ trình's Báo cáo "
+                                          "or draft): a second header block starts each; the record describes the first.")
 
 
 Comparator = Literal["reach", "at_least", "more_than", "at_most", "increase_by", "decrease_by", "maintain", "approx"]

@@ -386,8 +386,42 @@ def test_chithi_text_blocks_prints_json_lines(tmp_path, capsys):
 
     p = _make_pipe_lines(tmp_path / "kh.md")
     assert main(["text", "--blocks", "--workers", "1", str(p)]) == 0
+    from pipeline.blocks import KINDS
+
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     kinds = [r["kind"] for r in rows]
+    assert set(kinds) <= set(KINDS)
     assert kinds.count("table") == 1 and "heading" in kinds
     table = next(r for r in rows if r["kind"] == "table")
     assert table["header_rows"] == 1 and table["rows"][1][2]["text"] == "Sở Tài chính"
+
+
+def test_saved_page_clutter_and_a_document_wrapped_in_a_table(tmp_path):
+    """A legal-document website's page: its own summary table first, then the document inside one big table
+    cell, then the site footer. Metadata comes from the document's header, never from the site's summary."""
+    clutter = ["|", "|", "**Số hiệu:**", "|", "999/XX-YY", "|", "|", "**Ngày ban hành:**", "|", "01/01/2020", "|", "|"]
+    body = ["Căn cứ tình hình thực tế, Thủ tướng Chính phủ yêu cầu:"]
+    body += [f"{i}. Bộ trưởng Bộ Xây dựng chỉ đạo các đơn vị trực thuộc thực hiện nhiệm vụ số {i}, hoàn thành "
+             f"trước ngày {10 + i}/12/2025." for i in range(1, 14)]
+    page = [*clutter, "**THỦ", "TƯỚNG CHÍNH PHỦ**", "-------", "|", "**CỘNG", "HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM**",
+            "Độc lập - Tự do - Hạnh phúc", "|", "|", "Số: 234/CĐ-TTg", "|", "*Hà Nội, ngày 30", "tháng 11 năm 2025*",
+            "|", "**CÔNG ĐIỆN**", "V/v khắc phục hậu quả thiên tai", "|", *body, "|", "Nơi nhận:", "- Như trên;",
+            "- Lưu: VT.", "|", "THỦ TƯỚNG", "Phạm Minh Chính", "|", "", "Địa chỉ: 17 Nguyễn Gia Thiều"]
+    p = tmp_path / "cd.md"
+    p.write_text("\n".join(page) + "\n", encoding="utf-8")
+    rec = _record(p)
+    md = rec["metadata"]
+    assert (md["number"]["value"], md["doc_type"]["value"], md["issued_date"]["value"], md["place"]["value"]) == \
+        ("234/CĐ-TTg", "cong_dien", "2025-11-30", "Hà Nội")
+    assert md["signer"]["name"] == "Phạm Minh Chính"
+    assert _units(rec) == {("Bộ trưởng Bộ Xây dựng", "lead")}
+    assert len(_deadlines(rec)) == 13
+
+
+def test_issuer_assigns_and_the_body_wins_over_a_heading(tmp_path):
+    rec = _text_record(tmp_path, "III. TỔ CHỨC THỰC HIỆN\n\n"
+                       "Chủ tịch UBND tỉnh chỉ đạo các sở, ngành khẩn trương triển khai Kế hoạch.\n\n"
+                       "2. Sở Khoa học và Công nghệ, Sở Nội vụ\n\n"
+                       "Sở Khoa học và Công nghệ chủ trì, phối hợp với Sở Nội vụ tổ chức tập huấn.\n")
+    # the issuer (UBND tỉnh Lâm Đồng) assigns; the heading's second unit is the body's partner
+    assert _units(rec) == {("Sở Khoa học và Công nghệ", "lead"), ("Sở Nội vụ", "support")}

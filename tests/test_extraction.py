@@ -36,6 +36,16 @@ TARGETS = [
     ("- Tỷ lệ vốn đầu tư/GRDP chiếm trên 30%.", 30, None, "%", "more_than", "vốn đầu tư"),
     ("- Số giường bệnh trên 1 vạn dân đạt 48,3 giường/vạn dân.", 48.3, None, "giường/vạn dân", "reach", "giường bệnh"),
     ("- Giảm tỷ lệ trẻ em dưới 5 tuổi bị suy dinh dưỡng 1,6%.", 1.6, None, "%", "decrease_by", "suy dinh dưỡng"),
+    # a share of a population is not a "dân" qualifier; rates per 10^n; a baseline "từ A xuống B"
+    ("- Chỉ tiêu 1: Phấn đấu năm 2025 đạt 60% dân số được tiếp cận kiến thức cơ bản về bình đẳng giới.",
+     60, None, "%", "reach", "bình đẳng giới"),
+    ("- Chỉ tiêu 2: Tỷ lệ tử vong bà mẹ liên quan đến thai sản dưới 4/100.000 trẻ sinh ra còn sống vào năm 2025.",
+     4, None, "/100.000 trẻ sinh ra còn sống", "at_most", "tử vong"),
+    ("- Chỉ tiêu 3: Tỷ suất sinh ở trẻ vị thành niên giảm từ 23 ca sinh/1.000 phụ nữ xuống 18 ca sinh/1.000 phụ nữ.",
+     18, None, "ca sinh/1.000 phụ nữ", "at_most", "vị thành niên"),
+    ("- Chỉ tiêu 1: Giảm số giờ làm công việc nội trợ không được trả công của phụ nữ còn 1,7 lần vào năm 2025.",
+     1.7, None, "lần", "at_most", "nội trợ"),
+    ("- Phấn đấu doanh thu từ thị trường quốc tế đạt 55 tỷ USD/năm.", 55, None, "tỷ USD/năm", "reach", "doanh thu"),
 ]
 
 
@@ -113,6 +123,19 @@ UNITS = [
      {("Ủy ban Mặt trận Tổ quốc Việt Nam thành phố", "lead")}),
     ("4. Giao Hội đồng Thi đua - Khen thưởng tỉnh, Sở Nội vụ tham mưu UBND tỉnh.",
      {("Hội đồng Thi đua - Khen thưởng tỉnh", "lead"), ("Sở Nội vụ", "lead")}),
+    # a clause opened by a unit and a task verb, past an introductory phrase
+    ("4. Về đầu tư kho dầu: với vai trò là chủ đầu tư, Tập đoàn Dầu khí chủ động làm việc với các đối tác. Để xác "
+     "định vị trí, Ủy ban nhân dân tỉnh Thanh Hóa phối hợp với Bộ Công Thương và các cơ quan liên quan rà soát.",
+     {("Tập đoàn Dầu khí", "lead"), ("Ủy ban nhân dân tỉnh Thanh Hóa", "lead"), ("Bộ Công Thương", "support"),
+      ("các cơ quan liên quan", "support")}),
+    # a list after a colon stays whole; the issuer's leader assigns, others lead
+    ("9. Đề nghị các Tập đoàn: Bưu chính Viễn thông Việt Nam, Công nghiệp - Viễn thông Quân đội tổ chức triển khai.",
+     {("các Tập đoàn: Bưu chính Viễn thông Việt Nam, Công nghiệp - Viễn thông Quân đội", "lead")}),
+    ("- Chủ tịch UBND các xã chỉ đạo các phòng chuyên môn phối hợp làm việc với đơn vị tư vấn.",
+     {("Chủ tịch UBND các xã", "lead")}),
+    # a named leader's title is not a second unit; "Bộ Ngoại giao" keeps its "giao"
+    ("5. Bộ Ngoại giao chủ trì, phối hợp với Bộ Công Thương tổ chức diễn đàn.",
+     {("Bộ Ngoại giao", "lead"), ("Bộ Công Thương", "support")}),
 ]
 
 

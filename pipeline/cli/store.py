@@ -165,13 +165,12 @@ def cmd_search(args) -> int:
 def parse_date(s: str | None, flag: str) -> str | None:
     if s is None:
         return None
-    t = s.strip()
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y"):
-        try:
-            return datetime.strptime(t, fmt).date().isoformat()
-        except ValueError:
-            pass
-    raise UsageError(f"{flag}: cannot read the date {s!r}", "write it as YYYY-MM-DD or D/M/YYYY")
+    from pipeline.textutil import day_date
+
+    day = day_date(s)
+    if day is None:
+        raise UsageError(f"{flag}: cannot read the date {s!r}", "write it as YYYY-MM-DD or D/M/YYYY")
+    return day
 
 
 def cmd_deadlines(args) -> int:

@@ -112,9 +112,11 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     ctx.ranges = ((ctx.body_start, ctx.body_end),)
     if structure is not None and structure.annex_start is not None:
         ctx.ranges += ((structure.annex_start, len(text)),)
-    if ctx.year is None:  # a draft without date: the most recent year the body names
+    if ctx.year is None:  # no issue date: the year of the first full date (a meeting's), else the latest named
+        first = re.search(r"(?<![\d/])\d{1,2}\s*(?:/|-|\.|\s+thang\s+)\s*\d{1,2}\s*(?:/|-|\.|\s+nam\s+)\s*(20\d\d)(?!\d)",
+                          ctx.folded[:2000])
         years = [int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", ctx.folded)]
-        ctx.year = max(years) if years else None
+        ctx.year = int(first.group(1)) if first else (max(years) if years else None)
     doc = nlp.make_doc(text)
     doc.user_data["chithi_ctx"] = ctx
     for _, proc in nlp.pipeline:

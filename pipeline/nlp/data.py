@@ -39,6 +39,8 @@ class Rules(BaseModel):
     unit_heads: list[str]
     unit_stops: list[str]
     unit_false_heads: list[str]
+    unit_stop_exceptions: list[str]
+    unit_kinds: list[str]
     task_verbs: list[str]
     role_cues: Roles
     generic_units: list[str]
@@ -78,12 +80,24 @@ class Compiled:
     unit_head: re.Pattern
     unit_stop: re.Pattern
     task_verb: re.Pattern
+    unit_kind: re.Pattern
     lead_before_start: re.Pattern
     support_start: re.Pattern
     lead_after: re.Pattern
     support_before_tail: re.Pattern
     direct_after: re.Pattern
     generic: re.Pattern
+
+
+def _with_groups(heads: list[str]) -> list[str]:
+    """The heads, and the groups of each ("Sở" → "các Sở", "Các Sở"; "Các cơ quan" → "các cơ quan")."""
+    out = set(heads)
+    for h in heads:
+        if h[:1].isupper() and not h.lower().startswith("các "):
+            out.update({"các " + h, "Các " + h})
+        if h.startswith("Các "):
+            out.add("c" + h[1:])
+    return sorted(out)
 
 
 @lru_cache(maxsize=1)
@@ -95,8 +109,9 @@ def compiled() -> Compiled:
         rules=r,
         unit=re.compile(rf"\s*(?:{unit_alt})(?![\w])"),
         qualifier=re.compile(r"\s*" + _lalt(r.qualifier_units)),
+        # a spelled-out number after a comparator; "còn một số tồn tại": "một số" is "some", not one
         number_word=re.compile(_lalt([p for v in ("at_least", "at_most", "approx") for p in r.comparators[v]])
-                               + r"\s+(?P<w>" + _lalt(r.number_words) + ")"),
+                               + r"\s+(?P<w>" + _lalt(r.number_words) + r")(?!\s+(?:số|vài|cách|phần|lúc)(?![\w]))"),
         no_number=[(k, re.compile(_lalt(v))) for k, v in r.no_number_targets.items()],
         cmp_before=cmp_before,
         cmp_suffix=[(k, re.compile(r"\s*" + _lalt(v))) for k, v in r.comparator_suffixes.items()],
@@ -111,12 +126,17 @@ def compiled() -> Compiled:
         dl_blocker=re.compile(_alt(r.deadline_blockers)),
         recurrence=[(k, re.compile(_alt(v))) for k, v in r.recurrence.items()],
         rec_context=re.compile(_alt(r.recurrence_contexts)),
-        unit_head=re.compile(r"(?!" + _alt(r.unit_false_heads, folded=False) + ")" + _alt(r.unit_heads, folded=False)),
+        unit_head=re.compile(r"(?!" + _alt(r.unit_false_heads, folded=False) + ")" + _alt(_with_groups(r.unit_heads),
+                                                                                           folded=False)),
+        unit_kind=re.compile(_alt(r.unit_kinds)),
         task_verb=re.compile(r"\s*,?\s*" + _alt([p.lower() for p in r.task_verbs], folded=False)),
-        unit_stop=re.compile(_alt([p.lower() for p in r.unit_stops], folded=False)),
+        # a unit name ends at a verb of the task: the stop words and every task verb ("UBND tỉnh X khẩn trương")
+        unit_stop=re.compile(r"(?!" + "|".join(r"(?<=\b" + re.escape(x.split()[0]) + r" )" + re.escape(" ".join(x.split()[1:]))
+                                                for x in (e.lower() for e in r.unit_stop_exceptions) if " " in x)
+                             + ")" + _alt([p.lower() for p in r.unit_stops + r.task_verbs], folded=False)),
         lead_before_start=re.compile(_alt([p.lower() for p in r.role_cues.lead_before], folded=False) + r"\s+(?:cho\s+)?"),
         support_start=re.compile(_alt([p.lower() for p in r.role_cues.support_before], folded=False) + r"\s*"),
-        lead_after=re.compile(r"^\s*,?\s*" + _alt(r.role_cues.lead_after)),
+        lead_after=re.compile(r"\s*,?\s*" + _alt(r.role_cues.lead_after)),  # used with .match(pos)
         support_before_tail=re.compile(_alt(r.role_cues.support_before) + r"\s*$"),
         direct_after=re.compile(_alt(r.role_cues.direct_after)),
         generic=re.compile(_alt(r.generic_units)),

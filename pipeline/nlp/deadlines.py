@@ -16,7 +16,10 @@ _MONTH = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|xong trong|xong t
                     r"(?:\s*(?:/|nam)\s*(?P<y>(?:19|20)\d\d))?(?![\d/])")
 _QUARTER = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|hoan thanh|xong)\s+(?:trong\s+)?quy\s+(?P<q>iv|iii|ii|i|[1-4])(?![\w])"
                       r"(?:\s*(?:/|nam|-)\s*(?P<y>(?:19|20)\d\d))?")
+_PHASE_COMMIT = re.compile(r"(?<![\w])trong giai doan\s*(?P<y1>(?:19|20)\d\d)\s*[-–]\s*(?P<y2>(?:19|20)\d\d)"
+                           r"(?=[\s,]*(?:\(?[^;.:\n]{0,20}\)?[\s,]*)?(?:phan dau|phai dat|dat|hoan thanh)(?![\w]))")
 _PERIODIC_WORD = re.compile(r"(?<![\w])dinh ky(?![\w])")
+_REPORTING = re.compile(r"(?:bao cao|tong hop|gui)(?![\w])")  # a duty to report (the guide's recurring kind)
 _QUARTER_TO = re.compile(r"\s*(?:-|–|den)\s*quy\s+(?P<q>iv|iii|ii|i|[1-4])\s*(?:/|nam)\s*(?P<y>(?:19|20)\d\d)")
 _HALF = re.compile(r"(?P<cue>truoc|trong|het|den het|den|hoan thanh|xong)\s+(?:trong\s+)?(?:6|06|sau)\s+thang\s+(?P<part>dau|cuoi)\s+nam"
                    r"(?:\s+(?P<y>(?:19|20)\d\d))?")
@@ -88,6 +91,9 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
         if fold(ctx.text[m.start():m.end()]).startswith("truoc nam"):
             y -= 1
         add(m.start(), m.end(), f"{y:04d}-12-31", "year")
+    for m in _PHASE_COMMIT.finditer(f, lo, hi):  # "Trong giai đoạn 2026 - 2030 phấn đấu có ít nhất 10% …"
+        if not _in_blocked(ctx, m.start(), m.end()):
+            add(m.start(), m.end("y2"), f"{int(m.group('y2')):04d}-12-31", "year")
     for p in ctx.paragraphs:  # "a) Giai đoạn 1 (2026 - 2028)" heading the targets of a phase
         m = _PHASE.search(f, p.start, p.end)
         if m and p.heading:
@@ -106,7 +112,7 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
             add(m.start(), m.end(), None, "recurring", "periodic")
     for m in _PERIODIC_WORD.finditer(f, lo, hi):  # "Định kỳ tổng hợp, báo cáo ...": no frequency named
         clause = f[m.end():m.end() + 120].split(";")[0].split(".")[0]
-        if c.rec_context.match(f, m.end() + len(clause) - len(clause.lstrip(" ,:"))) and \
+        if _REPORTING.match(f, m.end() + len(clause) - len(clause.lstrip(" ,:"))) and \
                 not any(x["start"] <= m.start() < x["end"] + 60 and x["precision"] == "recurring" for x in out) and \
                 not any(rx.search(clause) for _, rx in c.recurrence) and not _DAY_DATE.search(clause):
             add(m.start(), m.end(), None, "recurring", "periodic")

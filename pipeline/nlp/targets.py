@@ -7,7 +7,7 @@ from typing import Any
 from pipeline.nlp.context import Ctx, _in_blocked
 from pipeline.nlp.data import compiled
 from pipeline.nlp.numbers import _NUMBER, parse_number
-from pipeline.textutil import fold, squash
+from pipeline.textutil import fold, fold_words, squash
 
 _SEG_SPLIT = re.compile(r"[;\n]|[.:!?](?=\s+[A-ZĐÀ-Ỹa-zđà-ỹ(“\"]|\s*$)|\.\s*$")
 _NEAR_WORDS = 3  # a comparator counts when it stands within this many words before the number
@@ -74,7 +74,23 @@ def _targets(ctx: Ctx) -> list[dict[str, Any]]:
     out.sort(key=lambda x: x["start"])
     for x in out:
         x.pop("num_end", None)
-    return out
+    return _once(out)
+
+
+def _once(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A target the document states twice (in its Mục tiêu and again under a task) is one target: the same value,
+    unit, comparator and period over the same words ("không thường xuyên" is another target than "thường xuyên")."""
+    kept: list[dict[str, Any]] = []
+    for x in targets:
+        words = set(fold_words(x["metric"] or ""))
+        if x["value"] is not None and any(
+                (k["value"], k["value_max"], fold(k["unit"] or ""), k["comparator"], k["period"]) ==
+                (x["value"], x["value_max"], fold(x["unit"] or ""), x["comparator"], x["period"])
+                and words == set(fold_words(k["metric"] or ""))
+                for k in kept):
+            continue
+        kept.append(x)
+    return kept
 
 
 _PREDICATE = re.compile(r"(?<![\w])(?:đạt|được|bị|có|là)(?![\w])")
@@ -85,7 +101,7 @@ def _share_predicate(ctx: Ctx, tg: list[dict[str, Any]]) -> None:
     L = ctx.lower
     for x, y in zip(tg, tg[1:]):
         gap = L[x["end"]:y["start"]].strip(" ,")
-        if gap not in ("", "và") or len((x["metric"] or "").split()) > 3:
+        if gap not in ("", "và") or len((x["metric"] or "").split()) > 6:
             continue
         m = _PREDICATE.search(L, y["num_end"], y["end"])
         if m:
@@ -137,12 +153,15 @@ def _strip_lead(s: str) -> str:
 
 # a clause boundary after the number ends the metric; an aside in brackets does when it starts a new clause
 # ("đạt 73% (trong đó, ... đạt 35%)") but not when it lists ("diện tích ... chủ lực (lúa, xoài) ứng dụng ...")
+_NOW = re.compile(r"[\s\-–+•]*(?:hiện nay|hiện tại|đến nay|tính đến nay)(?![\w])")  # a clause on the present
+_PAST = re.compile(r"(?<![\w])đã\s+(?!được\s+giao)\w")  # "… đã làm 963 nhà bị sập": the past
+_BASELINE_TO = re.compile(r"[^;\n]{0,80}?\s(?:xuống|còn|lên|đến)\s+(?:còn\s+|mức\s+)?\d")
 _METRIC_CUT = re.compile(r",\s*(?:trong đó|đồng thời|nâng|đạt|phấn đấu|tăng|giảm|có thêm)|\s+(?:và|với)\s*$|"
                          r"\((?=\s*(?:trong đó|trong số|riêng|theo|so với|năm|giai đoạn|tương đương|tính|bằng|khoảng|"
                          r"\d))")
 # a rate: "4/100.000 trẻ sinh ra còn sống", "107 trẻ sơ sinh trai/100 trẻ sơ sinh gái" (per 10, 100, 1.000, ...)
 _RATIO = re.compile(r"(?:\s+[^\W\d]\w*){0,4}\s*/\s*(?:10+|1(?=[.,]000))(?:[.,]000)*"
-                    r"(?:\s+(?!(?:vào|năm|trong|đến|và|vượt|trở)(?![\w]))[^\W\d]\w*){1,5}")
+                    r"(?:\s+(?!(?:vào|năm|trong|đến|và|vượt|trở|xuống|lên|đạt|giảm|tăng)(?![\w]))[^\W\d]\w*){1,5}")
 _FRACTION = re.compile(r"\s*/\s*\d[\d.,]*(?:\s+[^\W\d]\w*)?(?=[\s,;.)]|$)")
 _PERIOD = re.compile(r"(?<!so với )(?<!so )(?:năm|giai đoạn)\s+(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?")
 
@@ -191,6 +210,9 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
     elif unit and re.match(r"\s*/\s*năm\b", L[b:b + 8]):
         mm = re.match(r"\s*/\s*năm\b", L[b:b + 8])
         unit, end = unit + "/năm", b + mm.end()
+    per_year = re.match(r"\s*/\s*năm\b", L[end:end + 8]) if unit and not unit.endswith("/năm") else None
+    if per_year:  # "55 tỷ USD/năm"
+        unit, end = unit + "/năm", end + per_year.end()
     den = _FRACTION.match(L, end)  # "137 xã/193 xã": the denominator belongs to the value
     if den and unit:
         end = den.end()
@@ -214,6 +236,8 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         return None
     if comp == "at_least" and re.search(r"(?<![\w])từ\s*$", L[max(s, a - 5):a]) and not unit:
         return None  # "từ 2021": a period
+    if re.search(r"(?<![\w])từ\s*$", L[max(s, a - 5):a]) and _BASELINE_TO.match(L, end, e):
+        return None  # "giảm từ 23 … xuống 18 …": 23 is where it starts, 18 the target
     if not unit:
         # a count without a known unit: the noun after it ("01 chuỗi hoạt động") when a comparator commits to it
         if comp in (None, "reach"):
@@ -234,6 +258,8 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         after_end -= 1
     if c.not_target.search(L, frag_start, after_end):
         return None
+    if (_NOW.match(L, s) or _PAST.search(L, s, a)) and not c.commit.search(L, max(s, a - 40), a):
+        return None  # "hiện nay, tổng số … là", "… đã làm 963 nhà bị sập": the present or the past, not a commitment
     is_rate = unit.startswith(("%", "‰"))
     if not is_rate and comp is None and not c.commit.search(L, max(ctx.body_start, frag_start, a - 30), a) \
             and not c.commit.search(L, end, min(after_end, end + 25)):

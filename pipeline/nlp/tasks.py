@@ -5,6 +5,7 @@ from typing import Any
 
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.units import units_in
+from pipeline.textutil import fold
 
 
 _BULLETS = ("dash", "plus", "paren")
@@ -32,7 +33,8 @@ def _tasks(ctx: Ctx) -> list[dict[str, Any]]:
         if heads_items and any(u["role"] == "lead" for u in units):
             heading_until = max(heading_until, scope_end)
         tasks.append({"id": f"k{len(tasks) + 1}", "start": p.start, "end": p.end, "section": section,
-                      "units": units, "scope_end": scope_end})
+                      "units": units, "scope_end": scope_end, "heads": heads_items})
+    _body_wins(tasks)
     return tasks
 
 
@@ -55,3 +57,16 @@ def _scope_end(paras: list, i: int) -> int:
     return paras[-1].end if paras else p.end
 
 
+
+
+def _body_wins(tasks: list[dict[str, Any]]) -> None:
+    """'2. Sở Khoa học và Công nghệ, Sở Nội vụ' over 'Sở Khoa học và Công nghệ chủ trì, phối hợp với Sở Nội vụ …':
+    a unit the heading names and the body under it makes a partner is a partner (the body wins)."""
+    for k in tasks:
+        if not k.pop("heads", False):
+            continue
+        partners = {fold(u["name"]) for q in tasks if k["end"] <= q["start"] < k["scope_end"]
+                    for u in q["units"] if u["role"] == "support"}
+        leads = [u for u in k["units"] if u["role"] == "lead"]
+        if len(leads) > 1:
+            k["units"] = [u for u in k["units"] if u["role"] != "lead" or fold(u["name"]) not in partners] or k["units"]

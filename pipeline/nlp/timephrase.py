@@ -27,7 +27,8 @@ _PARTS = [
 _TIME = re.compile("|".join(f"(?P<{k}>{p})" for k, p in _PARTS))
 _BEFORE = re.compile(r"(?<![\w])truoc\s*(?:ngay\s*)?$")
 _OPEN_END = re.compile(r"(?<![\w])(?:tro di|tro ve sau|nhung nam tiep theo|cac nam tiep theo|nam tiep theo|"
-                       r"cac nam sau)(?![\w])")
+                       r"cac nam sau|bat dau)(?![\w])")  # a start, or no end: no deadline
+_CLOCK = re.compile(r"(?<![\w/])\d{1,2}\s*h\s*\d{0,2}(?![\w/])|(?<![\w/])\d{1,2}:\d{2}(?![\w/])")  # "08h10", "8:30"
 _FROM = re.compile(r"(?<![\w])tu\s*(?:ngay|thang|quy|nam)?\s*$")
 _PERIODIC = re.compile(r"(?<![\w])(?:dinh ky\s+)?\d{1,2}\s*(?:tuan|ngay|thang)\s*/\s*(?:lan|1 lan)(?![\w])|"
                        r"(?<![\w])\d{1,2}\s*(?:tuan|ngay)\s*(?:mot|1)\s*lan(?![\w])")
@@ -60,6 +61,7 @@ def parse_time(folded: str, year: int | None) -> Due | None:
     rec = recurrence_of(folded)
     if rec:
         return Due(None, "recurring", rec[0], rec[1], rec[2])
+    folded = _CLOCK.sub(lambda m: " " * len(m.group(0)), folded)  # clock times (same length: offsets hold)
     if _OPEN_END.search(folded):
         return None
     last = None

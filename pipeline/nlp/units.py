@@ -11,6 +11,7 @@ verb (``unit_stops``), a clause boundary, or the start of the next unit.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from pipeline.nlp.context import Ctx
@@ -64,7 +65,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         # the unit opening an item leads it; in plain text only when a lead verb follows ("X chịu trách nhiệm")
         rest = t[lst[-1][1]:e].strip(" ,;:./") if lst else ""
         # an item that only names a unit ("- Bộ trưởng Bộ Công an;" in a membership list) assigns nothing
-        if lst and ((is_item and (len(rest.split()) >= 3 or heads_items)) or c.lead_after.match(low, lst[-1][1])):
+        if lst and ((is_item and (len(rest.split()) >= 3 or heads_items)) or c.lead_after.match(low, lst[-1][1])) \
+                and not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]):
             for a, b in _named_first(t, lst):
                 add(a, b, "lead")
     # a clause opened by a unit that a task verb follows: "Về X: Bộ Xây dựng khẩn trương rà soát ...; Bộ Khoa học
@@ -88,6 +90,10 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         if c.unit_head.match(t, pos):
             for a, b in _named_first(t, _unit_list(ctx, pos, e)):
                 add(a, b, "lead")
+    if not any(u["role"] == "lead" for u in found):
+        # inside the sentence: "... đề nghị đồng chí Chủ tịch chỉ đạo Sở Tài chính chủ trì, phối hợp ..."
+        for a, b in _leading_inside(ctx, s, e):
+            add(a, b, "lead")
     # "phối hợp chặt chẽ với X" with nobody leading is a remark, not an assignment; an item that opens with it
     # ("6.2. Phối hợp với Ủy ban bầu cử xã ... chuẩn bị hội nghị") is an instruction whose doer goes unsaid
     opens_with_support = is_item and c.support_start.match(low, head) is not None
@@ -100,6 +106,31 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         for a, b in _named_first(t, _unit_list(ctx, pos, e, support=True)):
             add(a, b, "support")
     return found
+
+
+_CHAIRS = re.compile(r"[\s,]*(?:va\s+\w+\s+)?(?:hoi nghi|cuoc hop|buoi lam viec|phien hop|buoi hop|hop|le|"
+                     r"buoi|dien dan|toa dam)(?![\w])")
+
+
+def _leading_inside(ctx: Ctx, s: int, e: int) -> list[tuple[int, int]]:
+    """Capitalised unit names inside ``text[s:e]`` directly followed by "chủ trì" ("Sở Tài chính chủ trì")."""
+    c = compiled()
+    t = ctx.text
+    out: list[tuple[int, int]] = []
+    covered = s
+    for m in c.unit_head.finditer(t, s, e):
+        pos = m.start()
+        if pos < covered or not t[pos].isupper() or (pos > 0 and t[pos - 1].isalnum()):
+            continue
+        lst = _unit_list(ctx, pos, e)
+        if not lst:
+            continue
+        covered = lst[-1][1]
+        after = ctx.folded[lst[-1][1]:lst[-1][1] + 60].lstrip(" ,")
+        # "… chỉ đạo Sở Tài chính chủ trì, phối hợp …"; not "… chủ trì hội nghị": a meeting's chair
+        if after.startswith("chu tri") and not _CHAIRS.match(after, 7):
+            out.extend(_named_first(t, lst))
+    return out
 
 
 def _named_first(t: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -118,9 +149,12 @@ _VAGUE_UBND = re.compile(r"^(?:ubnd|uy ban nhan dan)\s+(?:cac\s+)?(?:phuong|xa|h
 
 def _vague(name: str) -> bool:
     """'các đơn vị liên quan', 'UBND phường, xã': a group, not a named unit."""
+    if ":" in name:  # "các Tập đoàn: Bưu chính Viễn thông Việt Nam, …" names them
+        return False
     return name[:1].islower() or bool(_VAGUE_UBND.match(fold(name)))
 
 
+_COLLECTIVE_END = re.compile(r"(?<![\w])(?:các|những)\s+\w+(?:\s+\w+)?$")
 _NUMBERED = re.compile(r"\s+số\s+\d")
 
 
@@ -153,8 +187,13 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
     units, start, i = [], pos, pos
     limit = min(e, pos + 250)
     i = c.unit_head.match(t, pos).end()  # the head itself ("các tổ chức") is never a stop
+    whole = False  # "các Tập đoàn: Bưu chính Viễn thông Việt Nam, Công nghiệp - Viễn thông Quân đội": one list
     while i < limit:
         ch = t[i]
+        if ch == ":" and not whole and _COLLECTIVE_END.search(t, start, i) and i + 2 < limit and t[i + 2].isupper():
+            whole = True
+            i += 1
+            continue
         if ch in ";:.\n" and not (ch == "." and i + 1 < len(t) and t[i + 1].isalnum()):
             break
         if ch == "(":  # "(Sở Nội vụ)" belongs to the name; "(b/c)" and asides end it
@@ -163,7 +202,9 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
                 i = j + 1
                 continue
             break
-        at_sep = ch == "," or f.startswith(" va ", i)
+        # in a list after a colon only "và" before a lowercase word ends it ("… Lâm Hà và đơn vị tư vấn")
+        at_sep = (ch == "," or f.startswith(" va ", i)) if not whole else \
+            (f.startswith(" va ", i) and t[i + 4:i + 5].islower())
         if at_sep:
             k = i + (1 if ch == "," else 4)
             while k < limit and t[k] == " ":
@@ -183,6 +224,8 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
         stop = c.unit_stop.match(ctx.lower, i) if i > start and f[i - 1] == " " and t[i].islower() else None
         if stop and _NUMBERED.match(t, stop.end()):  # "Ban Quản lý dự án đầu tư xây dựng số 1": a numbered name
             stop = None
+        if stop and f.endswith("chuong ", 0, i):  # "Cơ quan Thường trực Chương trình MTQG": a name, not 'trình'
+            stop = None
         if stop and not c.unit_head.match(t, i):
             break
         i += 1
@@ -192,7 +235,10 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             if (c.unit_head.match(t, a) and len(t[a:b].split()) >= 2) or c.generic.match(f, a)]
 
 
-_CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*", re.M)
+# where a clause starts: after ':' ';' or a full stop, past an introductory phrase ("Để xác định vị trí cụ thể của dự
+# án, …", "với vai trò là chủ đầu tư, …") when there is one
+_CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*(?:(?:[Đđ]ể|[Vv]ới vai trò|[Tt]rên cơ sở|[Cc]ăn cứ|"
+                     r"[Đđ]ối với|[Tt]rong quá trình|[Tt]rong thời gian)[^,;:.\n]{0,150},\s*)?", re.M)
 
 
 _APPOSITION = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+){1,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*,\s*$")
@@ -211,12 +257,27 @@ def _is_issuer(ctx: Ctx, name: str) -> bool:
     return len(f.split()) >= 2 and (ctx.issuer == f or ctx.issuer.startswith(f + " "))
 
 
-def _named_person(name: str) -> bool:
-    """'Đồng chí Trần Thị Cẩm Tú, Phó chủ tịch ...': a person named after 'Đồng chí'."""
+@lru_cache(maxsize=1)
+def _ranked() -> re.Pattern:
+    """'Đồng chí' and a rank from the lexicon ("Đồng chí Thượng tướng ...")."""
     from pipeline.lexicon import lexicon
 
+    ranks = "|".join(re.escape(r) for r in sorted(lexicon().ranks, key=len, reverse=True))
+    return re.compile(rf"^(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:{ranks})\s+")
+
+
+@lru_cache(maxsize=1)
+def _surnames() -> frozenset[str]:
+    from pipeline.lexicon import lexicon
+
+    return frozenset(fold(x) for x in lexicon().surnames)
+
+
+def _named_person(name: str) -> bool:
+    """'Đồng chí Trần Thị Cẩm Tú, Phó chủ tịch ...': a person named after 'Đồng chí'."""
+    name = _ranked().sub("Đồng chí ", name)  # "Đồng chí Thượng tướng Nguyễn Văn Long"
     m = _NAME.match(name)
-    return bool(m) and fold(m.group("n").split()[0]) in {fold(x) for x in lexicon().surnames}
+    return bool(m) and fold(m.group("n").split()[0]) in _surnames()
 
 
 # role words inside a cell or labelled value ("Sở X chủ trì, phối hợp với Sở Y"); not "giao" ("Bộ Ngoại giao")
@@ -244,6 +305,8 @@ def listed_units(ctx: Ctx, s: int, e: int, role: str) -> list[dict[str, Any]]:
             name = squash(t[ua:ub])
             if len(name) < 2 or not any(ch.isalpha() for ch in name) or len(name.split()) > 20:
                 continue
+            if _named_person(name):  # "Đồng chí Phạm Minh Chính, Thủ tướng": a person chairing, not a unit
+                continue
             if fold(name) in ("nhu tren", "cac don vi", "don vi"):
                 continue
             if not any(fold(u["name"]) == fold(name) for u in out):
@@ -260,6 +323,13 @@ def _trim(t: str, a: int, b: int) -> tuple[int, int]:
     return (a + m.end(), b) if m else (a, b)
 
 
+def _named_unit(ctx: Ctx, piece: str, start: int) -> bool:
+    """'Bộ Tài chính', 'Sở Y tế': one named unit (a capitalised head and its name, no list, no group)."""
+    c = compiled()
+    return ("," not in piece and piece[:1].isupper() and c.unit_head.match(ctx.text, start) is not None
+            and not ctx.folded.startswith("cac ", start) and len(piece.split()) >= 2)
+
+
 def _split_kinds(ctx: Ctx, a: int, b: int) -> list[tuple[int, int]]:
     """'Các sở, ngành, UBND xã, phường' → 'Các sở, ngành' + 'UBND xã, phường': a comma (or 'và') splits where
     a new unit starts (a capitalised unit head, or a collective phrase) after a piece of two or more words."""
@@ -269,9 +339,11 @@ def _split_kinds(ctx: Ctx, a: int, b: int) -> list[tuple[int, int]]:
     for m in _ITEM_SEP.finditer(t, a, b):
         k = m.end()
         head = c.unit_head.match(t, k)
+        piece = t[start:m.start()]
         new_unit = (head is not None and (t[k:k + 1].isupper() or f.startswith("cac ", k))) \
-            or c.generic.match(f, k) is not None
-        if new_unit and len(t[start:m.start()].split()) >= 2:
+            or c.generic.match(f, k) is not None \
+            or (c.unit_kind.match(f, k) is not None and _named_unit(ctx, piece, start))  # "Bộ Tài chính, cơ quan, …"
+        if new_unit and len(piece.split()) >= 2:
             out.append((start, m.start()))
             start = k
     out.append((start, b))
