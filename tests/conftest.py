@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +20,16 @@ def shared_dir(*parts: str) -> Path:
     if not p.exists():
         pytest.skip(f"{p} is absent (shared material lives beside the project root)")
     return p
+
+
+def _has_tesseract() -> bool:
+    if not shutil.which("tesseract"):
+        return False
+    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
+    return "vie" in out.split()
+
+
+needs_tesseract = pytest.mark.skipif(not _has_tesseract(), reason="tesseract with 'vie' data is not installed")
 
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import struct
 import subprocess
 import sys
@@ -14,6 +13,8 @@ import zlib
 from pathlib import Path
 
 import pytest
+
+from conftest import needs_tesseract
 
 from pipeline.document import Document
 from pipeline.errors import BadInputError, ExitCode, ExternalTimeoutError, MissingDependencyError
@@ -26,14 +27,6 @@ FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 SLOW = os.environ.get("CHITHI_SLOW") == "1"
 
 
-def _has_tesseract() -> bool:
-    if not shutil.which("tesseract"):
-        return False
-    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
-    return "vie" in out.split()
-
-
-needs_tesseract = pytest.mark.skipif(not _has_tesseract(), reason="tesseract with 'vie' data is not installed")
 
 
 # -- image validation ------------------------------------------------------------------------------------------

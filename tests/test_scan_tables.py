@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from conftest import needs_tesseract
 
 ROOT = Path(__file__).resolve().parents[1]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
 
 
-def _has_tesseract() -> bool:
-    if not shutil.which("tesseract"):
-        return False
-    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
-    return "vie" in out.split()
-
-
-needs_tesseract = pytest.mark.skipif(not _has_tesseract(), reason="tesseract with 'vie' data is not installed")
 
 COLS = [200, 360, 1300, 1850, 2280]
 ROWS = [260, 400, 560, 720]

@@ -4,26 +4,18 @@ them)."""
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from conftest import needs_tesseract
 
 from pipeline.document import Document, Page
 
 SCANS = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "scans"
 
 
-def _has_tesseract() -> bool:
-    if not shutil.which("tesseract"):
-        return False
-    out = subprocess.run(["tesseract", "--list-langs"], capture_output=True, text=True).stdout
-    return "vie" in out.split()
-
-
-needs_tesseract = pytest.mark.skipif(not _has_tesseract(), reason="tesseract with 'vie' data is not installed")
 
 
 def _record(pages: list[str], method: str = "text") -> dict:
