@@ -11,7 +11,7 @@ from pipeline.blocks import field_role
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.tables import UNIT_ROLES
 from pipeline.nlp.timephrase import parse_time
-from pipeline.nlp.units import listed_units
+from pipeline.nlp.units import listed_units, merge_units
 
 
 def _fields(ctx: Ctx) -> list[dict[str, Any]]:
@@ -36,9 +36,7 @@ def _fields(ctx: Ctx) -> list[dict[str, Any]]:
                     current = {"id": "", "start": start, "end": b.end, "section": None, "units": []}
                     tasks.append(current)
                 current["end"] = b.end
-                for u in units:
-                    if not any(u["name"] == v["name"] and u["role"] == v["role"] for v in current["units"]):
-                        current["units"].append(u)
+                merge_units(current["units"], units)
         elif role == "deadline":
             due = parse_time(ctx.folded[vs:ve], ctx.year)
             if due is not None and not any(x["start"] <= vs + due.start < x["end"] for x in deadlines):

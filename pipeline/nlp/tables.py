@@ -12,7 +12,7 @@ from typing import Any
 from pipeline.blocks import Block, Cell, column_role
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.timephrase import parse_time
-from pipeline.nlp.units import listed_units
+from pipeline.nlp.units import listed_units, merge_units
 
 UNIT_ROLES = {"lead": "lead", "support": "support", "responsible": "responsible"}
 
@@ -85,9 +85,7 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
             units: list[dict[str, Any]] = []
             for role in UNIT_ROLES:
                 for c in by_role.get(role, []):
-                    for u in listed_units(ctx, c.start, c.end, role):
-                        if not any(u["name"] == v["name"] and u["role"] == v["role"] for v in units):
-                            units.append(u)
+                    merge_units(units, listed_units(ctx, c.start, c.end, role))
             number = label.rstrip(".") if roles.get(filled[0].col) == "number" and _ROW_NUMBER.fullmatch(label) \
                 else None
             if number and group and number.startswith(group + "."):  # "1.1" under group "1"
@@ -101,8 +99,7 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
             if number_cell is not None and not t[number_cell.start:number_cell.end].strip() and tasks:
                 # a row with no number under numbered rows continues the row above (split by a page break)
                 prev = tasks[-1]
-                prev["units"] += [u for u in units if not any(u["name"] == v["name"] and u["role"] == v["role"]
-                                                             for v in prev["units"])]
+                merge_units(prev["units"], units)
                 prev["end"] = max(prev["end"], end)
                 continue
             if units:

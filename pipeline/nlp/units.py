@@ -281,6 +281,13 @@ def _named_person(name: str) -> bool:
 
 
 # role words inside a cell or labelled value ("Sở X chủ trì, phối hợp với Sở Y"); not "giao" ("Bộ Ngoại giao")
+def merge_units(into: list[dict[str, Any]], more: list[dict[str, Any]]) -> None:
+    """Append the units of ``more`` that ``into`` does not name with the same role yet."""
+    for u in more:
+        if not any(u["name"] == v["name"] and u["role"] == v["role"] for v in into):
+            into.append(u)
+
+
 _ROLE_CUE = re.compile(r"(?<![\w])(?:chu tri|phoi hop|co trach nhiem|chiu trach nhiem)(?![\w])")
 _LIST_SEP = re.compile(r"\s*;\s*|\n")
 _ITEM_SEP = re.compile(r",\s*|\s+(?:và|cùng)\s+")
