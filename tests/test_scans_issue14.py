@@ -274,3 +274,12 @@ def test_quarter_misread_on_ocr_page_gives_its_deadline():
     d = next(d for d in rec["deadlines"] if d["precision"] == "quarter")
     assert d["due"] == "2026-06-30" and d["restored"]
     assert _record([text])["deadlines"] == [] or all(x["precision"] != "quarter" for x in _record([text])["deadlines"])
+
+
+def test_current_figures_are_not_targets_and_the_commitments_are():
+    """cv-3980's kind of sentence: the province's present count, then the goal it must reach."""
+    rec = _record(["Tỉnh Lâm Đồng hiện có 03/ 124 đơn vị hành chính cấp xã đạt tiêu chí địa bàn “không ma tuý” "
+                   "(chiếm 2,4% tổng số đơn vị hành chính cấp xã). Như vậy, để đạt được mục tiêu xây dựng 20% đơn vị "
+                   "hành chính cấp xã không ma tuý trong năm 2025 và 50% vào năm 2030, cần tập trung nguồn lực."])
+    assert [(t["value"], t["unit"]) for t in rec["targets"]] == [(20.0, "%"), (50.0, "%")]
+    assert rec["targets"][0]["metric"].startswith("đơn vị hành chính cấp xã không ma tuý")

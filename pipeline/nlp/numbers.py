@@ -6,7 +6,7 @@ import re
 
 NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 _NUMBER = re.compile(rf"(?<![\w/.,\-])(?P<a>{NUM})(?:\s*(?P<aunit>%|‰))?(?:\s*[-–÷]\s*(?P<b>{NUM})(?![/\d]))?"
-                     rf"(?:/(?P<den>\d+)(?![/\d]))?")
+                     rf"(?:\s?/\s?(?P<den>\d+)(?![/\d]))?")  # "03/ 124": OCR puts a space by the slash
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 
 

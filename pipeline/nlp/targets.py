@@ -154,6 +154,8 @@ def _strip_lead(s: str) -> str:
 # a clause boundary after the number ends the metric; an aside in brackets does when it starts a new clause
 # ("đạt 73% (trong đó, ... đạt 35%)") but not when it lists ("diện tích ... chủ lực (lúa, xoài) ứng dụng ...")
 _NOW = re.compile(r"[\s\-–+•]*(?:hiện nay|hiện tại|đến nay|tính đến nay)(?![\w])")  # a clause on the present
+_PURPOSE = re.compile(r"(?<![\w])(?:để|nhằm|phấn đấu)\s*$")
+_HAS_NOW = re.compile(r"(?<![\w])(?:hiện có|hiện đang có)(?![\w])")  # "Tỉnh X hiện có 03/124 xã … (chiếm 2,4%)"
 _PAST = re.compile(r"(?<![\w])đã\s+(?!được\s+giao)\w")  # "… đã làm 963 nhà bị sập": the past
 _BASELINE_TO = re.compile(r"[^;\n]{0,80}?\s(?:xuống|còn|lên|đến)\s+(?:còn\s+|mức\s+)?\d")
 _METRIC_CUT = re.compile(r",\s*(?:trong đó|đồng thời|nâng|đạt|phấn đấu|tăng|giảm|có thêm)|\s+(?:và|với)\s*$|"
@@ -256,9 +258,11 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         after_end = cut.start()
     while after_end > end and t[after_end - 1] in " ,;:.-–(\t":
         after_end -= 1
-    if c.not_target.search(L, frag_start, after_end):
+    nt = c.not_target.search(L, frag_start, after_end)
+    if nt and not _PURPOSE.search(L, max(0, nt.start() - 12), nt.start()):  # "để đạt được mục tiêu": a purpose
         return None
-    if (_NOW.match(L, s) or _PAST.search(L, s, a)) and not c.commit.search(L, max(s, a - 40), a):
+    if (_NOW.match(L, s) or _HAS_NOW.search(L, s, a) or _PAST.search(L, s, a)) \
+            and not c.commit.search(L, max(s, a - 40), a):
         return None  # "hiện nay, tổng số … là", "… đã làm 963 nhà bị sập": the present or the past, not a commitment
     is_rate = unit.startswith(("%", "‰"))
     if not is_rate and comp is None and not c.commit.search(L, max(ctx.body_start, frag_start, a - 30), a) \
