@@ -101,7 +101,7 @@ def _scan(path: Path) -> Path:
 
 
 def test_a_scan_gives_the_same_record_as_the_local_engine(dask_executor, tmp_path):
-    from test_ocr import _has_tesseract
+    from conftest import _has_tesseract
 
     if not _has_tesseract():
         pytest.skip("tesseract with 'vie' data is not installed")
