@@ -32,6 +32,23 @@ def _has_tesseract() -> bool:
 needs_tesseract = pytest.mark.skipif(not _has_tesseract(), reason="tesseract with 'vie' data is not installed")
 
 
+def cli_in_process(*args) -> tuple[int, str, str]:
+    """`chithi ARGS` run in this process (the same code path, without the start-up cost): exit code, stdout,
+    stderr."""
+    import io
+    from contextlib import redirect_stderr, redirect_stdout
+
+    from pipeline.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with redirect_stdout(out), redirect_stderr(err):
+        try:
+            rc = main([*map(str, args)])
+        except SystemExit as e:  # argparse usage errors
+            rc = e.code
+    return rc, out.getvalue(), err.getvalue()
+
+
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "pipeline.cli", *args], capture_output=True, text=True,
                           cwd=cwd, timeout=timeout)

@@ -40,17 +40,9 @@ def chithi(*args, cwd=None, timeout=180) -> subprocess.CompletedProcess:
 
 def cli(*args) -> subprocess.CompletedProcess:
     """The read-only commands, run in this process (same code path as `chithi`, without the start-up cost)."""
-    from contextlib import redirect_stderr, redirect_stdout
+    from conftest import cli_in_process
 
-    from pipeline.cli import main
-
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            rc = main([*map(str, args)])
-        except SystemExit as e:  # argparse usage errors
-            rc = e.code
-    return subprocess.CompletedProcess(args, rc, out.getvalue(), err.getvalue())
+    return subprocess.CompletedProcess(args, *cli_in_process(*args))
 
 
 def ingest(*args, **kw) -> tuple[subprocess.CompletedProcess, dict]:

@@ -15,12 +15,11 @@ import shutil
 import subprocess
 import sys
 import time
-from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
 
-from pipeline.cli import main
+from conftest import cli_in_process
 from pipeline.store import Store, snippet
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,14 +29,7 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTH
 TODAY = "2024-07-01"
 
 
-def cli(*args) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with redirect_stdout(out), redirect_stderr(err):
-        try:
-            rc = main([*map(str, args)])
-        except SystemExit as e:  # argparse usage errors
-            rc = e.code
-    return rc, out.getvalue(), err.getvalue()
+cli = cli_in_process
 
 
 def chithi(*args, stdin: bytes | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
