@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from pipeline.textutil import fold_words, token_set_ratio
 
+FIELDS = ("targets", "deadlines", "assignments", "who_by_when")
 META_FIELDS = ("number", "doc_type", "issued_date", "place", "issuer", "signer_name", "signer_title")
 
 
@@ -51,7 +52,7 @@ def _fmt(v: float | None, width: int) -> str:
 
 @dataclass
 class Report:
-    fields: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in ("targets", "deadlines", "assignments")})
+    fields: dict[str, Counts] = field(default_factory=lambda: {k: Counts() for k in FIELDS})
     meta_right: dict[str, int] = field(default_factory=lambda: {k: 0 for k in META_FIELDS})
     meta_total: int = 0
     documents: list[dict[str, Any]] = field(default_factory=list)
@@ -110,6 +111,37 @@ def _assign_match(g: dict, p: dict) -> bool:
     return bool(a and b) and (a in b or b in a or token_set_ratio(g["unit"], p["name"]) >= 0.85)
 
 
+def _pair_match(g: tuple, p: tuple) -> bool:
+    """(deadline key, lead unit) pairs: the deadline as deadlines match, the unit as assignments do."""
+    return _deadline_match(g[0], p[0]) and _assign_match({"unit": g[1], "role": "lead"}, {"name": p[1], "role": "lead"})
+
+
+def record_pairs(record: dict) -> list[tuple]:
+    """The distinct (deadline, lead unit) pairs of a record: each deadline with the lead units of every task whose
+    ``deadline_ids`` hold it, or of the deadline's own ``task_id``."""
+    tasks = {k["id"]: k for k in record["tasks"]}
+    owners: dict[str, set[str]] = {}
+    for k in record["tasks"]:
+        for d in k.get("deadline_ids") or []:
+            owners.setdefault(d, set()).add(k["id"])
+    pairs: dict[tuple, tuple] = {}
+    for d in record["deadlines"]:
+        ids = owners.get(d["id"], set()) | ({d["task_id"]} if d.get("task_id") else set())
+        for tid in sorted(ids):
+            for u in (tasks[tid]["units"] if tid in tasks else []):
+                if u["role"] == "lead":
+                    pairs.setdefault((_deadline_key(d), " ".join(fold_words(u["name"]))), (_deadline_key(d), u["name"]))
+    return list(pairs.values())
+
+
+def gold_pairs(gold: dict) -> list[tuple]:
+    pairs: dict[tuple, tuple] = {}
+    for d in gold["deadlines"]:
+        for u in d.get("units") or []:
+            pairs.setdefault((_deadline_key(d), " ".join(fold_words(u))), (_deadline_key(d), u))
+    return list(pairs.values())
+
+
 def _greedy(gold: list, pred: list, match: Callable[[Any, Any], bool]) -> tuple[int, list, list]:
     used: set[int] = set()
     tp, missed = 0, []
@@ -161,6 +193,11 @@ def score(gold: dict, record: dict, report: Report) -> dict[str, Any]:
     tp, missed, extra = _greedy(ga, units, _assign_match)
     report.fields["assignments"].add(tp, len(units), len(ga))
     doc["assignments"] = {"tp": tp, "missed": missed, "extra": extra}
+    if any("units" in d for d in gold["deadlines"]):  # gold that says who meets each deadline (realdev's guide)
+        gp, pp = gold_pairs(gold), record_pairs(record)
+        tp, missed, extra = _greedy(gp, pp, _pair_match)
+        report.fields["who_by_when"].add(tp, len(pp), len(gp))
+        doc["who_by_when"] = {"tp": tp, "missed": missed, "extra": extra}
     report.meta_total += 1
     wrong = {}
     for name in META_FIELDS:
@@ -228,11 +265,12 @@ def format_report(rep: Report) -> str:
     lines.append("")
     lines.append("metadata accuracy: " + ", ".join(f"{k} {v:.2f}" for k, v in d["metadata_accuracy"].items()))
     if rep.halves:
-        lines += ["", f"{'half':<6} {'docs':>4}  {'targets':>7} {'deadlines':>9} {'assignments':>11}  metadata (worst field)"]
+        lines += ["", f"{'half':<6} {'docs':>4}  {'targets':>7} {'deadlines':>9} {'assignments':>11} {'who_by_when':>11}"
+                      "  metadata (worst field)"]
         for name in sorted(rep.halves, key=lambda h: (h != "tune", h)):
             h = rep.halves[name].as_dict()
             worst = min(h["metadata_accuracy"].items(), key=lambda kv: kv[1])
             f = h["fields"]
             lines.append(f"{name:<6} {h['documents']:>4}  {_fmt(f['targets']['f1'], 7)} {_fmt(f['deadlines']['f1'], 9)} "
-                         f"{_fmt(f['assignments']['f1'], 11)}  {worst[1]:.2f} ({worst[0]})")
+                         f"{_fmt(f['assignments']['f1'], 11)} {_fmt(f['who_by_when']['f1'], 11)}  {worst[1]:.2f} ({worst[0]})")
     return "\n".join(lines)
