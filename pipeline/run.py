@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pipeline.core.document import Document
-from pipeline.readers import ingest
+from pipeline.readers import ingest, ingest_data
 
 if TYPE_CHECKING:  # the later stages are imported when first used: `chithi text` on a scan needs none of them
     from schemas.record import DirectiveRecord
@@ -24,14 +24,16 @@ class Options:
     restore: bool = True
 
 
-def read(path: str | Path, options: Options = Options(), on_page=None, executor=None) -> Document:
+def read(path: str | Path, options: Options = Options(), on_page=None, executor=None, data: bytes | None = None
+         ) -> Document:
     """Read and OCR: the document with page texts (``on_page(done, total)`` as OCR reads each page; ``executor``:
-    where the OCR stage reads the pages, see pipeline.ocr.ocr)."""
-    doc = ingest(path)
+    where the OCR stage reads the pages, see pipeline.ocr.ocr). ``data``: the file's bytes, read instead of the file
+    (``path`` then only names it)."""
+    doc = ingest(path) if data is None else ingest_data(data, str(path))
     if any(p.needs_ocr for p in doc.pages):
         from pipeline.ocr import ocr
 
-        doc = ocr(doc, executor, timeout=options.ocr_timeout, on_page=on_page)
+        doc = ocr(doc, executor, timeout=options.ocr_timeout, on_page=on_page, data=data)
     return doc
 
 

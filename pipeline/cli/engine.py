@@ -15,8 +15,8 @@ def add_engine_args(p) -> None:
                    "Dask cluster (dask; needs pip install 'chithi[dask]')")
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="with --engine dask: the Dask scheduler to use, e.g. tcp://HOST:8786 (implies --engine dask; "
-                   "default: a local cluster of --workers processes). Workers open the files under the same "
-                   "absolute paths, so put them on a shared folder")
+                   "default: a local cluster of --workers processes). The workers need not see the files: their "
+                   "bytes are sent with the tasks")
     p.add_argument("--connect-timeout", type=float, default=None, metavar="SECONDS",
                    help="with --scheduler: seconds to reach the scheduler and find a worker (default 10)")
 

@@ -2,8 +2,10 @@
 cluster (``--engine dask``), an existing scheduler (``--scheduler tcp://HOST:8786``) or, without one, a
 ``LocalCluster`` of ``--workers`` single-threaded worker processes on this machine.
 
-- Workers open the files themselves, under their absolute path: every worker needs the same files at the same
-  path (a shared folder), and Tesseract with ``vie`` data. The record names the file as the caller did.
+- The workers need not see the files: each file is read by the command (the checks of pipeline.readers.read_file)
+  and its bytes travel with the document's tasks (reading, each page's OCR), so a task rerun after a worker died
+  still has them.
+  Every worker needs Tesseract with ``vie`` data. The record names the file as the caller did.
 - Results come back as tasks complete (``as_completed``) to the caller's process, where pipeline.schedule
   settles each document once and, for ``chithi ingest``, the single SQLite writer stores it.
 - No more tasks are handed to the scheduler than the cluster has threads (the rest wait in the caller), so when a
@@ -12,15 +14,17 @@ cluster (``--engine dask``), an existing scheduler (``--scheduler tcp://HOST:878
   ``KilledWorker`` and its document fails alone with that reason. A worker over its memory limit is restarted by
   its nanny: the same path.
 - The limits of pipeline.limits travel with every task (the workers do not share the command's environment), so
-  page, pixel, size and text limits hold as on the local engine. Memory: the workers of chithi's LocalCluster get
-  ``--max-memory-mb`` as their Dask memory limit (their nannies restart a worker over it); an existing cluster
-  keeps the ``--memory-limit`` its workers were started with. Time: the alarm of ``limits.deadline`` cannot reach
-  a task thread, so pipeline.schedule abandons a document at its deadline (``--doc-timeout``): it fails with
-  exit 7, its tasks are cancelled and the workers running them restarted.
-- Per-process setup (``initializer``) runs once in every worker process before its first task.
+  page, pixel, size and text limits hold as on the local engine. Memory: every task runs in a child process of its
+  worker capped as a local worker is (``--max-memory-mb`` of address space: a document over it fails with exit 5);
+  the workers of chithi's LocalCluster also get ``--max-memory-mb`` as their Dask memory limit. Time: the document's
+  deadline (``--doc-timeout``) is kept in the child as on the local engine, and pipeline.schedule abandons a
+  document still running at its deadline: it fails with exit 7, its tasks are cancelled and the workers running
+  them restarted.
+- Per-process setup (``initializer``) runs once in every child process before its first task.
 """
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import threading
@@ -33,7 +37,8 @@ from typing import Any, Callable, Iterator
 from pipeline.core.errors import ClusterError, ExitCode, MissingDependencyError, UsageError
 from pipeline.core.limits import ENV_VAR as LIMITS_ENV
 from pipeline.engine.failure import Failure
-from pipeline.engine.schedule import DIED, Executor, check_tesseract_here, guarded, read_whole
+from pipeline.engine.schedule import DIED, Executor, check_tesseract_here, guarded, read_whole, worker_start
+from pipeline.readers import read_file
 
 __all__ = ["DaskExecutor", "connect", "CONNECT_TIMEOUT", "LOCAL_ALLOWED_FAILURES"]
 
@@ -47,6 +52,7 @@ LOCAL_ALLOWED_FAILURES = 2
 #: Dask's MALLOC_TRIM_THRESHOLD_=65536, which made reading a scan cost ~12% more CPU in a worker than in a local
 #: one (likely: glibc stops adapting its mmap threshold once it is set, so each large page image is mapped afresh)
 LOCAL_WORKER_CONFIG = {"distributed.worker.multiprocessing-method": "forkserver",
+                       "distributed.worker.daemon": False,  # a daemonic process may not start the capped children
                        "distributed.worker.profile.enabled": False,
                        "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1,
                                                                "OPENBLAS_NUM_THREADS": 1}}
@@ -56,25 +62,83 @@ PRELOAD = ("pipeline.run", "pipeline.ocr", "pipeline.engine.schedule", "pipeline
 NO_WORKER_TIMEOUT = 120.0
 INSTALL_HINT = "pip install 'chithi[dask]', or pip install 'dask[distributed]' into chithi's environment"
 
+_pools: dict[tuple, Any] = {}   # this worker process's pools of capped children (see _in_worker)
 _setup_done: set[str] = set()
 _setup_lock = threading.Lock()
 
 
 def _in_worker(initializer: Callable[[], None] | None, limits_env: str | None, fn: Callable, *args) -> Any:
-    """A task on a Dask worker: the limits of the command that sent it (pipeline.limits reads them from the
-    environment, which a Dask worker does not share with the command), the process's one-time setup, then
-    ``fn(*args)`` (``schedule.guarded``)."""
-    if limits_env is not None:
-        os.environ[LIMITS_ENV] = limits_env
-    else:
-        os.environ.pop(LIMITS_ENV, None)
+    """A task on a Dask worker: ``fn(*args)`` (``schedule.guarded``) run in a child process of the worker that
+    has the memory ceiling of the local engine's workers (pipeline.limits, ``--max-memory-mb`` of address space)
+    and the limits of the command that sent it (pipeline.limits reads them from the environment, which a Dask
+    worker does not share with the command); the caller's ``initializer`` runs once in each child. A child that
+    dies takes its worker with it (``os._exit``), so that the scheduler reruns the task on another worker and
+    gives up on it after ``allowed-failures``, as for a worker that dies itself. A daemonic worker (a nanny's, unless
+    started with ``DASK_DISTRIBUTED__WORKER__DAEMON=False``) cannot have children: it runs the task itself, under the
+    memory limit its nanny keeps."""
+    import multiprocessing as mp
+    from concurrent.futures.process import BrokenProcessPool
+
+    if mp.current_process().daemon:  # a nanny's daemonic worker cannot have children: its own memory limit holds
+        _child_start(limits_env, None)
+        _setup_once(initializer)
+        return fn(*args)
+    import cloudpickle  # as Dask sends the task: functions of __main__ and closures travel too
+
+    pool = _child_pool(initializer, limits_env)
+    try:
+        return pool.submit(_call_pickled, cloudpickle.dumps((fn, args))).result()
+    except BrokenProcessPool:
+        os._exit(1)
+
+
+def _child_pool(initializer: Callable[[], None] | None, limits_env: str | None):
+    """This worker's pool of capped child processes for the limits ``limits_env`` (one child per worker thread,
+    started from a fork server that has imported the pipeline once)."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    key = (limits_env, initializer)
+    with _setup_lock:
+        pool = _pools.get(key)
+        if pool is None:
+            try:
+                from distributed import get_worker
+
+                threads = get_worker().state.nthreads
+            except (ImportError, ValueError, AttributeError):
+                threads = 1
+            if not _pools:
+                atexit.register(_end_pools)
+            ctx = mp.get_context("forkserver")
+            ctx.set_forkserver_preload(list(PRELOAD))
+            pool = _pools[key] = ProcessPoolExecutor(max_workers=max(1, threads), mp_context=ctx,
+                                                     initializer=_child_start, initargs=(limits_env, initializer))
+        return pool
+
+
+def _call_pickled(payload: bytes) -> Any:
+    import cloudpickle
+
+    fn, args = cloudpickle.loads(payload)
+    return fn(*args)
+
+
+def _setup_once(initializer: Callable[[], None] | None) -> None:
     if initializer is not None:
         name = f"{initializer.__module__}.{getattr(initializer, '__qualname__', repr(initializer))}"
         with _setup_lock:
             if name not in _setup_done:
                 initializer()
                 _setup_done.add(name)
-    return fn(*args)
+
+
+def _child_start(limits_env: str | None, initializer: Callable[[], None] | None) -> None:
+    if limits_env is not None:
+        os.environ[LIMITS_ENV] = limits_env
+    else:
+        os.environ.pop(LIMITS_ENV, None)
+    worker_start(initializer)
 
 
 async def _exit_process() -> None:
@@ -124,8 +188,10 @@ class DaskExecutor(Executor):
                 pass
         return self.slots - len(self._running)
 
-    def where(self, path: str) -> str:
-        return os.path.abspath(path)
+    def ship(self, path: str) -> Any:
+        """The file's bytes, read here: they travel with the document's tasks (not scattered to one worker, whose
+        death would lose them), so the workers need not see the file and a rerun task still has them."""
+        return read_file(path)
 
     def submit(self, fn: Callable, *args) -> Any:
         key = f"chithi-{_name_of(fn, args)}-{uuid.uuid4().hex}"
@@ -192,13 +258,13 @@ class DaskExecutor(Executor):
                                        pure=False).result()
         return None if ok else value
 
-    def alone(self, path, finish, options) -> tuple[bool, Any]:
+    def alone(self, path, data, finish, options) -> tuple[bool, Any]:
         from dataclasses import replace
 
         from distributed import wait
 
         f = self.client.submit(_in_worker, self.initializer, os.environ.get(LIMITS_ENV), guarded, path, None,
-                               read_whole, path, finish, replace(options, workers=1),
+                               read_whole, path, data, finish, replace(options, workers=1),
                                key=f"chithi-whole-{uuid.uuid4().hex}", pure=False)
         wait([f])
         return self._outcome(f, f.result() if f.status == "finished" else (None, f.exception(), None))
@@ -279,6 +345,9 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
             client = distributed.Client(cluster, set_as_default=False)
             client.register_plugin(_IgnoreInterrupt(), name="chithi-ignore-sigint")
             description = f"Dask LocalCluster of {n} worker processes"
+        client.register_plugin(_ChildPools(), name="chithi-child-pools")
+        # a scan's bytes travel with its tasks on purpose (see DaskExecutor.ship)
+        warnings.filterwarnings("ignore", message="Large object of size", category=UserWarning)
         ex = DaskExecutor(client, initializer, description)
         yield ex
         ex.close()
@@ -295,6 +364,25 @@ try:  # this module is imported for --engine dask only; without Dask, connect() 
     from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
 except ImportError:  # pragma: no cover
     _WorkerPlugin = object
+
+
+class _ChildPools(_WorkerPlugin):
+    """Every worker of a run: its capped child processes (see _in_worker) end with the worker."""
+
+    idempotent = True
+
+    def teardown(self, worker) -> None:
+        _end_pools()
+
+
+def _end_pools() -> None:
+    with _setup_lock:
+        pools = list(_pools.values())
+        _pools.clear()
+    for pool in pools:
+        for proc in list((getattr(pool, "_processes", None) or {}).values()):
+            proc.kill()
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 class _IgnoreInterrupt(_WorkerPlugin):

@@ -34,7 +34,7 @@ from pipeline.core import limits
 from pipeline.core.document import Document
 from pipeline.core.errors import ChithiError, ExitCode
 from pipeline.engine.failure import Failure
-from pipeline.readers import ingest
+from pipeline.readers import ingest, ingest_data
 from pipeline.normalize import preload_models
 from pipeline.ocr import ocr_page, page_tasks, with_pages
 from pipeline.run import Options, read
@@ -58,19 +58,17 @@ def guarded(path: str, until: float | None, fn: Callable, *args) -> tuple[bool, 
         return False, Failure(f"internal error: {type(e).__name__}: {msg}", int(ExitCode.internal))
 
 
-def _prepare(path: str, finish: Callable[[Document], Any] | None, shown: str | None = None) -> tuple[str, Any]:
-    """Ingest; a document with nothing to OCR is finished here too. ``shown``: the path the record names when the
-    worker reads the file under another (absolute) one."""
-    doc = ingest(path)
-    if shown is not None and shown != path:
-        doc = replace(doc, path=shown)
+def _prepare(path: str, data: Any, finish: Callable[[Document], Any] | None) -> tuple[str, Any]:
+    """Read the file at ``path``, or its bytes ``data`` when they were shipped (the worker may not see the file);
+    a document with nothing to OCR is finished here too."""
+    doc = ingest(path) if data is None else ingest_data(data, path)
     if any(p.needs_ocr for p in doc.pages):
         return "ocr", doc
     return "done", doc if finish is None else finish(doc)
 
 
-def read_whole(path: str, finish: Callable[[Document], Any] | None, options: Options) -> Any:
-    doc = read(path, options)
+def read_whole(path: str, data: Any, finish: Callable[[Document], Any] | None, options: Options) -> Any:
+    doc = read(path, options, data=data)
     return doc if finish is None else finish(doc)
 
 
@@ -119,9 +117,10 @@ class Executor:
     def wait(self, timeout: float | None = None) -> list[tuple[Any, Any]]:
         raise NotImplementedError
 
-    def where(self, path: str) -> str:
-        """The path a worker opens for ``path``."""
-        return path
+    def ship(self, path: str) -> Any:
+        """What a worker is given to read the file at ``path``: None when it opens the path itself (the local
+        workers); else the file's bytes, or what stands for them on the cluster."""
+        return None
 
     def check_tesseract(self) -> Failure | None:
         """None when the workers can OCR, else why not."""
@@ -135,8 +134,9 @@ class Executor:
         """Stop the tasks ``handles`` (a stuck document's); True when every task in flight is lost with them."""
         raise NotImplementedError
 
-    def alone(self, path: str, finish: Callable[[Document], Any] | None, options: Options) -> tuple[bool, Any]:
-        """One document in a fresh worker of its own, pages one after another."""
+    def alone(self, path: str, data: Any, finish: Callable[[Document], Any] | None, options: Options
+              ) -> tuple[bool, Any]:
+        """One document in a fresh worker of its own, pages one after another (``data``: as :meth:`ship` gave)."""
         raise NotImplementedError
 
     def restart(self) -> None:
@@ -153,7 +153,7 @@ def _context():
     return mp.get_context("fork") if "fork" in mp.get_all_start_methods() else None
 
 
-def _worker_start(initializer: Callable[[], None] | None) -> None:
+def worker_start(initializer: Callable[[], None] | None) -> None:
     """Every worker: the memory ceiling of one document (pipeline.limits), then the caller's initializer."""
     limits.set_memory_limit()
     if initializer is not None:
@@ -175,7 +175,7 @@ class LocalExecutor(Executor):
         self._running: set = set()
 
     def _new_pool(self, n: int) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=_worker_start,
+        return ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=worker_start,
                                    initargs=(self.initializer,))
 
     def submit(self, fn: Callable, *args) -> Any:
@@ -198,11 +198,12 @@ class LocalExecutor(Executor):
         _kill(self._pool)  # one pool: the others in flight go with it and are rerun alone
         return True
 
-    def alone(self, path: str, finish: Callable[[Document], Any] | None, options: Options) -> tuple[bool, Any]:
+    def alone(self, path: str, data: Any, finish: Callable[[Document], Any] | None, options: Options
+              ) -> tuple[bool, Any]:
         timeout = limits.current().doc_timeout
         with self._new_pool(1) as pool:
             try:
-                return pool.submit(guarded, path, time.time() + timeout, read_whole, path, finish,
+                return pool.submit(guarded, path, time.time() + timeout, read_whole, path, data, finish,
                                    replace(options, workers=1)).result(timeout=timeout + GRACE)
             except BrokenProcessPool:
                 return False, DIED
@@ -240,7 +241,7 @@ class PagePool:
                 yield _value(guarded(self.path, None, fn, x))
             return
         n = min(self.workers, len(items))
-        pool = ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=_worker_start, initargs=(None,))
+        pool = ProcessPoolExecutor(max_workers=n, mp_context=_context(), initializer=worker_start, initargs=(None,))
         try:
             futures = [pool.submit(guarded, self.path, None, fn, x) for x in items]
             for k, f in enumerate(futures):
@@ -290,7 +291,7 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any] | No
     source = iter(paths)
     exhausted = False
     path_of: dict[int, str] = {}
-    sent_of: dict[int, str] = {}                  # document → the path its worker opens, when another
+    data_of: dict[int, Any] = {}                  # document → its shipped bytes (held until it is settled)
     results: dict[int, tuple[bool, Any]] = {}
     docs: dict[int, Document] = {}                # documents whose pages are being OCR'd
     pages: dict[int, dict[int, Any]] = {}         # document → {page index: OCR'd Page}
@@ -309,11 +310,8 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any] | No
     def settle(k: int, outcome: tuple[bool, Any]) -> None:
         open_docs.discard(k)
         until.pop(k, None)
-        ok, value = outcome
-        sent = sent_of.pop(k, None)
-        if not ok and sent and value.message.startswith(sent):  # name the file as the caller did
-            value = replace(value, message=path_of[k] + value.message[len(sent):])
-        results[k] = (ok, value)
+        data_of.pop(k, None)
+        results[k] = outcome
         docs.pop(k, None)
         pages.pop(k, None)
         waiting.pop(k, None)
@@ -326,7 +324,7 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any] | No
         if tesseract_missing:
             settle(k, (False, tesseract_missing))
             return
-        tasks = page_tasks(doc, options.ocr_timeout)
+        tasks = page_tasks(doc, options.ocr_timeout, data_of.get(k))
         if not tasks:
             settle(k, (True, doc))
             return
@@ -353,12 +351,12 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any] | No
                 open_docs.add(k)
                 path_of[k] = str(p)
                 until[k] = time.time() + timeout
-                sent = ex.where(str(p))
-                if sent != str(p):
-                    sent_of[k] = sent
-                    submit("prepare", k, None, _prepare, sent, finish, str(p))
-                else:
-                    submit("prepare", k, None, _prepare, str(p), finish)
+                try:
+                    data_of[k] = ex.ship(str(p))
+                except ChithiError as e:  # the file cannot be read here: it fails alone
+                    settle(k, (False, Failure.of(e)))
+                    continue
+                submit("prepare", k, None, _prepare, str(p), data_of[k], finish)
             while queue and ex.free() > 0:
                 kind, k, index, fn, args = queue.popleft()
                 if k not in open_docs:  # the document already failed on another page
@@ -409,7 +407,7 @@ def run_many(paths: Iterable[str | Path], finish: Callable[[Document], Any] | No
                     running.clear()
                     queue.clear()
                     for k in sorted(open_docs):
-                        settle(k, ex.alone(sent_of.get(k, path_of[k]), finish, options))
+                        settle(k, ex.alone(path_of[k], data_of.get(k), finish, options))
             if ordered:
                 while nxt in results:
                     yield _report(path_of.pop(nxt), results.pop(nxt))

@@ -75,13 +75,14 @@ def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180,
 
 
 def ocr_page(task: tuple[str, int, int, float]) -> Page:
-    """One OCR task of :func:`page_tasks` (path, page index, page number, timeout) → the OCR'd Page.  Runs in a
-    worker process: renders the page, OCRs it with one Tesseract thread and lets the image go."""
-    path, index, number, timeout = task
+    """One OCR task of :func:`page_tasks` (the file's path or bytes, page index, page number, timeout, the file's
+    name) → the OCR'd Page.  Runs in a worker process: renders the page, OCRs it with one Tesseract thread and lets
+    the image go."""
+    src, index, number, timeout, name = task
     os.environ["OMP_THREAD_LIMIT"] = "1"
-    what = f"{path} page {number}"
+    what = f"{name} page {number}"
     try:
-        img, scale = render_page((path, index))
+        img, scale = render_page((src, index))
     except ChithiError:
         raise
     except MemoryError:
@@ -94,13 +95,14 @@ def ocr_page(task: tuple[str, int, int, float]) -> Page:
     return replace(page, downscaled=True) if scale > 1.0001 else page  # a PDF page over the pixel limit
 
 
-def page_tasks(doc: Document, timeout: float = 180) -> dict[int, tuple[str, int, int, float]]:
-    """The pages of ``doc`` that need OCR, as {page index: task for :func:`ocr_page`}."""
+def page_tasks(doc: Document, timeout: float = 180, data: Any = None) -> dict[int, tuple]:
+    """The pages of ``doc`` that need OCR, as {page index: task for :func:`ocr_page`}. ``data``: the file's bytes
+    (or what stands for them on a cluster) when the worker cannot open ``doc.path``."""
     tasks = {}
     for i, p in enumerate(doc.pages):
         if p.needs_ocr:
             src = p.image_source or (doc.path, i)
-            tasks[i] = (src[0], src[1], p.number, timeout)
+            tasks[i] = (src[0] if data is None else data, src[1], p.number, timeout, doc.path)
     return tasks
 
 
@@ -132,10 +134,11 @@ def _numbers(ns: list[int], most: int = 20) -> str:
 
 
 def ocr(doc: Document, executor: Any = None, timeout: float = 180,
-        on_page: Callable[[int, int], None] | None = None) -> Document:
+        on_page: Callable[[int, int], None] | None = None, data: bytes | None = None) -> Document:
     """OCR the ``needs_ocr`` pages of ``doc``; other pages are kept. ``executor``: where the pages are read (its
-    ``map(ocr_page, tasks)``); None reads them here. ``on_page(done, total)`` is called as each page is back."""
-    tasks = page_tasks(doc, timeout)
+    ``map(ocr_page, tasks)``); None reads them here. ``on_page(done, total)`` is called as each page is back.
+    ``data``: the file's bytes, when it was read from them (see :func:`page_tasks`)."""
+    tasks = page_tasks(doc, timeout, data)
     if not tasks:
         return doc
     tesseract.check()

@@ -33,31 +33,50 @@ def is_supported(path: Path) -> bool:
 
 
 def ingest(path: str | Path) -> Document:
+    """The file at ``path`` read into a Document (every check on the file, then :func:`ingest_data`)."""
+    return ingest_data(read_file(path), str(path))
+
+
+def read_file(path: str | Path) -> bytes:
+    """The bytes of a file chithi can read: it exists, is a regular file of a supported type, within the size limit."""
     p = Path(path)
     if not p.exists():
         raise InputMissingError(f"{p}: no such file", "check the path")
     if p.is_dir():
         raise InputMissingError(f"{p}: is a directory", "give a file, or use `chithi ingest DIR` for folders")
     limits.check_regular(p)  # a FIFO would block the read below; devices never end
-    suffix = p.suffix.lower()
-    if suffix not in SUPPORTED:
-        kinds = ", ".join(sorted(SUPPORTED))
-        raise UnsupportedInputError(f"{p}: unsupported file type '{suffix or '(none)'}'", f"supported: {kinds}")
+    _media_type(str(p))
+    if p.stat().st_size > MAX_BYTES:
+        raise BadInputError(f"{p}: file is {p.stat().st_size // 2**20} MiB, over the {MAX_BYTES // 2**20} MiB limit",
+                            "split the document")
     try:
-        data = p.read_bytes()
+        return p.read_bytes()
     except OSError as e:
         raise InputMissingError(f"{p}: cannot read file: {e.strerror}", "check permissions") from None
+
+
+def ingest_data(data: bytes, name: str) -> Document:
+    """A file's bytes read into a Document named ``name`` (its suffix says its type): how a worker that cannot see
+    the file (a Dask worker on another machine) reads it."""
+    media_type = _media_type(name)
     if not data.strip():
-        raise BadInputError(f"{p}: file is empty", "nothing to extract")
+        raise BadInputError(f"{name}: file is empty", "nothing to extract")
     if len(data) > MAX_BYTES:
-        raise BadInputError(f"{p}: file is {len(data) // 2**20} MiB, over the {MAX_BYTES // 2**20} MiB limit",
+        raise BadInputError(f"{name}: file is {len(data) // 2**20} MiB, over the {MAX_BYTES // 2**20} MiB limit",
                             "split the document")
-    doc = Document(path=str(p), sha256=hashlib.sha256(data).hexdigest(), media_type=SUPPORTED[suffix],
-                   size=len(data))
-    doc = READERS[SUPPORTED[suffix]](doc, data)
+    doc = Document(path=name, sha256=hashlib.sha256(data).hexdigest(), media_type=media_type, size=len(data))
+    doc = READERS[media_type](doc, data)
     limits.check_pages(doc.path, len(doc.pages))
     limits.check_chars(doc.path, sum(len(pg.text) for pg in doc.pages))
     return doc
+
+
+def _media_type(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED:
+        kinds = ", ".join(sorted(SUPPORTED))
+        raise UnsupportedInputError(f"{name}: unsupported file type '{suffix or '(none)'}'", f"supported: {kinds}")
+    return SUPPORTED[suffix]
 
 
 #: media type → its reader (docling's format → backend table)

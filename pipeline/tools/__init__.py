@@ -1,1 +1,1 @@
-
+"""One module per external program chithi runs: Tesseract (``tesseract``), LibreOffice headless (``soffice``)."""
