@@ -496,16 +496,18 @@ def _audit(record: DirectiveRecord) -> list[tuple[str, str]]:
 
 
 def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[bytes] | None = None,
-                  stored_review: dict | None = None) -> str:
+                  stored_review: dict | None = None, server: dict | None = None) -> str:
     """One self-contained HTML page for reviewing ``record`` against ``text`` (see the module docstring), from
     the templates ``pipeline/templates/review.*``.
 
     ``doc`` (the processed Document, or None for a stored record) gives word boxes and page images;
     ``page_images_`` are encoded page images (index = page - 1) to use instead of re-rendering the source;
-    ``stored_review`` (the ``review`` block of a stored record) fills the decisions in when the browser has none."""
+    ``stored_review`` (the ``review`` block of a stored record) fills the decisions in when the browser has none;
+    the heading shows the values it corrects. ``server`` (set by `chithi serve`: the URLs and the CSRF token of
+    the page) makes the page save each decision to the database at once instead of keeping it in the browser."""
     from markupsafe import Markup
 
-    from pipeline.decisions import reviewable
+    from pipeline.decisions import fillable, reviewable
     from pipeline.labels import doc_type_label
     from pipeline.templating import render
 
@@ -527,8 +529,11 @@ def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[by
     md = record.metadata
     rec_dict = record.model_dump(mode="json")
     values = reviewable(rec_dict)
-    number = md.number.value if md.number else None
-    subject = md.subject.value if md.subject else None
+    blanks = fillable(rec_dict)
+    fixed = {d["item"]: d["value"] for d in (stored_review or {}).get("decisions") or []
+             if d.get("decision") == "correct" and d.get("value")}
+    number = fixed.get("meta-number") or (md.number.value if md.number else None)
+    subject = fixed.get("meta-subject") or (md.subject.value if md.subject else None)
     name = Path(record.source.path).name
     tab = number or (subject if subject and len(subject) <= 70 else (subject[:69] + "…") if subject else name)
     meta = [{"name": n, "label": META_LABELS[n], "v": getattr(md, n), "it": by_id.get(f"meta-{n}")}
@@ -545,9 +550,9 @@ def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[by
         roles=ROLES, comparators=COMPARATORS, precisions=PRECISIONS, recurrences=RECURRENCES,
         target_value=_target_value, deadline_value=_deadline_value, low_conf=LOW_CONFIDENCE,
         blank_number=any(w.code == "blank_number" for w in record.warnings),
-        reviewable=values, n_reviewable=len(values),
+        reviewable=values, n_reviewable=len(values), fillable=blanks, server=server,
         record_json=Markup(record.model_dump_json().replace("<", "\\u003c")),
-        originals_json=Markup(json.dumps(values, ensure_ascii=False).replace("<", "\\u003c")),
+        originals_json=Markup(json.dumps(values | blanks, ensure_ascii=False).replace("<", "\\u003c")),
         stored=stored_review, stored_json=Markup(json.dumps((stored_review or {}).get("decisions") or [],
                                                             ensure_ascii=False).replace("<", "\\u003c")),
         css=Markup(_asset("review.css")), script=Markup(_asset("review.js")))

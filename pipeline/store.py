@@ -218,13 +218,38 @@ def _m2_reviews(c: sqlite3.Connection) -> None:
     """)
 
 
+def _m3_review_log(c: sqlite3.Connection) -> None:
+    """The history of reviewer decisions (`chithi serve`, `chithi review --apply`): every decision as it was
+    made, in order, including the ones a later decision replaced and the ones withdrawn ('clear'); ``reviews``
+    keeps the one in force per item."""
+    _script(c, """
+    CREATE TABLE review_log (
+        id         INTEGER PRIMARY KEY,
+        doc_id     TEXT NOT NULL,
+        item       TEXT NOT NULL,
+        decision   TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'correct', 'clear')),
+        value      TEXT,
+        original   TEXT,
+        note       TEXT,
+        reviewer   TEXT,
+        decided_at TEXT,
+        stored_at  TEXT NOT NULL,
+        outcome    TEXT NOT NULL DEFAULT 'in force'
+    );
+    CREATE INDEX review_log_doc ON review_log(doc_id, id);
+    INSERT INTO review_log(doc_id, item, decision, value, original, note, reviewer, decided_at, stored_at)
+        SELECT doc_id, item, decision, value, original, note, reviewer, decided_at, applied_at FROM reviews
+        ORDER BY applied_at, decided_at;
+    """)
+
+
 #: Each function upgrades the file by one version; the list index + 1 is the version it produces.
 #: Never edit a released migration: append a new function (ALTER TABLE / CREATE INDEX / data fixes).
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews, _m3_review_log]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COUNTED = ("documents", "texts", "tasks", "units", "targets", "deadlines", "doc_references", "recipients",
-            "search_items", "failures", "reviews")
+            "search_items", "failures", "reviews", "review_log")
 
 
 def _now() -> str:
@@ -407,8 +432,14 @@ class Store:
 
     def apply_decisions(self, doc_id: str, decisions: list[dict[str, Any]], reviewer: str | None = None
                         ) -> dict[str, Any]:
-        """Store reviewer decisions on a stored document (a later decision on an item replaces the earlier one)
-        and rewrite its rows from the reviewed record; returns the record's ``review`` block."""
+        """Store reviewer decisions on a stored document and rewrite its rows from the reviewed record, in one
+        transaction; returns the record's ``review`` block.
+
+        Decisions are kept per item: two reviewers deciding on different items of one document both keep theirs.
+        On one item the decision made last (``decided_at``) is in force, whatever order they reach the store in;
+        the other is kept in the history (:meth:`review_history`) as 'replaced' or 'superseded'. A decision
+        'clear' withdraws the item's decision. A 'correct' decision on a value that was not read (a blank number,
+        date or signer: :func:`pipeline.decisions.fillable`) fills it in."""
         from pipeline import decisions as dec
 
         c = self.db
@@ -419,14 +450,31 @@ class Store:
                 raise DatabaseError(f"{doc_id}: no such document in {self.path}")
             extracted = json.loads(row[1] or row[0])
             extracted.pop("review", None)
-            values = dec.reviewable(extracted)
+            values = dec.reviewable(extracted) | dec.fillable(extracted)
             now = _now()
             for d in decisions:
-                c.execute("INSERT OR REPLACE INTO reviews(doc_id, item, decision, value, original, note, reviewer,"
-                          " decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                          (doc_id, d["item"], d["decision"], d.get("value") if d["decision"] == "correct" else None,
-                           values.get(d["item"], d.get("original")), d.get("note") or None,
-                           d.get("reviewer") or reviewer, d.get("decided_at") or now, now))
+                when = d.get("decided_at") or now
+                who = d.get("reviewer") or reviewer
+                value = d.get("value") if d["decision"] == "correct" else None
+                original = values.get(d["item"], d.get("original"))
+                current = c.execute("SELECT decided_at FROM reviews WHERE doc_id = ? AND item = ?",
+                                    (doc_id, d["item"])).fetchone()
+                in_force = current is None or (current[0] or "") <= when
+                if in_force:
+                    c.execute("UPDATE review_log SET outcome = 'replaced' WHERE doc_id = ? AND item = ? AND "
+                              "outcome = 'in force'", (doc_id, d["item"]))
+                    if d["decision"] == "clear":
+                        c.execute("DELETE FROM reviews WHERE doc_id = ? AND item = ?", (doc_id, d["item"]))
+                    else:
+                        c.execute("INSERT OR REPLACE INTO reviews(doc_id, item, decision, value, original, note, "
+                                  "reviewer, decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                                  (doc_id, d["item"], d["decision"], value, original, d.get("note") or None, who,
+                                   when, now))
+                c.execute("INSERT INTO review_log(doc_id, item, decision, value, original, note, reviewer, "
+                          "decided_at, stored_at, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          (doc_id, d["item"], d["decision"], value, original, d.get("note") or None, who, when,
+                           now, ("in force" if d["decision"] != "clear" else "withdrawn") if in_force
+                           else "superseded"))
             text = self.text(doc_id) or ""
             reviewed = dec.apply(extracted, self.reviews(doc_id))
             self._delete(doc_id)
@@ -439,6 +487,13 @@ class Store:
             if isinstance(e, sqlite3.DatabaseError):
                 raise DatabaseError(f"{self.path}: cannot store the decisions: {e}") from None
             raise
+
+    def review_history(self, doc_id: str) -> list[dict[str, Any]]:
+        """Every decision stored on a document, oldest first, with its outcome: 'in force', 'replaced' (by a
+        later decision), 'superseded' (arrived after a decision made later), 'withdrawn' (a 'clear')."""
+        cols = ("item", "decision", "value", "original", "note", "reviewer", "decided_at", "stored_at", "outcome")
+        return [dict(zip(cols, r)) for r in self.db.execute(
+            f"SELECT {', '.join(cols)} FROM review_log WHERE doc_id = ? ORDER BY id", (doc_id,))]
 
     def _insert(self, rec: dict[str, Any], text: str, options: str, extracted: dict[str, Any] | None = None) -> None:
         c = self.db

@@ -16,7 +16,7 @@ from pipeline import limits
 from pipeline.errors import ChithiError, ExitCode
 
 COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.store", "pipeline.cli.docs",
-                   "pipeline.cli.review")
+                   "pipeline.cli.review", "pipeline.cli.serve")
 
 
 class _Parser(argparse.ArgumentParser):
