@@ -214,6 +214,7 @@ def create_app(settings: Settings):
                 problem = e.one_line()
         return html(render("serve_search.html.j2", nav=nav(request, "search"), q=q, kind=kind or "", kinds=KINDS,
                            hits=hits, total=total, more=more, problem=problem, marks={"accept": "✓", "correct": "✎"},
+                           marked=_marked,
                            link=lambda h: f"/doc/{quote(h.doc_id)}" + (f"#mark-{h.item}" if h.item and
                                                                         h.kind != "document" else "")))
 
@@ -334,6 +335,15 @@ def _day(s: str, what: str, problems: list[str]) -> str | None:
     if d is None:
         problems.append(f"{what}: không đọc được ngày {s!r} (YYYY-MM-DD hoặc D/M/YYYY)")
     return d
+
+
+def _marked(snippet: str):
+    """A search snippet as HTML: its «matches» in bold, the rest escaped."""
+    import re
+
+    from markupsafe import Markup, escape
+
+    return Markup(re.sub(r"«([^«»]*)»", r"<b>\1</b>", str(escape(snippet))))
 
 
 def _type_code(s: str) -> str:
