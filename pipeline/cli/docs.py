@@ -1,11 +1,40 @@
 """`chithi docs`: the stored documents, filtered."""
 from __future__ import annotations
 
-import json
-import sys
-
+from pipeline.cli import unknown_value
+from pipeline.cli.output import add_formats, write_rows
 from pipeline.cli.store import _cut, _db, _open, parse_date, table
 from pipeline.errors import ExitCode
+
+#: the columns of `docs --csv/--tsv` (--json has every field)
+COLUMNS = ["doc_id", "number", "doc_type", "issued_date", "issuer", "subject", "path", "tasks", "targets",
+           "deadlines", "warnings", "review_status", "reviewed", "other_paths"]
+
+
+def doc_type_filter(value: str | None, flag: str = "--type") -> str | None:
+    """The type code a --type value names ('chi_thi', 'Chỉ thị', 'chi thi'); a usage error (exit 2) naming the
+    valid ones when it names none."""
+    if value is None:
+        return None
+    from pipeline.labels import labels
+    from pipeline.store import doc_type_code
+
+    codes = list(labels().doc_types)
+    code = doc_type_code(value)
+    if code not in codes:
+        raise unknown_value(value, codes, flag)
+    return code
+
+
+def warning_filter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from pipeline.labels import labels
+
+    codes = list(labels().warnings)
+    if value not in codes:
+        raise unknown_value(value, codes, "--warning")
+    return value
 
 REVIEW_STATUSES = ("unreviewed", "in_review", "reviewed")
 
@@ -23,7 +52,7 @@ def register(sub) -> None:
     p.add_argument("--until", metavar="DATE", help="only documents issued on or before DATE")
     p.add_argument("--warning", metavar="CODE", help="only documents with this warning (e.g. not_a_directive)")
     p.add_argument("--review", choices=REVIEW_STATUSES, help="only documents of this review status")
-    p.add_argument("--json", action="store_true", help="JSON Lines, one document a line")
+    add_formats(p, "document")
     p.set_defaults(func=cmd_docs)
 
 
@@ -31,13 +60,15 @@ def cmd_docs(args) -> int:
     from pipeline.labels import doc_type_label
 
     since, until = parse_date(args.since, "--since"), parse_date(args.until, "--until")
+    doc_type, warning = doc_type_filter(args.doc_type), warning_filter(args.warning)
     with _open(args) as store:
         ids = [store.resolve(args.key)] if args.key else None
-        docs = store.documents(doc_type=args.doc_type, issuer=args.issuer, since=since, until=until,
-                               review=args.review, warning=args.warning, doc_ids=ids)
-    if args.json:
+        docs = store.documents(doc_type=doc_type, issuer=args.issuer, since=since, until=until,
+                               review=args.review, warning=warning, doc_ids=ids)
         for d in docs:
-            sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
+            d["other_paths"] = store.other_paths(d["doc_id"])
+    if args.fmt:
+        write_rows(args.fmt, docs, COLUMNS)
         return ExitCode.ok
     if not docs:
         print("no documents match", file=sys.stderr)

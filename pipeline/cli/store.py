@@ -19,7 +19,8 @@ DEFAULT_INDEX = "chithi-directives"
 
 
 def _db(p) -> None:
-    p.add_argument("--db", default=DEFAULT_DB, metavar="FILE", help=f"SQLite database (default: ./{DEFAULT_DB})")
+    p.add_argument("--db", default=None, metavar="FILE",
+                   help=f"SQLite database (default: $CHITHI_DB, else ./{DEFAULT_DB})")
 
 
 def register(sub) -> None:
