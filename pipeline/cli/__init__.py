@@ -56,6 +56,31 @@ class _SubParser(_Parser):
                           help="no progress display (it is shown only when stderr is a terminal)")
 
 
+def doc_type_filter(value: str | None, flag: str = "--type") -> str | None:
+    """The type code a --type value names ('chi_thi', 'Chỉ thị', 'chi thi'); a usage error (exit 2) naming the
+    valid ones when it names none."""
+    if value is None:
+        return None
+    from pipeline.labels import labels
+    from pipeline.store import doc_type_code
+
+    codes = list(labels().doc_types)
+    code = doc_type_code(value)
+    if code not in codes:
+        raise unknown_value(value, codes, flag)
+    return code
+
+
+def warning_filter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from pipeline.labels import labels
+
+    codes = list(labels().warnings)
+    if value not in codes:
+        raise unknown_value(value, codes, "--warning")
+    return value
+
 def int_in(lo: int, hi: int | None = None):
     """An argparse type: an integer in lo..hi (a usage error, exit 2, otherwise)."""
     def parse(s: str) -> int:

@@ -1,42 +1,16 @@
 """`chithi docs`: the stored documents, filtered."""
 from __future__ import annotations
 
-from pipeline.cli import unknown_value
+from pipeline.cli import doc_type_filter, warning_filter
 from pipeline.cli.output import add_formats, write_rows
 from pipeline.cli.store import _cut, _db, _open, parse_date, table
 from pipeline.errors import ExitCode
 
+REVIEW_STATUSES = ("unreviewed", "in_review", "reviewed")
+
 #: the columns of `docs --csv/--tsv` (--json has every field)
 COLUMNS = ["doc_id", "number", "doc_type", "issued_date", "issuer", "subject", "path", "tasks", "targets",
            "deadlines", "warnings", "review_status", "reviewed", "other_paths"]
-
-
-def doc_type_filter(value: str | None, flag: str = "--type") -> str | None:
-    """The type code a --type value names ('chi_thi', 'Chỉ thị', 'chi thi'); a usage error (exit 2) naming the
-    valid ones when it names none."""
-    if value is None:
-        return None
-    from pipeline.labels import labels
-    from pipeline.store import doc_type_code
-
-    codes = list(labels().doc_types)
-    code = doc_type_code(value)
-    if code not in codes:
-        raise unknown_value(value, codes, flag)
-    return code
-
-
-def warning_filter(value: str | None) -> str | None:
-    if value is None:
-        return None
-    from pipeline.labels import labels
-
-    codes = list(labels().warnings)
-    if value not in codes:
-        raise unknown_value(value, codes, "--warning")
-    return value
-
-REVIEW_STATUSES = ("unreviewed", "in_review", "reviewed")
 
 
 def register(sub) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, TextIO
 
-from pipeline.cli import add_workers, int_in
+from pipeline.cli import add_workers, doc_type_filter, int_in
 from pipeline.cli._engine import add_engine_args, executor
-from pipeline.cli.output import check_out, json_safe, say, term_safe
+from pipeline.cli.output import add_formats, check_out, json_safe, say, term_safe, write_rows
 from pipeline.errors import ExitCode, UsageError
 from pipeline.limits import add_flags
 from pipeline.store import DEFAULT_DB, KINDS
@@ -49,11 +50,12 @@ def register(sub) -> None:
     _db(s)
     s.add_argument("--type", choices=KINDS, dest="kind", help="only hits of this kind")
     s.add_argument("--limit", type=int_in(1), default=20, help="hits to show (default: 20)")
-    s.add_argument("--json", action="store_true", help="JSON Lines, one hit a line")
+    add_formats(s, "hit")
     s.set_defaults(func=cmd_search)
 
     d = sub.add_parser("deadlines", help="upcoming and overdue deadlines with their tasks and units",
-                       description="Deadlines by due date with their task and responsible units; status is "
+                       description="Deadlines by due date with the action due and its lead units, one row each, "
+                       "fitted to the terminal's width (--json, --csv, --tsv have every field); status is "
                        "overdue / today / upcoming relative to --today.")
     _db(d)
     d.add_argument("--from", dest="date_from", metavar="DATE", help="due on or after DATE (YYYY-MM-DD or D/M/YYYY)")
@@ -65,7 +67,7 @@ def register(sub) -> None:
     d.add_argument("--overdue", action="store_true", help="only deadlines already past")
     d.add_argument("--recurring", action="store_true", help="also list recurring duties without a date")
     d.add_argument("--today", metavar="DATE", help="the date to compare with (default: today)")
-    d.add_argument("--json", action="store_true", help="JSON Lines, one deadline a line")
+    add_formats(d, "deadline")
     d.add_argument("--ics", metavar="FILE", help="also write the dated deadlines as an iCalendar file")
     d.add_argument("--html", metavar="FILE", help="also write a timeline page: the deadlines of each unit over "
                    "time, overdue ones marked (self-contained HTML)")
@@ -96,15 +98,23 @@ def _open(args):
 
 def cmd_ingest(args) -> int:
     from pipeline.batch import run_batch
+    from pipeline.errors import InputMissingError
     from pipeline.run import Options
+
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if len(missing) == len(args.paths):  # nothing to read: no database is created
+        raise InputMissingError(f"{missing[0]}: no such file or folder" if len(missing) == 1 else
+                                f"{len(missing)} paths, none of them exists: {', '.join(missing[:3])}",
+                                "check the path (nothing was stored)")
 
     with executor(args, args.workers or 0, announce=not args.quiet) as ex:
         summary = run_batch(args.paths, args.db, workers=args.workers or 0, force=args.force,
                             options=Options(workers=1, restore=not args.no_restore),
                             progress=None if args.quiet else sys.stderr, only_directives=args.only_directives,
                             executor=ex)
-    for line in summary.lines():
-        say(f"chithi: {line}")
+    for line in summary.lines():  # -q: only what went wrong
+        if not args.quiet or line.startswith(("failed:", "interrupted")):
+            say(f"chithi: {line}")
     if args.json:
         print(json_safe(json.dumps(summary.as_dict(), ensure_ascii=False)))
     return summary.exit_code
@@ -142,13 +152,18 @@ def hits_line(shown: int, total: int, more: bool = False) -> str:
     return f"{shown} of {total}{'+' if more else ''} hits" + (" (--limit N to see more)" if shown < total else "")
 
 
+SEARCH_COLUMNS = ["doc_id", "document", "kind", "field", "item", "value", "review", "snippet", "score", "path"]
+DEADLINE_COLUMNS = ["due", "status", "days_left", "document", "doc_id", "deadline_id", "lead_units", "support_units",
+                    "action", "text", "precision", "recurrence", "issuer", "path"]
+
+
 def cmd_search(args) -> int:
     with _open(args) as store:
         hits, total, more = store.search_page(args.query, kind=args.kind, limit=args.limit)
-    if args.json:
-        for h in hits:
-            sys.stdout.write(json_safe(json.dumps(h.as_dict(), ensure_ascii=False)) + "\n")
-        print(f"chithi: {hits_line(len(hits), total, more)}", file=sys.stderr)
+    if args.fmt:
+        write_rows(args.fmt, [h.as_dict() for h in hits], SEARCH_COLUMNS)
+        if not args.quiet:
+            print(f"chithi: {hits_line(len(hits), total, more)}", file=sys.stderr)
         return ExitCode.ok
     if not hits:
         say(f"no hits for {args.query!r}")
@@ -192,23 +207,68 @@ def cmd_deadlines(args) -> int:
         _write_text(args.html, render_timeline(rows, today))
         print(f"chithi: wrote the timeline of {sum(1 for r in rows if r['due'])} deadlines to {args.html}",
               file=sys.stderr)
-    if args.json:
-        for r in rows:
-            sys.stdout.write(json_safe(json.dumps(r, ensure_ascii=False)) + "\n")
+    for r in rows:
+        r["action"], r["lead_units"], r["support_units"] = action_and_units(r)
+    if args.fmt:
+        write_rows(args.fmt, rows, DEADLINE_COLUMNS)
         return ExitCode.ok
     if not rows:
         print("no deadlines match", file=sys.stderr)
         return ExitCode.ok
-    out = []
-    for r in rows:
-        when = r["due"] or r["recurrence"] or ""
-        status = r["status"] if r["days_left"] is None else f"{r['status']} ({r['days_left']:+d} d)"
-        units = "; ".join(f"{u['name']}" + (" (lead)" if u["role"] == "lead" else "") for u in r["units"])
-        task = " ".join((r["task"] or r["text"]).split())
-        out.append([when, status, name(r["number"], r["subject"], r["path"]), _cut(task, 60),
-                    _cut(units, 50)])
-    table(out, ["due", "status", "document", "task", "units"])
+    import shutil
+
+    deadline_table(rows, shutil.get_terminal_size().columns)
     return ExitCode.ok
+
+
+_NUMBERING = re.compile(r"^\s*(?:[-+•*–]|\(?[0-9]{1,2}(?:\.[0-9]{1,2})*[.)]|\(?[a-zđ][.)])\s+", re.I)
+
+
+def action_and_units(r: dict[str, Any]) -> tuple[str, list[str], list[str]]:
+    """(the action due, its lead units, its supporting units) of a deadline row: the record's own when it has
+    them (``action``, ``lead_units``), else the task's text without its numbering and the task's units by role
+    (lead, else directing, else all)."""
+    action = r.get("action") or " ".join(_NUMBERING.sub("", r["task"] or r["text"] or "").split())
+    units = r.get("units") or []
+    lead = r.get("lead_units") or [u["name"] for u in units if u["role"] == "lead"] or \
+        [u["name"] for u in units if u["role"] == "direct"]
+    support = r.get("support_units") or [u["name"] for u in units if u["name"] not in lead]
+    if not lead and support:
+        lead, support = support, []
+    return action, lead, support
+
+
+def deadline_table(rows: list[dict[str, Any]], width: int, out: TextIO | None = None) -> None:
+    """One line per deadline within ``width`` characters (the terminal's): due, status, document, lead units and
+    the action, cut to fit ('…'). The action keeps at least half of what due and status leave; the document
+    (its number, else its subject cut to keep the file name) and the lead units share the rest."""
+    from pipeline.store import label
+
+    width = max(width, 60)
+    head = ["due", "status", "document", "lead", "action"]
+    cells = []
+    for r in rows:
+        status = r["status"] if r["days_left"] is None else f"{r['status']} {r['days_left']:+d} d"
+        cells.append([r["due"] or r["recurrence"] or "", status, r, "; ".join(r["lead_units"]) or "—", r["action"]])
+
+    def longest(i, f=str):
+        return max([len(head[i])] + [len(term_safe(f(c[i]))) for c in cells])
+
+    w_due, w_status = longest(0), longest(1)
+    avail = width - w_due - w_status - 2 * 4
+    w_doc = min(longest(2, lambda r: label(r["number"], r["subject"], r["path"])), 22)
+    w_lead = min(longest(3), 28)
+    room = avail - max(20, avail // 2)          # what the action leaves to the document and the lead units
+    if w_doc + w_lead > room:
+        w_doc = max(min(w_doc, room * 2 // 5), 8)
+        w_lead = max(room - w_doc, 8)
+    w_action = min(longest(4), max(avail - w_doc - w_lead, 12))
+    def doc(r):  # the number, else the subject and file name, else the subject alone
+        text = label(r["number"], r["subject"], r["path"], w_doc)
+        return text if len(text) <= w_doc else _cut(r["subject"] or text, w_doc)
+
+    table([[c[0], c[1], doc(c[2]),
+            _cut(term_safe(c[3]), w_lead), _cut(term_safe(c[4]), w_action)] for c in cells], head, out)
 
 
 def _ics_escape(s: str) -> str:
@@ -486,6 +546,7 @@ def cmd_export(args) -> int:
 
     check_out(args.out)
     since = parse_date(args.since, "--since")
+    doc_type = doc_type_filter(args.doc_type)
     if args.format == "xlsx" and not args.out:
         raise UsageError("--format xlsx writes a workbook: give --out FILE.xlsx")
     bad = n = 0
@@ -501,7 +562,7 @@ def cmd_export(args) -> int:
                 out.write("\ufeff")  # a UTF-8 BOM: Excel then reads the file as UTF-8
                 writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
                 writer.writeheader()
-            for rec in store.records(doc_type=args.doc_type, issuer=args.issuer, since=since):
+            for rec in store.records(doc_type=doc_type, issuer=args.issuer, since=since):
                 try:
                     DirectiveRecord.model_validate(rec)
                     if validator is not None:
