@@ -124,7 +124,7 @@ def cmd_ingest(args) -> int:
 
 def _cut(s: str | None, n: int) -> str:
     s = " ".join((s or "").split())
-    return s if len(s) <= n else s[: n - 1] + "…"
+    return s if len(s) <= n else s[: n - 1].rstrip() + "…"
 
 
 def name(number: str | None, subject: str | None, path: str | None) -> str:
@@ -242,7 +242,7 @@ def deadline_table(rows: list[dict[str, Any]], width: int, out: TextIO | None = 
     """One line per deadline within ``width`` characters (the terminal's): due, status, document, lead units and
     the action, cut to fit ('…'). The action keeps at least half of what due and status leave; the document
     (its number, else its subject cut to keep the file name) and the lead units share the rest."""
-    from pipeline.store import label
+    from pathlib import Path
 
     width = max(width, 60)
     head = ["due", "status", "document", "lead", "action"]
@@ -256,16 +256,15 @@ def deadline_table(rows: list[dict[str, Any]], width: int, out: TextIO | None = 
 
     w_due, w_status = longest(0), longest(1)
     avail = width - w_due - w_status - 2 * 4
-    w_doc = min(longest(2, lambda r: label(r["number"], r["subject"], r["path"])), 22)
+    w_doc = min(longest(2, lambda r: r["number"] or f"{r['doc_id'][:8]} {r['subject'] or r['path']}"), 22)
     w_lead = min(longest(3), 28)
     room = avail - max(20, avail // 2)          # what the action leaves to the document and the lead units
     if w_doc + w_lead > room:
         w_doc = max(min(w_doc, room * 2 // 5), 8)
         w_lead = max(room - w_doc, 8)
     w_action = min(longest(4), max(avail - w_doc - w_lead, 12))
-    def doc(r):  # the number, else the subject and file name, else the subject alone
-        text = label(r["number"], r["subject"], r["path"], w_doc)
-        return text if len(text) <= w_doc else _cut(r["subject"] or text, w_doc)
+    def doc(r):  # the number, else the doc id (what `chithi docs ID` takes) and the subject
+        return _cut(r["number"] or f"{r['doc_id'][:8]} {r['subject'] or Path(r['path']).name}", w_doc)
 
     table([[c[0], c[1], doc(c[2]),
             _cut(term_safe(c[3]), w_lead), _cut(term_safe(c[4]), w_action)] for c in cells], head, out)
@@ -371,9 +370,21 @@ def _review_cols(decision: dict[str, Any] | None) -> dict[str, Any]:
             "review_note": decision.get("note"), "reviewer": decision.get("reviewer")}
 
 
+def lead_units(task: dict[str, Any] | None) -> tuple[list[str], str | None]:
+    """(names, role) of the units who must meet a task's deadlines: its lead units, else those directing it,
+    else all its units ('unit')."""
+    units = (task or {}).get("units") or []
+    for role in ("lead", "direct"):
+        names = [u["name"] for u in units if u["role"] == role]
+        if names:
+            return names, role
+    return [u["name"] for u in units], "unit" if units else None
+
+
 def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """Flat rows of a record: its document row, then one per target, deadline and assignment; the review columns
-    say the reviewer's decision on each (rejected values are not in a reviewed record)."""
+    """Flat rows of a record: its document row, a metadata row per reviewed metadata field, then one per target,
+    deadline (with its lead units in unit_name) and assignment; the review columns say the reviewer's decision on
+    each (rejected values are not in a reviewed record)."""
     from pipeline.decisions import by_item, status_text
     from pipeline.store import label
 
@@ -395,6 +406,12 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
         return {"task_id": tid, "section": k.get("section") if k else None, "task": k["text"] if k else None}
 
     yield {**base, "row_type": "document", "text": mv("subject"), "review": status_text(rec.get("review"))}
+    for item, d in decided.items():  # the decisions on metadata fields (the values as reviewed)
+        if item.startswith("meta-"):
+            field = item[5:]
+            value = (md.get("signer") or {}).get("name") if field == "signer" else mv(field)
+            yield {**base, **_review_cols(d), "row_type": "metadata", "item_id": item, "section": field,
+                   "text": value if d["decision"] != "reject" else None}
     for t in rec.get("targets", []):
         tid = t.get("task_id") or task_of.get(t["id"])
         yield {**base, **task_cols(tid), **where(t), **_review_cols(decided.get(t["id"])), "row_type": "target",
@@ -403,8 +420,9 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
                "unit": t.get("unit"), "comparator": t.get("comparator"), "period": t.get("period")}
     for d in rec.get("deadlines", []):
         tid = d.get("task_id") or task_of.get(d["id"])
+        lead, role = lead_units(tasks.get(tid))
         yield {**base, **task_cols(tid), **where(d), **_review_cols(decided.get(d["id"])), "row_type": "deadline",
-               "item_id": d["id"],
+               "item_id": d["id"], "unit_name": "; ".join(lead) or None, "role": role,
                "due": d.get("due"), "precision": d.get("precision"), "recurrence": d.get("recurrence")}
     for k in rec.get("tasks", []):
         for i, u in enumerate(k.get("units", []), 1):
@@ -431,7 +449,8 @@ def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
     task_of = {x: k["id"] for k in tasks for x in k.get("deadline_ids", []) + k.get("target_ids", [])}
     task_text = {k["id"]: " ".join(k["text"].split()) for k in tasks}
     out: dict[str, list[list[Any]]] = {
-        "documents": [[rec["doc_id"], mv("number"), doc_type_label(mv("doc_type")), mv("issued_date"), mv("issuer"),
+        "documents": [[rec["doc_id"], mv("number"), doc_type_label(mv("doc_type")), _day(mv("issued_date")),
+                       mv("issuer"),
                        mv("subject"), src["path"], len(tasks), len(rec.get("targets", [])),
                        len(rec.get("deadlines", [])), ", ".join(w["code"] for w in rec.get("warnings", [])),
                        status_text(rec.get("review"))]],
@@ -448,9 +467,22 @@ def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
                                *rv(t["id"])])
     for d in rec.get("deadlines", []):
         tid = d.get("task_id") or task_of.get(d["id"])
-        out["deadlines"].append([rec["doc_id"], name, d["id"], tid, d.get("due"), d.get("precision"),
-                                 d.get("recurrence"), d["text"], task_text.get(tid), d["span"]["page"], *rv(d["id"])])
+        lead = lead_units(next((k for k in tasks if k["id"] == tid), None))[0]
+        out["deadlines"].append([rec["doc_id"], name, d["id"], tid, _day(d.get("due")), d.get("precision"),
+                                 d.get("recurrence"), "; ".join(lead) or None, d["text"], task_text.get(tid),
+                                 d["span"]["page"], *rv(d["id"])])
     return out
+
+
+def _day(value: str | None):
+    """An ISO day ('2025-06-30') as a date, so that the workbook has a date cell (Excel's date filters and
+    sorting work); a month or a year ('2024-06') stays text."""
+    if value and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return value
 
 
 _REVIEW_HEAD = ["review", "original value", "review note"]
@@ -461,8 +493,8 @@ SHEETS = {
     "units": ["doc_id", "document", "task", "unit", "role", "source text", "page", *_REVIEW_HEAD],
     "targets": ["doc_id", "document", "target", "task", "metric", "value", "value_max", "unit", "comparator",
                 "period", "source text", "page", *_REVIEW_HEAD],
-    "deadlines": ["doc_id", "document", "deadline", "task", "due", "precision", "recurrence", "source text",
-                  "task text", "page", *_REVIEW_HEAD],
+    "deadlines": ["doc_id", "document", "deadline", "task", "due", "precision", "recurrence", "lead units",
+                  "source text", "task text", "page", *_REVIEW_HEAD],
 }
 
 
@@ -487,6 +519,10 @@ def write_xlsx(records: Iterable[dict[str, Any]], path: str) -> None:
                 ws_of[name].append(r)
     for ws in ws_of.values():
         ws.auto_filter.ref = ws.dimensions
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, date):
+                    c.number_format = "yyyy-mm-dd"
         for col in ws.columns:
             width = max(len(str(c.value or "")) for c in col[:200])
             ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 8), 60)
