@@ -15,8 +15,8 @@ import sqlite3
 import sys
 
 import pipeline
-from pipeline import limits
-from pipeline.errors import ChithiError, ExitCode
+from pipeline.core import limits
+from pipeline.core.errors import ChithiError, ExitCode
 
 COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.store", "pipeline.cli.docs",
                    "pipeline.cli.review", "pipeline.cli.serve")
@@ -34,8 +34,8 @@ class _Parser(argparse.ArgumentParser):
 
 def unknown_value(given: str, valid: list[str], what: str):
     """The usage error (exit 2) of a value that is not one of ``valid``: names them, and the closest first."""
-    from pipeline.errors import UsageError
-    from pipeline.textutil import fold
+    from pipeline.core.errors import UsageError
+    from pipeline.core.textutil import fold
 
     folded = {fold(v).lower(): v for v in valid}
     key = fold(given).lower()
@@ -61,7 +61,7 @@ def doc_type_filter(value: str | None, flag: str = "--type") -> str | None:
     valid ones when it names none."""
     if value is None:
         return None
-    from pipeline.labels import labels
+    from pipeline.lang.labels import labels
     from pipeline.store import doc_type_code
 
     codes = list(labels().doc_types)
@@ -74,7 +74,7 @@ def doc_type_filter(value: str | None, flag: str = "--type") -> str | None:
 def warning_filter(value: str | None) -> str | None:
     if value is None:
         return None
-    from pipeline.labels import labels
+    from pipeline.lang.labels import labels
 
     codes = list(labels().warnings)
     if value not in codes:

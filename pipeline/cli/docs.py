@@ -4,7 +4,7 @@ from __future__ import annotations
 from pipeline.cli import doc_type_filter, warning_filter
 from pipeline.cli.output import add_formats, write_rows
 from pipeline.cli.store import _cut, _db, _open, parse_date, table
-from pipeline.errors import ExitCode
+from pipeline.core.errors import ExitCode
 
 REVIEW_STATUSES = ("unreviewed", "in_review", "reviewed")
 
@@ -31,7 +31,7 @@ def register(sub) -> None:
 
 
 def cmd_docs(args) -> int:
-    from pipeline.labels import doc_type_label
+    from pipeline.lang.labels import doc_type_label
 
     since, until = parse_date(args.since, "--since"), parse_date(args.until, "--until")
     doc_type, warning = doc_type_filter(args.doc_type), warning_filter(args.warning)

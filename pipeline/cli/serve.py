@@ -5,7 +5,7 @@ import os
 import sys
 
 from pipeline.cli import int_in
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
 
 EXAMPLES = """examples:
   chithi serve --db chithi.db                      # http://127.0.0.1:8765/ for you alone
@@ -39,7 +39,7 @@ def cmd_serve(args) -> int:
     from pathlib import Path
 
     from pipeline.cli.store import parse_date
-    from pipeline.errors import DatabaseError
+    from pipeline.core.errors import DatabaseError
     from pipeline.serve.app import Settings, create_app, is_local, url
     from pipeline.store import DEFAULT_DB, Store
 

@@ -74,7 +74,7 @@ def create_app(settings: Settings):
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
     from starlette.routing import Route
 
-    from pipeline.errors import ChithiError
+    from pipeline.core.errors import ChithiError
     from pipeline.store import Store
 
     if not settings.local and not settings.token:
@@ -104,7 +104,7 @@ def create_app(settings: Settings):
         return bool(given) and hmac.compare_digest(given.encode(), settings.token.encode())
 
     def error_page(request: Request, status: int, message: str, hint: str = "") -> HTMLResponse:
-        from pipeline.templating import render
+        from pipeline.exports.templating import render
 
         return html(render("serve_error.html.j2", nav=nav(request, ""), status=status, message=message, hint=hint),
                     status)
@@ -112,8 +112,8 @@ def create_app(settings: Settings):
     # -- pages ------------------------------------------------------------------------------------------------
 
     def documents(request: Request) -> Response:
-        from pipeline.labels import doc_type_label, labels
-        from pipeline.templating import render
+        from pipeline.lang.labels import doc_type_label, labels
+        from pipeline.exports.templating import render
 
         q = request.query_params
         if q.get("token"):  # /?token=TOKEN: the browser keeps it (HttpOnly, SameSite=Strict) for the writes
@@ -141,7 +141,7 @@ def create_app(settings: Settings):
                            type_label=doc_type_label))
 
     def document(request: Request) -> Response:
-        from pipeline.review import render_review
+        from pipeline.exports.review import render_review
         from schemas.record import DirectiveRecord
 
         doc_id = request.path_params["doc_id"]
@@ -164,9 +164,9 @@ def create_app(settings: Settings):
         return html(page)
 
     def history(request: Request) -> Response:
-        from pipeline.decisions import fillable, reviewable
+        from pipeline.store.decisions import fillable, reviewable
         from pipeline.store import label
-        from pipeline.templating import render
+        from pipeline.exports.templating import render
 
         doc_id = request.path_params["doc_id"]
         with store() as s:
@@ -182,7 +182,7 @@ def create_app(settings: Settings):
                            review=json.loads(row[3]).get("review")))
 
     def deadlines(request: Request) -> Response:
-        from pipeline.timeline import render_timeline
+        from pipeline.exports.timeline import render_timeline
 
         q = request.query_params
         problems: list[str] = []
@@ -199,7 +199,7 @@ def create_app(settings: Settings):
 
     def search(request: Request) -> Response:
         from pipeline.store import KINDS
-        from pipeline.templating import render
+        from pipeline.exports.templating import render
 
         q = (request.query_params.get("q") or "").strip()
         kind = request.query_params.get("kind") or None
@@ -236,7 +236,7 @@ def create_app(settings: Settings):
         return await run_in_threadpool(_store_decisions, request.path_params["doc_id"], data)
 
     def _store_decisions(doc_id: str, data: Any) -> Response:
-        from pipeline.decisions import fillable, reviewable
+        from pipeline.store.decisions import fillable, reviewable
 
         if not isinstance(data, dict) or not isinstance(data.get("decisions"), list):
             return JSONResponse({"error": "give {reviewer, decisions: [...]}"}, status_code=400)
@@ -326,7 +326,7 @@ def create_app(settings: Settings):
 
 
 def _day(s: str, what: str, problems: list[str]) -> str | None:
-    from pipeline.textutil import day_date
+    from pipeline.core.textutil import day_date
 
     s = (s or "").strip()
     if not s:
@@ -347,7 +347,7 @@ def _marked(snippet: str):
 
 
 def _type_code(s: str) -> str:
-    from pipeline.store import doc_type_code
+    from pipeline.core.textutil import doc_type_code
 
     return doc_type_code(s)
 
