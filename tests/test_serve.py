@@ -321,3 +321,46 @@ def test_later_decision_wins_and_history_keeps_both(db):
         assert s.reviews(DOC) == []
         assert [(h["reviewer"], h["decision"], h["outcome"]) for h in s.review_history(DOC)] == [
             ("A", "accept", "replaced"), ("B", "reject", "superseded"), ("A", "clear", "withdrawn")]
+
+
+def test_fill_on_the_static_page_is_stored_by_review_apply(db, tmp_path):
+    """Without the server: the static page (review --out) fills a blank number too; the downloaded decisions
+    store it like a correction (original null), and the page made again shows it in its heading."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    page = tmp_path / "review.html"
+    assert cli("review", BLANK, "--db", db, "--out", page)[0] == 0
+    downloads = tmp_path / "downloads"
+    downloads.mkdir()
+    d = _driver()
+    d.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    try:
+        d.get(page.as_uri())
+        d.find_element(By.ID, "reviewer").send_keys("Minh")
+        cell = d.find_element(By.CSS_SELECTOR, 'td.decide.fill[data-item="meta-number"]')
+        assert cell.find_element(By.CSS_SELECTOR, "button").text == "✎ Điền"
+        cell.find_element(By.CSS_SELECTOR, 'button[data-decision="correct"]').click()
+        cell.find_element(By.CSS_SELECTOR, "input.d-value").send_keys("15/KH-UBND", Keys.TAB)
+        assert d.find_element(By.ID, "heading-name").text == "· 15/KH-UBND"   # the heading follows at once
+        assert d.find_element(By.ID, "review-progress").text.startswith("0/")  # a fill is no extracted value
+        d.find_element(By.ID, "download").click()
+        deadline = time.monotonic() + 20
+        files = []
+        while time.monotonic() < deadline and not files:
+            files = list(downloads.glob("*.json"))
+            time.sleep(0.2)
+    finally:
+        d.quit()
+    data = json.loads(files[0].read_text(encoding="utf-8"))
+    assert [(x["item"], x["decision"], x["value"], x["original"]) for x in data["decisions"]] == [
+        ("meta-number", "correct", "15/KH-UBND", None)]
+    rc, _, err = cli("review", "--apply", files[0], "--db", db)
+    assert rc == 0, err
+    rc, out, _ = cli("docs", BLANK, "--db", db, "--json")
+    assert json.loads(out)["number"] == "15/KH-UBND"
+    again = tmp_path / "again.html"
+    assert cli("review", BLANK, "--db", db, "--out", again)[0] == 0
+    html = again.read_text(encoding="utf-8")
+    assert '<span class="sub" id="heading-name">· 15/KH-UBND</span>' in html
+    assert "<title>15/KH-UBND · rà soát chithi</title>" in html
