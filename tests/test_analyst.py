@@ -231,6 +231,9 @@ def test_chithi_db_version_and_examples(db, monkeypatch, tmp_path):
     monkeypatch.setenv("CHITHI_DB", str(db))
     rc, out, _ = cli("docs", "--type", "chi_thi")
     assert rc == 0 and out.endswith("\n4 documents\n")
+    assert cli("export", "--format", "csv", "--out", tmp_path / "x.csv", "-q") == (0, "", "")  # -q: no summary
+    assert cli("export", "--format", "csv", "--out", tmp_path / "x.csv")[2] == \
+        f"chithi: exported 7 records to {tmp_path / 'x.csv'}\n"
     monkeypatch.delenv("CHITHI_DB")
     rc, _, err = cli("docs")
     assert rc == 8 and err.startswith("chithi: error: chithi.db: no such database")

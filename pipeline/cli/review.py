@@ -76,6 +76,8 @@ def cmd_apply(args) -> int:
                                  "review the stored document again")
             review = store.apply_decisions(doc_id, data["decisions"], args.reviewer or data.get("reviewer"))
             counts = {k: sum(1 for d in review["decisions"] if d["decision"] == k) for k in decisions.DECISIONS}
+            if args.quiet:
+                continue
             print(f"chithi: {label(number, subject, src, 60)}: {len(data['decisions'])} decisions stored ({counts['accept']} accepted, "
                   f"{counts['reject']} rejected, {counts['correct']} corrected); {status_text(review)}",
                   file=sys.stderr)

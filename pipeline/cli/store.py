@@ -200,13 +200,15 @@ def cmd_deadlines(args) -> int:
                                doc_ids=doc_ids, issuer=args.issuer, overdue=True if args.overdue else None)
     if args.ics:
         n = write_ics(rows, args.ics)
-        print(f"chithi: wrote {n} deadlines to {args.ics}", file=sys.stderr)
+        if not args.quiet:
+            print(f"chithi: wrote {n} deadlines to {args.ics}", file=sys.stderr)
     if args.html:
         from pipeline.exports.timeline import render_timeline
 
         _write_text(args.html, render_timeline(rows, today))
-        print(f"chithi: wrote the timeline of {sum(1 for r in rows if r['due'])} deadlines to {args.html}",
-              file=sys.stderr)
+        if not args.quiet:
+            print(f"chithi: wrote the timeline of {sum(1 for r in rows if r['due'])} deadlines to {args.html}",
+                  file=sys.stderr)
     for r in rows:
         r["action"], r["lead_units"], r["support_units"] = action_and_units(r)
     if args.fmt:
@@ -627,7 +629,7 @@ def cmd_export(args) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
-    if args.out:
+    if args.out and not args.quiet:
         print(f"chithi: exported {n} records to {args.out}" + (f" ({bad} invalid left out)" if bad else ""),
               file=sys.stderr)
     return ExitCode.partial_failure if bad else ExitCode.ok
