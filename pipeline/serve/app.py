@@ -12,9 +12,10 @@ Pages (built from the Jinja2 templates of pipeline/templates, the same ones the 
 Writes (``POST /api/doc/{doc_id}/decisions``) are safe against cross-site requests: they need the page's CSRF token
 in the ``X-Chithi-CSRF`` header (a custom header: a form on another site cannot send it, and a script on another site
 cannot read the token), an ``Origin`` (when the browser sends one) of this server, and no ``Sec-Fetch-Site:
-cross-site``; every request needs a ``Host`` this server answers to (against DNS rebinding). Bound to any address
-but 127.0.0.1 / ::1 / localhost the server needs an access token: every write must carry it (``Authorization:
-Bearer TOKEN``, or the ``chithi_token`` cookie, HttpOnly and SameSite=Strict, that ``/?token=TOKEN`` sets).
+cross-site``; on 127.0.0.1 every request needs a ``Host`` naming this server (against DNS rebinding). Bound to
+any address but 127.0.0.1 / ::1 / localhost the server needs an access token: every write must carry it
+(``Authorization: Bearer TOKEN``, or the ``chithi_token`` cookie, HttpOnly and SameSite=Strict, that
+``/?token=TOKEN`` sets).
 
 Two reviewers on one document never lose each other's decisions: a write sends only the items it decides, and the
 store keeps decisions per item in one transaction (:meth:`pipeline.store.Store.apply_decisions`); the answer is
@@ -213,8 +214,8 @@ def create_app(settings: Settings):
             except ChithiError as e:
                 problem = e.one_line()
         return html(render("serve_search.html.j2", nav=nav(request, "search"), q=q, kind=kind or "", kinds=KINDS,
-                           hits=hits, total=total, more=more, problem=problem, marks={"accept": "✓", "correct": "✎"},
-                           marked=_marked,
+                           hits=hits, total=total, more=more, problem=problem, marked=_marked,
+                           marks={"accept": "✓", "correct": "✎"},
                            link=lambda h: f"/doc/{quote(h.doc_id)}" + (f"#mark-{h.item}" if h.item and
                                                                         h.kind != "document" else "")))
 
@@ -224,6 +225,9 @@ def create_app(settings: Settings):
         refused = _refuse_write(request)
         if refused:
             return JSONResponse({"error": refused[1]}, status_code=refused[0])
+        declared = request.headers.get("content-length", "0")
+        if not declared.isdigit() or int(declared) > MAX_BODY:
+            return JSONResponse({"error": "request too large"}, status_code=413)
         raw = await request.body()
         if len(raw) > MAX_BODY:
             return JSONResponse({"error": "request too large"}, status_code=413)
@@ -295,7 +299,9 @@ def create_app(settings: Settings):
     # -- the application ---------------------------------------------------------------------------------------
 
     class HostCheck:
-        """Refuse requests for another Host than this server's (DNS rebinding)."""
+        """On 127.0.0.1, refuse requests for another Host than this server's: a page of another site whose name
+        was rebound to 127.0.0.1 cannot read or write (DNS rebinding). Bound to a network address, clients name
+        the machine as they know it, and the token guards the writes."""
 
         def __init__(self, app):
             self.app = app
@@ -322,7 +328,8 @@ def create_app(settings: Settings):
         Route("/search", search),
         Route("/api/doc/{doc_id:str}/decisions", decide, methods=["POST"]),
     ]
-    return Starlette(routes=routes, middleware=[Middleware(HostCheck)], exception_handlers={ChithiError: failed})
+    return Starlette(routes=routes, middleware=[Middleware(HostCheck)] if settings.local else [],
+                     exception_handlers={ChithiError: failed})
 
 
 def _day(s: str, what: str, problems: list[str]) -> str | None:

@@ -665,8 +665,8 @@ class Store:
             return f"meta-{h.field}" if h.field in _META_ITEMS else None
         if h.field == "unit" and h.item and h.value:  # numbered in the extracted record: found by its name
             name = h.value.rsplit(" (", 1)[0]
-            row = self.db.execute("SELECT item FROM reviews WHERE doc_id = ? AND item LIKE ? ESCAPE '\\' AND (value = ? OR "
-                                  "(decision != 'correct' AND original = ?))",
+            row = self.db.execute("SELECT item FROM reviews WHERE doc_id = ? AND item LIKE ? ESCAPE '\\' AND "
+                                  "(value = ? OR (decision != 'correct' AND original = ?))",
                                   (h.doc_id, _like_prefix(h.item + "-u"), name, name)).fetchone()
             return row[0] if row else None
         return h.item
