@@ -90,6 +90,11 @@ def test_review_marks_on_unit_metadata_and_target_hits(db):
     assert out.splitlines()[1].split("\t")[1:8] == ["30/CT-UBND", "document", "subject", "",
                                                    "Về phòng chống ma túy năm 2025", "correct",
                                                    "Về tăng cường công tác «phòng chống ma túy» năm 2025"]
+    # deadlines: the mark on the due date
+    with Store(db) as s:
+        s.apply_decisions(doc_id, [{"item": "d1", "decision": "correct", "value": "31/7/2025", "reviewer": "Lan"}])
+    rc, out, _ = cli("deadlines", "--db", db, "--today", TODAY, "--doc", doc_id)
+    assert out.splitlines()[2].startswith("2025-07-31 ✎  upcoming +395 d  30/CT-UBND  Sở Y tế  Sở Y tế chủ trì")
     # CSV: the metadata decisions are rows of their own
     rc, out, _ = cli("export", "--db", db, "--format", "csv", "--type", "chi_thi")
     rows = [r for r in csv.DictReader(io.StringIO(out.lstrip("\ufeff"))) if r["doc_id"] == doc_id]
@@ -117,6 +122,7 @@ def test_every_listing_has_csv_tsv_and_json(db):
         "deadline_id": "d1", "lead_units": "Sở Y tế", "support_units": "Công an tỉnh",
         "action": "Sở Y tế chủ trì, phối hợp với Công an tỉnh tổ chức điều trị nghiện, hoàn thành trước ngày "
                   "30/6/2025.", "text": "hoàn thành trước ngày 30/6/2025", "precision": "day", "recurrence": "",
+        "review": "",
         "issuer": "Ủy ban nhân dân tỉnh Hà Nam", "path": ""}
     rc, out, err = cli("search", "Sở Y tế", "--db", db, "--limit", "2", "--csv")
     assert [r["value"] for r in csv.DictReader(io.StringIO(out))] == [

@@ -154,7 +154,7 @@ def hits_line(shown: int, total: int, more: bool = False) -> str:
 
 SEARCH_COLUMNS = ["doc_id", "document", "kind", "field", "item", "value", "review", "snippet", "score", "path"]
 DEADLINE_COLUMNS = ["due", "status", "days_left", "document", "doc_id", "deadline_id", "lead_units", "support_units",
-                    "action", "text", "precision", "recurrence", "issuer", "path"]
+                    "action", "text", "precision", "recurrence", "review", "issuer", "path"]
 
 
 def cmd_search(args) -> int:
@@ -251,7 +251,8 @@ def deadline_table(rows: list[dict[str, Any]], width: int, out: TextIO | None = 
     cells = []
     for r in rows:
         status = r["status"] if r["days_left"] is None else f"{r['status']} {r['days_left']:+d} d"
-        cells.append([r["due"] or r["recurrence"] or "", status, r, "; ".join(r["lead_units"]) or "—", r["action"]])
+        when = (r["due"] or r["recurrence"] or "") + REVIEW_MARKS.get(r.get("review") or "", "")
+        cells.append([when, status, r, "; ".join(r["lead_units"]) or "—", r["action"]])
 
     def longest(i, f=str):
         return max([len(head[i])] + [len(term_safe(f(c[i]))) for c in cells])

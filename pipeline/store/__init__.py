@@ -722,7 +722,10 @@ class Store:
                 except ValueError:
                     days = None
                 status = "overdue" if due < today else "today" if due == today else "upcoming"
+            decided = self.db.execute("SELECT decision FROM reviews WHERE doc_id = ? AND item = ?",
+                                      (r[0], r[1])).fetchone()
             out.append({"doc_id": r[0], "deadline_id": r[1], "due": due, "precision": r[3], "recurrence": r[4],
+                        "review": decided[0] if decided else None,
                         "status": status, "days_left": days, "text": r[5], "page": r[6], "task_id": task_id,
                         "task": context, "section": section, "units": units, "number": r[10], "doc_type": r[11],
                         "issuer": r[12], "path": r[13], "subject": r[14], "document": label(r[10], r[14], r[13])})
