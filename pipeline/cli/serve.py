@@ -38,7 +38,7 @@ def cmd_serve(args) -> int:
     import socket
     from pathlib import Path
 
-    from pipeline.cli.store import parse_date
+    from pipeline.cli.common import parse_date
     from pipeline.core.errors import DatabaseError
     from pipeline.serve.app import Settings, create_app, is_local, url
     from pipeline.store import DEFAULT_DB, Store
