@@ -448,8 +448,8 @@ def test_deadlines_list_and_ics(model_db, tmp_path):
     assert cli("deadlines", "--db", db, "--from", "soon").returncode == 2
 
     people = cli("deadlines", "--db", db, "--today", "2025-01-15")
-    assert people.stdout.splitlines()[0].split() == ["due", "status", "document", "task", "units"]
-    assert "overdue" in people.stdout and "Sở Y tế (lead)" in people.stdout
+    assert people.stdout.splitlines()[0].split() == ["due", "status", "document", "lead", "action"]
+    assert "overdue" in people.stdout and "  Sở Y tế  " in people.stdout
 
     ics = tmp_path / "deadlines.ics"
     p = cli("deadlines", "--db", db, "--ics", ics)

@@ -61,9 +61,9 @@ id        number      type      date        issuer                        subjec
 --------  ----------  --------  ----------  ----------------------------  ----------------------------------------  ------------------------  -----------------------  ---------------------------------------------  ------
 2dd379aa  —           Kế hoạch  2024-06     Ủy ban nhân dân thành phố V…  Phát động phong trào thi đua và tổ chức…  001_6dd6d2f37ee23f38.txt  18/12/6                  blank_number,date_without_day,inferred_issuer  —
 bac282dc  01/CT-UBND  Chỉ thị   2024-03-19  Ủy ban nhân dân thành phố N…  Về việc phát động phong trào “Thi đua t…  000_4a226a3da77387bf.txt  4/4/3                    inferred_issuer                                —
-6d9ea4cc  31/KH-UBND  Kế hoạch  2024-03-06  Ủy ban nhân dân phường Nguy…  Phát động phong trào thi đua thực hiện …  002_17a354e4a6196df4.txt  4/10/0                   restored_text                                  —
+6d9ea4cc  31/KH-UBND  Kế hoạch  2024-03-06  Ủy ban nhân dân phường Nguy…  Phát động phong trào thi đua thực hiện…   002_17a354e4a6196df4.txt  4/10/0                   restored_text                                  —
 93d72f1b  10/CT-UBND  Chỉ thị   2022-12-13  Ủy ban nhân dân thành phố C…  Về việc phát động phong trào thi đua yê…  003_bc300ed0722f41ea.txt  4/10/0                   inferred_issuer                                —
-f214409b  —           Chỉ thị   —           Ủy ban nhân dân tỉnh Quảng …  Phát động phong trào thi đua yêu nước n…  004_ba79e22acb77a903.txt  4/20/2                   inferred_issuer                                —
+f214409b  —           Chỉ thị   —           Ủy ban nhân dân tỉnh Quảng…   Phát động phong trào thi đua yêu nước n…  004_ba79e22acb77a903.txt  4/20/2                   inferred_issuer                                —
 5 documents
 """
 
@@ -120,27 +120,30 @@ def test_review_of_a_stored_document_by_its_number(db, tmp_path):
 # -- deadlines -------------------------------------------------------------------------------------------
 
 DEADLINES = """\
-due         status              document                                     task                                                          units
-----------  ------------------  -------------------------------------------  ------------------------------------------------------------  --------------------------------------------------
-2024-07-31  upcoming (+30 d)    Phát động phong… (001_6dd6d2f37ee23f38.txt)  Giao Công ty cổ phần phát triển hạ tầng đô thị Vinh khảo sá…  Công ty cổ phần phát triển hạ tầng đô thị Vinh (l…
-2025-02-28  upcoming (+242 d)   Phát động phong… (001_6dd6d2f37ee23f38.txt)  Phòng Kinh tế chủ trì tham mưu UBND Thành phố Kế hoạch và p…  Phòng Kinh tế (lead); các phòng, ngành, đơn vị; U…
-2025-03-31  upcoming (+273 d)   Phát động phong… (001_6dd6d2f37ee23f38.txt)  Phòng Văn hóa - Thông tin chủ trì tham mưu UBND Thành phố K…  Phòng Văn hóa - Thông tin (lead); các phòng, đơn …
-2025-06-30  upcoming (+364 d)   Phát động phong… (001_6dd6d2f37ee23f38.txt)  Phòng Quản lý đô thị, Phòng Tài chính-Kế hoạch chủ trì đẩy …  Phòng Quản lý đô thị (lead); Phòng Tài chính-Kế h…
-2025-12-31  upcoming (+548 d)   01/CT-UBND                                   Tổ chức triển khai hiệu quả Chương trình mục tiêu quốc gia …
-2025-12-31  upcoming (+548 d)   Phát động phong… (004_ba79e22acb77a903.txt)  Chú ý vấn đề nhà ở gắn với các thiết chế văn hóa - xã hội p…
-2030-12-31  upcoming (+2374 d)  01/CT-UBND                                   Xây dựng nông thôn mới phát triển toàn diện, bền vững gắn v…
-2024-06-30  overdue (-1 d)      01/CT-UBND                                   Đẩy nhanh tiến độ lập, thẩm định, phê duyệt các quy hoạch c…
-2024-06-30  overdue (-1 d)      Phát động phong… (001_6dd6d2f37ee23f38.txt)  Mỗi phường, xã căn cứ vào tính chất, nhiệm vụ trực tiếp đăn…
+due         status            document           lead                        action
+----------  ----------------  -----------------  --------------------------  -------------------------------------------
+2024-07-31  upcoming +30 d    2dd379aa Phát độ…  Công ty cổ phần phát triể…  Giao Công ty cổ phần phát triển hạ tầng đô…
+2025-02-28  upcoming +242 d   2dd379aa Phát độ…  Phòng Kinh tế               Phòng Kinh tế chủ trì tham mưu UBND Thành…
+2025-03-31  upcoming +273 d   2dd379aa Phát độ…  Phòng Văn hóa - Thông tin   Phòng Văn hóa - Thông tin chủ trì tham mưu…
+2025-06-30  upcoming +364 d   2dd379aa Phát độ…  Phòng Quản lý đô thị; Phò…  Phòng Quản lý đô thị, Phòng Tài chính-Kế h…
+2025-12-31  upcoming +548 d   01/CT-UBND         —                           Tổ chức triển khai hiệu quả Chương trình m…
+2025-12-31  upcoming +548 d   f214409b Phát độ…  —                           Chú ý vấn đề nhà ở gắn với các thiết chế v…
+2030-12-31  upcoming +2374 d  01/CT-UBND         —                           Xây dựng nông thôn mới phát triển toàn diệ…
+2024-06-30  overdue -1 d      01/CT-UBND         —                           Đẩy nhanh tiến độ lập, thẩm định, phê duyệ…
+2024-06-30  overdue -1 d      2dd379aa Phát độ…  —                           Mỗi phường, xã căn cứ vào tính chất, nhiệm…
 """
 
 
-def test_deadlines_upcoming_first_then_overdue_with_task_and_units(db):
+def test_deadlines_upcoming_first_then_overdue_with_task_and_units(db, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "120")  # the rows fit the terminal's width (shutil.get_terminal_size)
     rc, out, err = cli("deadlines", "--db", db, "--today", TODAY)
     assert (rc, err) == (0, "")
-    assert out == DEADLINES
+    assert out == DEADLINES and max(len(x) for x in out.splitlines()) == 120
     rc, out, _ = cli("deadlines", "--db", db, "--today", TODAY, "--overdue")
     cells = lambda lines: [re.split(r"\s{2,}", x) for x in lines]  # noqa: E731
-    assert cells(out.splitlines()[2:]) == cells(DEADLINES.splitlines()[-2:])
+    got, want = cells(out.splitlines()[2:]), cells(DEADLINES.splitlines()[-2:])
+    assert [c[:2] + c[3:4] for c in got] == [c[:2] + c[3:4] for c in want]  # document, action: cut to fit
+    assert all(g[i].startswith(w[i].rstrip("…")) for g, w in zip(got, want) for i in (2, 4))
     rc, out, _ = cli("deadlines", "--db", db, "--today", TODAY, "--json", "--unit", "phong kinh te")
     rows = [json.loads(x) for x in out.splitlines()]
     assert [(r["due"], r["task_id"], r["units"][0]) for r in rows] == [
@@ -549,7 +552,7 @@ def test_a_version_1_database_is_migrated_to_2(tmp_path):
     c.execute("PRAGMA user_version = 1")
     c.close()
     with Store(path) as s:
-        assert s.version == SCHEMA_VERSION == 2
+        assert s.version == SCHEMA_VERSION == 3
         assert {"extracted", "review_status"} <= {r[1] for r in s.db.execute("PRAGMA table_info(documents)")}
         assert s.reviews("0123456789abcdef") == [] and s.counts()["reviews"] == 0
 

@@ -7,7 +7,10 @@ Sub-commands live in modules of this package, each with ``register(subparsers)``
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
+import os
+import re
 import sqlite3
 import sys
 
@@ -17,12 +20,30 @@ from pipeline.core.errors import ChithiError, ExitCode
 
 COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.ingest", "pipeline.cli.search",
                    "pipeline.cli.deadlines", "pipeline.cli.export", "pipeline.cli.docs",
-                   "pipeline.cli.review")
+                   "pipeline.cli.review", "pipeline.cli.serve")
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one line, the usage exit code
+    def error(self, message: str):  # one line, the usage exit code; "did you mean" for a mistyped choice
+        m = re.search(r"invalid choice: '([^']*)' \(choose from (.*)\)", message)
+        if m:
+            given, valid = m.group(1), re.findall(r"'([^']*)'|([^\s,]+)", m.group(2))
+            valid = [a or b for a, b in valid]
+            message = unknown_value(given, valid, message.split(":", 1)[0]).one_line()
         self.exit(ExitCode.usage, f"chithi: usage error: {message} (see `{self.prog} --help`)\n")
+
+
+def unknown_value(given: str, valid: list[str], what: str):
+    """The usage error (exit 2) of a value that is not one of ``valid``: names them, and the closest first."""
+    from pipeline.core.errors import UsageError
+    from pipeline.core.textutil import fold
+
+    folded = {fold(v).lower(): v for v in valid}
+    key = fold(given).lower()
+    close = [folded[x] for x in difflib.get_close_matches(key, list(folded), n=2, cutoff=0.7)]
+    close += [v for f, v in folded.items() if key and f.startswith(key) and v not in close][:2 - len(close)]
+    hint = (f"did you mean {' or '.join(close)}? " if close else "") + "valid: " + ", ".join(valid)
+    return UsageError(f"{what}: unknown value {given!r}", hint)
 
 
 class _SubParser(_Parser):
@@ -35,6 +56,31 @@ class _SubParser(_Parser):
         self.add_argument("--quiet", "-q", action="store_true", default=argparse.SUPPRESS,
                           help="no progress display (it is shown only when stderr is a terminal)")
 
+
+def doc_type_filter(value: str | None, flag: str = "--type") -> str | None:
+    """The type code a --type value names ('chi_thi', 'Chỉ thị', 'chi thi'); a usage error (exit 2) naming the
+    valid ones when it names none."""
+    if value is None:
+        return None
+    from pipeline.lang.labels import labels
+    from pipeline.store import doc_type_code
+
+    codes = list(labels().doc_types)
+    code = doc_type_code(value)
+    if code not in codes:
+        raise unknown_value(value, codes, flag)
+    return code
+
+
+def warning_filter(value: str | None) -> str | None:
+    if value is None:
+        return None
+    from pipeline.lang.labels import labels
+
+    codes = list(labels().warnings)
+    if value not in codes:
+        raise unknown_value(value, codes, "--warning")
+    return value
 
 def int_in(lo: int, hi: int | None = None):
     """An argparse type: an integer in lo..hi (a usage error, exit 2, otherwise)."""
@@ -56,9 +102,12 @@ def add_workers(p, what: str = "processes for OCR pages") -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pipeline.cli.examples import epilog
+
     parser = _Parser(prog="chithi", description="Structured records of targets, deadlines and responsible units "
-                     "from Vietnamese government directives.")
-    parser.add_argument("--version", action="version", version=f"chithi {pipeline.__version__}")
+                     "from Vietnamese government directives. The database is --db FILE, else $CHITHI_DB, else "
+                     "./chithi.db.", epilog=epilog(""), formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-v", "--version", action="version", version=f"chithi {pipeline.__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
@@ -70,6 +119,10 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         mod.register(sub)
+    for name, p in sub.choices.items():  # every command's --help ends with examples
+        if p.epilog is None and epilog(name):
+            p.epilog = epilog(name)
+            p.formatter_class = argparse.RawDescriptionHelpFormatter
     return parser
 
 
@@ -81,6 +134,10 @@ def main(argv: list[str] | None = None) -> int:
         return ExitCode.usage
     from pipeline.cli.output import say
 
+    if hasattr(args, "db") and args.db is None:  # --db not given: $CHITHI_DB, else ./chithi.db
+        from pipeline.store import DEFAULT_DB
+
+        args.db, args.db_implicit = os.environ.get("CHITHI_DB") or DEFAULT_DB, True
     try:
         if not hasattr(args, "max_memory_mb"):
             return int(args.func(args) or 0)

@@ -11,7 +11,8 @@ from pipeline.store import DEFAULT_DB, Store, label
 
 
 def add_db(p) -> None:
-    p.add_argument("--db", default=DEFAULT_DB, metavar="FILE", help=f"SQLite database (default: ./{DEFAULT_DB})")
+    p.add_argument("--db", default=None, metavar="FILE",
+                   help=f"SQLite database (default: $CHITHI_DB, else ./{DEFAULT_DB})")
 
 
 def open_store(args) -> Store:

@@ -1,14 +1,19 @@
 """`chithi docs`: the stored documents, filtered."""
 from __future__ import annotations
 
-import json
 import sys
 
+from pipeline.cli import doc_type_filter, warning_filter
 from pipeline.cli.common import add_db, open_store, parse_date, table
-from pipeline.core.textutil import cut
+from pipeline.cli.output import add_formats, write_rows
 from pipeline.core.errors import ExitCode
+from pipeline.core.textutil import cut
 
 REVIEW_STATUSES = ("unreviewed", "in_review", "reviewed")
+
+#: the columns of `docs --csv/--tsv` (--json has every field)
+COLUMNS = ["doc_id", "number", "doc_type", "issued_date", "issuer", "subject", "path", "tasks", "targets",
+           "deadlines", "warnings", "review_status", "reviewed", "other_paths"]
 
 
 def register(sub) -> None:
@@ -24,7 +29,7 @@ def register(sub) -> None:
     p.add_argument("--until", metavar="DATE", help="only documents issued on or before DATE")
     p.add_argument("--warning", metavar="CODE", help="only documents with this warning (e.g. not_a_directive)")
     p.add_argument("--review", choices=REVIEW_STATUSES, help="only documents of this review status")
-    p.add_argument("--json", action="store_true", help="JSON Lines, one document a line")
+    add_formats(p, "document")
     p.set_defaults(func=cmd_docs)
 
 
@@ -32,13 +37,15 @@ def cmd_docs(args) -> int:
     from pipeline.lang.labels import doc_type_label
 
     since, until = parse_date(args.since, "--since"), parse_date(args.until, "--until")
+    doc_type, warning = doc_type_filter(args.doc_type), warning_filter(args.warning)
     with open_store(args) as store:
         ids = [store.resolve(args.key)] if args.key else None
-        docs = store.documents(doc_type=args.doc_type, issuer=args.issuer, since=since, until=until,
-                               review=args.review, warning=args.warning, doc_ids=ids)
-    if args.json:
+        docs = store.documents(doc_type=doc_type, issuer=args.issuer, since=since, until=until,
+                               review=args.review, warning=warning, doc_ids=ids)
         for d in docs:
-            sys.stdout.write(json.dumps(d, ensure_ascii=False) + "\n")
+            d["other_paths"] = store.other_paths(d["doc_id"])
+    if args.fmt:
+        write_rows(args.fmt, docs, COLUMNS)
         return ExitCode.ok
     if not docs:
         print("no documents match", file=sys.stderr)

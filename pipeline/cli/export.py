@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Any
 
+from pipeline.cli import doc_type_filter
 from pipeline.cli.common import add_db, open_store, parse_date
 from pipeline.cli.output import check_out
 from pipeline.core.errors import ExitCode, UsageError
@@ -49,6 +50,7 @@ def cmd_export(args) -> int:
 
     check_out(args.out)
     since = parse_date(args.since, "--since")
+    doc_type = doc_type_filter(args.doc_type)
     kind = FORMATS[args.format]
     if kind.Writer.needs_file and not args.out:
         raise UsageError(f"--format {args.format} writes a file of its own: give --out FILE.{args.format}")
@@ -60,7 +62,7 @@ def cmd_export(args) -> int:
         with open_store(args) as store:
             validator = _validator() if args.format == "jsonl" else None
             writer = kind.Writer(args.out if kind.Writer.needs_file else out, index=args.index)
-            for rec in store.records(doc_type=args.doc_type, issuer=args.issuer, since=since):
+            for rec in store.records(doc_type=doc_type, issuer=args.issuer, since=since):
                 try:
                     DirectiveRecord.model_validate(rec)
                     if validator is not None:
@@ -79,7 +81,7 @@ def cmd_export(args) -> int:
     finally:
         if out is not sys.stdout:
             out.close()
-    if args.out:
+    if args.out and not args.quiet:
         print(f"chithi: exported {n} records to {args.out}" + (f" ({bad} invalid left out)" if bad else ""),
               file=sys.stderr)
     return ExitCode.partial_failure if bad else ExitCode.ok

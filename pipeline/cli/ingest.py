@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from pipeline.cli import add_workers
@@ -32,16 +33,24 @@ def register(sub) -> None:
 
 
 def cmd_ingest(args) -> int:
+    from pipeline.core.errors import InputMissingError
     from pipeline.engine.batch import run_batch
     from pipeline.run import Options
+
+    missing = [p for p in args.paths if not os.path.lexists(p)]
+    if len(missing) == len(args.paths):  # nothing to read: no database is created
+        raise InputMissingError(f"{missing[0]}: no such file or folder" if len(missing) == 1 else
+                                f"{len(missing)} paths, none of them exists: {', '.join(missing[:3])}",
+                                "check the path (nothing was stored)")
 
     with executor(args, args.workers or 0, announce=not args.quiet) as ex:
         summary = run_batch(args.paths, args.db, workers=args.workers or 0, force=args.force,
                             options=Options(workers=1, restore=not args.no_restore),
                             progress=None if args.quiet else sys.stderr, only_directives=args.only_directives,
                             executor=ex)
-    for line in summary.lines():
-        say(f"chithi: {line}")
+    for line in summary.lines():  # -q: only what went wrong
+        if not args.quiet or line.startswith(("failed:", "interrupted")):
+            say(f"chithi: {line}")
     if args.json:
         print(json_safe(json.dumps(summary.as_dict(), ensure_ascii=False)))
     return summary.exit_code

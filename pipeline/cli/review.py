@@ -23,7 +23,7 @@ def register(sub) -> None:
                        "digits), số ký hiệu or path. --apply stores downloaded decisions in the database: "
                        "`docs`, `search`, `deadlines` and `export` then show the reviewed values.")
     p.add_argument("source", nargs="?", metavar="PATH|DOC", help="a document file, or a stored document")
-    p.add_argument("--db", default=None, metavar="FILE", help="store to look DOC up in (default: chithi.db)")
+    p.add_argument("--db", default=None, metavar="FILE", help="store to look DOC up in (default: $CHITHI_DB, else ./chithi.db)")
     p.add_argument("--out", "-o", metavar="FILE.html", help="the HTML file to write")
     p.add_argument("--apply", nargs="+", metavar="DECISIONS.json",
                    help="store the decisions downloaded from review pages (instead of writing a page)")
@@ -76,6 +76,8 @@ def cmd_apply(args) -> int:
                                  "review the stored document again")
             review = store.apply_decisions(doc_id, data["decisions"], args.reviewer or data.get("reviewer"))
             counts = {k: sum(1 for d in review["decisions"] if d["decision"] == k) for k in decisions.DECISIONS}
+            if args.quiet:
+                continue
             print(f"chithi: {label(number, subject, src, 60)}: {len(data['decisions'])} decisions stored ({counts['accept']} accepted, "
                   f"{counts['reject']} rejected, {counts['correct']} corrected); {status_text(review)}",
                   file=sys.stderr)
@@ -94,7 +96,7 @@ def cmd_review(args) -> int:
     check_out(args.out)
     src = Path(args.source)
     if src.is_file():
-        if args.db:
+        if args.db and not getattr(args, "db_implicit", False):
             print("chithi: note: PATH exists, so it is processed and --db is not used", file=sys.stderr)
         from pipeline.engine.progress import pages
         from pipeline.engine.schedule import read_document

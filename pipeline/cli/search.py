@@ -1,12 +1,11 @@
 """`chithi search`: full-text search over the stored documents."""
 from __future__ import annotations
 
-import json
 import sys
 
 from pipeline.cli import int_in
 from pipeline.cli.common import REVIEW_MARKS, add_db, name, open_store, table
-from pipeline.cli.output import json_safe, say
+from pipeline.cli.output import add_formats, say, write_rows
 from pipeline.core.errors import ExitCode
 from pipeline.core.textutil import cut
 from pipeline.store import KINDS
@@ -20,8 +19,12 @@ def register(sub) -> None:
     add_db(s)
     s.add_argument("--type", choices=KINDS, dest="kind", help="only hits of this kind")
     s.add_argument("--limit", type=int_in(1), default=20, help="hits to show (default: 20)")
-    s.add_argument("--json", action="store_true", help="JSON Lines, one hit a line")
+    add_formats(s, "hit")
     s.set_defaults(func=cmd_search)
+
+
+#: the columns of `search --csv/--tsv` (--json has every field)
+COLUMNS = ["doc_id", "document", "kind", "field", "item", "value", "review", "snippet", "score", "path"]
 
 
 def hits_line(shown: int, total: int, more: bool = False) -> str:
@@ -31,10 +34,10 @@ def hits_line(shown: int, total: int, more: bool = False) -> str:
 def cmd_search(args) -> int:
     with open_store(args) as store:
         hits, total, more = store.search_page(args.query, kind=args.kind, limit=args.limit)
-    if args.json:
-        for h in hits:
-            sys.stdout.write(json_safe(json.dumps(h.as_dict(), ensure_ascii=False)) + "\n")
-        print(f"chithi: {hits_line(len(hits), total, more)}", file=sys.stderr)
+    if args.fmt:
+        write_rows(args.fmt, [h.as_dict() for h in hits], COLUMNS)
+        if not args.quiet:
+            print(f"chithi: {hits_line(len(hits), total, more)}", file=sys.stderr)
         return ExitCode.ok
     if not hits:
         say(f"no hits for {args.query!r}")

@@ -124,4 +124,4 @@ def doc_type_code(s: str) -> str:
 def cut(s: str | None, n: int) -> str:
     """``s`` on one line, cut to ``n`` characters with an ellipsis."""
     s = " ".join((s or "").split())
-    return s if len(s) <= n else s[: n - 1] + "…"
+    return s if len(s) <= n else s[: n - 1].rstrip() + "…"

@@ -36,6 +36,7 @@ class Summary:
     seconds: float = 0.0
     failed: list[Failure] = field(default_factory=list)
     ignored: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, the stored path of the same bytes)
     not_directives: list[str] = field(default_factory=list)   # read, with a not_a_directive warning
     only_directives: bool = False                              # ... and then left out of the store
     interrupted: bool = False
@@ -49,6 +50,7 @@ class Summary:
     def as_dict(self) -> dict[str, Any]:
         return {"total": self.total, "stored": self.stored, "updated": self.updated, "skipped": self.skipped,
                 "failed": [{"path": f.path, "reason": f.reason(), "exit_code": f.exit_code} for f in self.failed],
+                "duplicates": [{"path": p, "same_as": q} for p, q in self.duplicates],
                 "ignored": self.ignored, "not_directives": self.not_directives,
                 "not_directives_stored": bool(self.not_directives) and not self.only_directives, "pages": self.pages, "seconds": round(self.seconds, 3),
                 "docs_per_second": round(self.done / self.seconds, 2) if self.seconds else None,
@@ -66,6 +68,8 @@ class Summary:
                 f"in {self.seconds:.1f} s{rate}")
         out = [head]
         out += [f"failed: {f.path}: {f.reason()}" for f in self.failed]
+        out += [f"duplicate: {p} has the same bytes as {q}: stored once (found by either path)"
+                for p, q in self.duplicates]
         if self.not_directives:
             what = "left out" if self.only_directives else "stored, with a not_a_directive warning"
             out.append(f"{len(self.not_directives)} not directives ({what}): "
@@ -204,9 +208,11 @@ def run_batch(paths: Iterable[str | os.PathLike], db: str | os.PathLike, *, work
     return summary
 
 
-def _pending(store: Store, files: list[str], summary: Summary, force: bool, okey: str) -> Iterator[tuple[str, str]]:
+def _pending(store: Store, files: list[str], summary: Summary, force: bool, okey: str,
+             later: list[tuple[str, str]]) -> Iterator[tuple[str, str]]:
     """(path, sha256) of the files that need extracting; skipped ones are counted here, lazily, so that work
-    starts before every file is hashed."""
+    starts before every file is hashed. Byte-identical files met in this batch go to ``later``: they are
+    recorded as other paths of their document once it is stored."""
     first_path: dict[str, str] = {}
     for f in files:
         try:
@@ -218,12 +224,16 @@ def _pending(store: Store, files: list[str], summary: Summary, force: bool, okey
         if sha is None:
             _fail(store, summary, Failure("cannot read file", int(ExitCode.input_missing), f), None)
             continue
-        if sha in first_path:  # same bytes twice in this batch: one document
+        if sha in first_path:  # same bytes twice in this batch: one document, found by either path
             summary.skipped += 1
+            later.append((f, sha))
             continue
         first_path[sha] = f
         if not force and store.is_current(sha, okey):
             summary.skipped += 1
+            same = store.add_path(os.path.abspath(f), sha)
+            if same is not None:
+                summary.duplicates.append((f, same))
             continue
         yield f, sha
 
@@ -263,9 +273,10 @@ def _run(store: Store, files: list[str], summary: Summary, workers: int, force: 
     from pipeline.engine.schedule import run_many
 
     sha_of: dict[str, str] = {}
+    later: list[tuple[str, str]] = []
 
     def todo() -> Iterator[str]:
-        for path, sha in _pending(store, files, summary, force, okey):
+        for path, sha in _pending(store, files, summary, force, okey, later):
             sha_of[path] = sha
             yield path
 
@@ -273,6 +284,11 @@ def _run(store: Store, files: list[str], summary: Summary, workers: int, force: 
                                         ordered=False, initializer=_init_worker, executor=executor):
         _handle(store, summary, path, sha_of.pop(path), value, failed, force, okey)
         bar.update(summary)
+    for path, sha in later:
+        same = store.add_path(os.path.abspath(path), sha)
+        if same is not None:
+            summary.duplicates.append((path, same))
+    summary.duplicates.sort()
 
 
 __all__ = ["SUPPORTED", "Failure", "Summary", "collect", "run_batch", "stored_form"]

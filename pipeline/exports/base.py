@@ -21,3 +21,14 @@ class RecordWriter:
 
     def close(self) -> None:
         """Finish the output (a streaming format has written everything already)."""
+
+
+def lead_units(task: dict[str, Any] | None) -> tuple[list[str], str | None]:
+    """(names, role) of the units who must meet a task's deadlines: its lead units, else those directing it,
+    else all its units (role 'unit'); ([], None) for no task or no units."""
+    units = (task or {}).get("units") or []
+    for role in ("lead", "direct"):
+        names = [u["name"] for u in units if u["role"] == role]
+        if names:
+            return names, role
+    return [u["name"] for u in units], "unit" if units else None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 from typing import Any, Iterable, TextIO
 
-from pipeline.exports.base import RecordWriter
+from pipeline.exports.base import RecordWriter, lead_units
 from pipeline.store import label
 from pipeline.store.decisions import by_item, status_text
 
@@ -25,8 +25,9 @@ def review_cols(decision: dict[str, Any] | None) -> dict[str, Any]:
 
 
 def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
-    """Flat rows of a record: its document row, then one per target, deadline and assignment; the review columns
-    say the reviewer's decision on each (rejected values are not in a reviewed record)."""
+    """Flat rows of a record: its document row, a metadata row per reviewed metadata field, then one per target,
+    deadline (with its lead units in unit_name) and assignment; the review columns say the reviewer's decision on
+    each (rejected values are not in a reviewed record)."""
     md = rec["metadata"]
     mv = lambda k: (md.get(k) or {}).get("value")  # noqa: E731
     decided = by_item(rec)
@@ -45,6 +46,12 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
         return {"task_id": tid, "section": k.get("section") if k else None, "task": k["text"] if k else None}
 
     yield {**base, "row_type": "document", "text": mv("subject"), "review": status_text(rec.get("review"))}
+    for item, d in decided.items():  # the decisions on metadata fields (the values as reviewed)
+        if item.startswith("meta-"):
+            field = item[5:]
+            value = (md.get("signer") or {}).get("name") if field == "signer" else mv(field)
+            yield {**base, **review_cols(d), "row_type": "metadata", "item_id": item, "section": field,
+                   "text": value if d["decision"] != "reject" else None}
     for t in rec.get("targets", []):
         tid = t.get("task_id") or task_of.get(t["id"])
         yield {**base, **task_cols(tid), **where(t), **review_cols(decided.get(t["id"])), "row_type": "target",
@@ -53,8 +60,9 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
                "unit": t.get("unit"), "comparator": t.get("comparator"), "period": t.get("period")}
     for d in rec.get("deadlines", []):
         tid = d.get("task_id") or task_of.get(d["id"])
+        lead, role = lead_units(tasks.get(tid))
         yield {**base, **task_cols(tid), **where(d), **review_cols(decided.get(d["id"])), "row_type": "deadline",
-               "item_id": d["id"],
+               "item_id": d["id"], "unit_name": "; ".join(lead) or None, "role": role,
                "due": d.get("due"), "precision": d.get("precision"), "recurrence": d.get("recurrence")}
     for k in rec.get("tasks", []):
         for i, u in enumerate(k.get("units", []), 1):

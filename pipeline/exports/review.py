@@ -36,7 +36,7 @@ from typing import Any, Iterable
 from pipeline.exports.templating import environment, render
 from pipeline.lang.labels import doc_type_label, warning_label
 from pipeline.ocr.render import render_view
-from pipeline.store.decisions import reviewable
+from pipeline.store.decisions import fillable, reviewable
 from schemas.record import SCHEMA_VERSION, DirectiveRecord
 
 IMAGE_WIDTH = 1400          # embedded page images are downscaled to this width (px)
@@ -466,13 +466,15 @@ def _audit(record: DirectiveRecord) -> list[tuple[str, str]]:
 
 
 def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[bytes] | None = None,
-                  stored_review: dict | None = None) -> str:
+                  stored_review: dict | None = None, server: dict | None = None) -> str:
     """One self-contained HTML page for reviewing ``record`` against ``text`` (see the module docstring), from
     the templates ``pipeline/templates/review.*``.
 
     ``doc`` (the processed Document, or None for a stored record) gives word boxes and page images;
     ``page_images_`` are encoded page images (index = page - 1) to use instead of re-rendering the source;
-    ``stored_review`` (the ``review`` block of a stored record) fills the decisions in when the browser has none."""
+    ``stored_review`` (the ``review`` block of a stored record) fills the decisions in when the browser has none;
+    the heading shows the values it corrects. ``server`` (set by `chithi serve`: the URLs and the CSRF token of
+    the page) makes the page save each decision to the database at once instead of keeping it in the browser."""
     from markupsafe import Markup
 
     items = collect(record, text)
@@ -493,8 +495,11 @@ def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[by
     md = record.metadata
     rec_dict = record.model_dump(mode="json")
     values = reviewable(rec_dict)
-    number = md.number.value if md.number else None
-    subject = md.subject.value if md.subject else None
+    blanks = fillable(rec_dict)
+    fixed = {d["item"]: d["value"] for d in (stored_review or {}).get("decisions") or []
+             if d.get("decision") == "correct" and d.get("value")}
+    number = fixed.get("meta-number") or (md.number.value if md.number else None)
+    subject = fixed.get("meta-subject") or (md.subject.value if md.subject else None)
     name = Path(record.source.path).name
     tab = number or (subject if subject and len(subject) <= 70 else (subject[:69] + "…") if subject else name)
     meta = [{"name": n, "label": META_LABELS[n], "v": getattr(md, n), "it": by_id.get(f"meta-{n}")}
@@ -511,9 +516,9 @@ def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[by
         roles=ROLES, comparators=COMPARATORS, precisions=PRECISIONS, recurrences=RECURRENCES,
         target_value=_target_value, deadline_value=_deadline_value, low_conf=LOW_CONFIDENCE,
         blank_number=any(w.code == "blank_number" for w in record.warnings),
-        reviewable=values, n_reviewable=len(values),
+        reviewable=values, n_reviewable=len(values), fillable=blanks, server=server,
         record_json=Markup(record.model_dump_json().replace("<", "\\u003c")),
-        originals_json=Markup(json.dumps(values, ensure_ascii=False).replace("<", "\\u003c")),
+        originals_json=Markup(json.dumps(values | blanks, ensure_ascii=False).replace("<", "\\u003c")),
         stored=stored_review, stored_json=Markup(json.dumps((stored_review or {}).get("decisions") or [],
                                                             ensure_ascii=False).replace("<", "\\u003c")),
         css=Markup(_asset("review.css")), script=Markup(_asset("review.js")))

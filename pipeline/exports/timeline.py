@@ -17,7 +17,9 @@ def _lane(r: dict[str, Any]) -> str:
     return (leads or [u["name"] for u in r["units"]] or [NO_UNIT])[0]
 
 
-def render_timeline(rows: list[dict[str, Any]], today: str) -> str:
+def render_timeline(rows: list[dict[str, Any]], today: str, served: dict[str, Any] | None = None) -> str:
+    """The timeline page; ``served`` (from `chithi serve`: navigation, filters, ``link(row)`` to a document's
+    page) links each deadline to its document."""
     dated = [r for r in rows if r.get("due")]
     t0 = date.fromisoformat(today)
     days = [date.fromisoformat(r["due"]) for r in dated] + [t0]
@@ -52,4 +54,4 @@ def render_timeline(rows: list[dict[str, Any]], today: str) -> str:
     counts = {s: sum(1 for r in dated if r["status"] == s) for s in ("overdue", "today", "upcoming")}
     lane_rows = [(k, lanes[k], sum(len(g["rows"]) for g in lanes[k])) for k in order]
     return render("timeline.html.j2", lanes=lane_rows, ticks=ticks, today=today, today_x=x(t0), counts=counts,
-                  total=len(dated), undated=len(rows) - len(dated), status_vi=STATUS_VI)
+                  total=len(dated), undated=len(rows) - len(dated), status_vi=STATUS_VI, served=served)

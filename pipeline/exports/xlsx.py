@@ -1,9 +1,10 @@
 """An Excel workbook: sheets documents, tasks, units, targets, deadlines; bold frozen header, filters."""
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Iterable
 
-from pipeline.exports.base import RecordWriter
+from pipeline.exports.base import RecordWriter, lead_units
 from pipeline.exports.files import write_atomic
 from pipeline.lang.labels import doc_type_label
 from pipeline.store import label
@@ -25,7 +26,8 @@ def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
     task_of = {x: k["id"] for k in tasks for x in k.get("deadline_ids", []) + k.get("target_ids", [])}
     task_text = {k["id"]: " ".join(k["text"].split()) for k in tasks}
     out: dict[str, list[list[Any]]] = {
-        "documents": [[rec["doc_id"], mv("number"), doc_type_label(mv("doc_type")), mv("issued_date"), mv("issuer"),
+        "documents": [[rec["doc_id"], mv("number"), doc_type_label(mv("doc_type")), day(mv("issued_date")),
+                       mv("issuer"),
                        mv("subject"), src["path"], len(tasks), len(rec.get("targets", [])),
                        len(rec.get("deadlines", [])), ", ".join(w["code"] for w in rec.get("warnings", [])),
                        status_text(rec.get("review"))]],
@@ -42,9 +44,22 @@ def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
                                *rv(t["id"])])
     for d in rec.get("deadlines", []):
         tid = d.get("task_id") or task_of.get(d["id"])
-        out["deadlines"].append([rec["doc_id"], name, d["id"], tid, d.get("due"), d.get("precision"),
-                                 d.get("recurrence"), d["text"], task_text.get(tid), d["span"]["page"], *rv(d["id"])])
+        lead = lead_units(next((k for k in tasks if k["id"] == tid), None))[0]
+        out["deadlines"].append([rec["doc_id"], name, d["id"], tid, day(d.get("due")), d.get("precision"),
+                                 d.get("recurrence"), "; ".join(lead) or None, d["text"], task_text.get(tid),
+                                 d["span"]["page"], *rv(d["id"])])
     return out
+
+
+def day(value: str | None):
+    """An ISO day ('2025-06-30') as a date, so that the workbook has a date cell (Excel's date filters and
+    sorting work); a month or a year ('2024-06') stays text."""
+    if value and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    return value
 
 
 _REVIEW_HEAD = ["review", "original value", "review note"]
@@ -55,8 +70,8 @@ SHEETS = {
     "units": ["doc_id", "document", "task", "unit", "role", "source text", "page", *_REVIEW_HEAD],
     "targets": ["doc_id", "document", "target", "task", "metric", "value", "value_max", "unit", "comparator",
                 "period", "source text", "page", *_REVIEW_HEAD],
-    "deadlines": ["doc_id", "document", "deadline", "task", "due", "precision", "recurrence", "source text",
-                  "task text", "page", *_REVIEW_HEAD],
+    "deadlines": ["doc_id", "document", "deadline", "task", "due", "precision", "recurrence", "lead units",
+                  "source text", "task text", "page", *_REVIEW_HEAD],
 }
 
 
@@ -81,6 +96,10 @@ def write_xlsx(records: Iterable[dict[str, Any]], path: str) -> None:
                 ws_of[name].append(r)
     for ws in ws_of.values():
         ws.auto_filter.ref = ws.dimensions
+        for row in ws.iter_rows(min_row=2):
+            for c in row:
+                if isinstance(c.value, date):
+                    c.number_format = "yyyy-mm-dd"
         for col in ws.columns:
             width = max(len(str(c.value or "")) for c in col[:200])
             ws.column_dimensions[col[0].column_letter].width = min(max(width + 2, 8), 60)

@@ -219,13 +219,45 @@ def _m2_reviews(c: sqlite3.Connection) -> None:
     """)
 
 
+def _m3_review_log(c: sqlite3.Connection) -> None:
+    """The history of reviewer decisions (`chithi serve`, `chithi review --apply`): every decision as it was
+    made, in order, including the ones a later decision replaced and the ones withdrawn ('clear'); ``reviews``
+    keeps the one in force per item. And ``doc_paths``: the other paths of a stored document (byte-identical
+    files `chithi ingest` met), by which it is found too."""
+    _script(c, """
+    CREATE TABLE review_log (
+        id         INTEGER PRIMARY KEY,
+        doc_id     TEXT NOT NULL,
+        item       TEXT NOT NULL,
+        decision   TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'correct', 'clear')),
+        value      TEXT,
+        original   TEXT,
+        note       TEXT,
+        reviewer   TEXT,
+        decided_at TEXT,
+        stored_at  TEXT NOT NULL,
+        outcome    TEXT NOT NULL DEFAULT 'in force'
+    );
+    CREATE INDEX review_log_doc ON review_log(doc_id, id);
+    CREATE TABLE doc_paths (
+        path       TEXT PRIMARY KEY,
+        sha256     TEXT NOT NULL,
+        seen_at    TEXT NOT NULL
+    ) WITHOUT ROWID;
+    CREATE INDEX doc_paths_sha ON doc_paths(sha256);
+    INSERT INTO review_log(doc_id, item, decision, value, original, note, reviewer, decided_at, stored_at)
+        SELECT doc_id, item, decision, value, original, note, reviewer, decided_at, applied_at FROM reviews
+        ORDER BY applied_at, decided_at;
+    """)
+
+
 #: Each function upgrades the file by one version; the list index + 1 is the version it produces.
 #: Never edit a released migration: append a new function (ALTER TABLE / CREATE INDEX / data fixes).
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews, _m3_review_log]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COUNTED = ("documents", "texts", "tasks", "units", "targets", "deadlines", "doc_references", "recipients",
-            "search_items", "failures", "reviews")
+            "search_items", "failures", "reviews", "review_log", "doc_paths")
 
 
 def _now() -> str:
@@ -379,6 +411,21 @@ class Store:
                 raise database_error(self.path, f"cannot store {rec['source']['path']}", e) from None
             raise
 
+    def add_path(self, path: str, sha256: str) -> str | None:
+        """Remember another path of a stored document (a byte-identical file); returns the stored document's own
+        path, or None when no document has these bytes (or ``path`` is its own)."""
+        row = self.db.execute("SELECT path FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
+        if row is None or row[0] == path:
+            return None
+        self._retry(lambda: self.db.execute("INSERT OR REPLACE INTO doc_paths(path, sha256, seen_at) VALUES (?,?,?)",
+                                            (path, sha256, _now())))
+        return row[0]
+
+    def other_paths(self, doc_id: str) -> list[str]:
+        """The duplicates' paths of a stored document."""
+        return [r[0] for r in self.db.execute("SELECT p.path FROM doc_paths p JOIN documents d ON d.sha256 = p.sha256"
+                                              " WHERE d.doc_id = ? ORDER BY p.path", (doc_id,))]
+
     def put_failure(self, path: str, sha256: str | None, reason: str, exit_code: int) -> None:
         self._retry(lambda: self.db.execute(
             "INSERT OR REPLACE INTO failures(path, sha256, reason, exit_code, pipeline_version, failed_at) "
@@ -406,8 +453,14 @@ class Store:
 
     def apply_decisions(self, doc_id: str, decisions: list[dict[str, Any]], reviewer: str | None = None
                         ) -> dict[str, Any]:
-        """Store reviewer decisions on a stored document (a later decision on an item replaces the earlier one)
-        and rewrite its rows from the reviewed record; returns the record's ``review`` block."""
+        """Store reviewer decisions on a stored document and rewrite its rows from the reviewed record, in one
+        transaction; returns the record's ``review`` block.
+
+        Decisions are kept per item: two reviewers deciding on different items of one document both keep theirs.
+        On one item the decision made last (``decided_at``) is in force, whatever order they reach the store in;
+        the other is kept in the history (:meth:`review_history`) as 'replaced' or 'superseded'. A decision
+        'clear' withdraws the item's decision. A 'correct' decision on a value that was not read (a blank number,
+        date or signer: :func:`pipeline.store.decisions.fillable`) fills it in."""
         c = self.db
         self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
         try:
@@ -416,14 +469,31 @@ class Store:
                 raise DatabaseError(f"{doc_id}: no such document in {self.path}")
             extracted = json.loads(row[1] or row[0])
             extracted.pop("review", None)
-            values = dec.reviewable(extracted)
+            values = dec.reviewable(extracted) | dec.fillable(extracted)
             now = _now()
             for d in decisions:
-                c.execute("INSERT OR REPLACE INTO reviews(doc_id, item, decision, value, original, note, reviewer,"
-                          " decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                          (doc_id, d["item"], d["decision"], d.get("value") if d["decision"] == "correct" else None,
-                           values.get(d["item"], d.get("original")), d.get("note") or None,
-                           d.get("reviewer") or reviewer, d.get("decided_at") or now, now))
+                when = d.get("decided_at") or now
+                who = d.get("reviewer") or reviewer
+                value = d.get("value") if d["decision"] == "correct" else None
+                original = values.get(d["item"], d.get("original"))
+                current = c.execute("SELECT decided_at FROM reviews WHERE doc_id = ? AND item = ?",
+                                    (doc_id, d["item"])).fetchone()
+                in_force = current is None or (current[0] or "") <= when
+                if in_force:
+                    c.execute("UPDATE review_log SET outcome = 'replaced' WHERE doc_id = ? AND item = ? AND "
+                              "outcome = 'in force'", (doc_id, d["item"]))
+                    if d["decision"] == "clear":
+                        c.execute("DELETE FROM reviews WHERE doc_id = ? AND item = ?", (doc_id, d["item"]))
+                    else:
+                        c.execute("INSERT OR REPLACE INTO reviews(doc_id, item, decision, value, original, note, "
+                                  "reviewer, decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                                  (doc_id, d["item"], d["decision"], value, original, d.get("note") or None, who,
+                                   when, now))
+                c.execute("INSERT INTO review_log(doc_id, item, decision, value, original, note, reviewer, "
+                          "decided_at, stored_at, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                          (doc_id, d["item"], d["decision"], value, original, d.get("note") or None, who, when,
+                           now, ("in force" if d["decision"] != "clear" else "withdrawn") if in_force
+                           else "superseded"))
             text = self.text(doc_id) or ""
             reviewed = dec.apply(extracted, self.reviews(doc_id))
             self._delete(doc_id)
@@ -436,6 +506,13 @@ class Store:
             if isinstance(e, sqlite3.DatabaseError):
                 raise DatabaseError(f"{self.path}: cannot store the decisions: {e}") from None
             raise
+
+    def review_history(self, doc_id: str) -> list[dict[str, Any]]:
+        """Every decision stored on a document, oldest first, with its outcome: 'in force', 'replaced' (by a
+        later decision), 'superseded' (arrived after a decision made later), 'withdrawn' (a 'clear')."""
+        cols = ("item", "decision", "value", "original", "note", "reviewer", "decided_at", "stored_at", "outcome")
+        return [dict(zip(cols, r)) for r in self.db.execute(
+            f"SELECT {', '.join(cols)} FROM review_log WHERE doc_id = ? ORDER BY id", (doc_id,))]
 
     def _insert(self, rec: dict[str, Any], text: str, options: str, extracted: dict[str, Any] | None = None) -> None:
         c = self.db
@@ -540,6 +617,8 @@ class Store:
 
             raise UsageError(f"cannot search for {query!r}: {e}", "use plain words, or \"a phrase\"") from None
         typed = _typed_terms(query)
+        asked = " ".join(_WORD.findall(fold(query).lower()))
+        cased = " ".join(_WORD.findall(query)) if any(ch.isupper() for ch in query) else None
         ranked = []
         for r in rows:
             text = r[12] or r[8]  # a unit hit shows its task
@@ -552,29 +631,45 @@ class Store:
             hit = Hit(doc_id=r[0], number=r[1], issued_date=r[2], path=r[3], kind=r[4], field=r[5], item=r[6],
                       value=value, text=text, snippet="", score=round(-r[9], 4),
                       document=label(r[1], r[11], r[3]), subject=r[11])
-            ranked.append(((tier, _RANK.get((r[4], r[5]), _RANK.get(r[4], 9)), 0 if in_phrase else 1, r[9]), hit))
+            exact = _exactness(r[5], r[8] if r[5] == "unit" else r[7], asked, cased)
+            ranked.append(((exact, tier, _RANK.get((r[4], r[5]), _RANK.get(r[4], 9)), 0 if in_phrase else 1, r[9]),
+                           hit))
         ranked.sort(key=lambda x: x[0])
-        kept: list[Hit] = []
+        kept: list[tuple[int, Hit]] = []
         passages: dict[str, list[str]] = {}
-        for _, h in ranked:
+        for key, h in ranked:
             flat = " ".join(h.text.split())
             seen = passages.setdefault(h.doc_id, [])
             if any(flat in p or p in flat for p in seen):
                 continue
             seen.append(flat)
-            kept.append(h)
-        shown = kept[:limit]
+            kept.append((key[0], h))
+        shown = _spread(kept, limit)
         for h in shown:  # snippets for the hits shown only
             h.snippet = snippet(h.text, terms, typed)
         decided = {}
-        for h in shown:
-            if h.item and h.kind != "document":
-                key = (h.doc_id, h.item)
+        for h in shown:  # the reviewer's decision on the value a hit shows (✓ ✎ in the listings)
+            item = self._review_item(h)
+            if item:
+                key = (h.doc_id, item)
                 if key not in decided:
                     row = self.db.execute("SELECT decision FROM reviews WHERE doc_id = ? AND item = ?", key).fetchone()
                     decided[key] = row[0] if row else None
                 h.review = decided[key]
         return shown, len(kept), len(rows) >= SEARCH_CANDIDATES
+
+    def _review_item(self, h: Hit) -> str | None:
+        """The review item (pipeline.store.decisions.reviewable) a hit shows: a target, deadline or task by its id, a
+        unit as 'k1-u2', a metadata field as 'meta-number'; None for raw text, references and recipients."""
+        if h.kind == "document":
+            return f"meta-{h.field}" if h.field in _META_ITEMS else None
+        if h.field == "unit" and h.item and h.value:  # numbered in the extracted record: found by its name
+            name = h.value.rsplit(" (", 1)[0]
+            row = self.db.execute("SELECT item FROM reviews WHERE doc_id = ? AND item LIKE ? ESCAPE '\\' AND "
+                                  "(value = ? OR (decision != 'correct' AND original = ?))",
+                                  (h.doc_id, _like_prefix(h.item + "-u"), name, name)).fetchone()
+            return row[0] if row else None
+        return h.item
 
     def deadlines(self, date_from: str | None = None, date_to: str | None = None, unit: str | None = None,
                   today: str | None = None, undated: bool = False, doc_ids: list[str] | None = None,
@@ -627,7 +722,10 @@ class Store:
                 except ValueError:
                     days = None
                 status = "overdue" if due < today else "today" if due == today else "upcoming"
+            decided = self.db.execute("SELECT decision FROM reviews WHERE doc_id = ? AND item = ?",
+                                      (r[0], r[1])).fetchone()
             out.append({"doc_id": r[0], "deadline_id": r[1], "due": due, "precision": r[3], "recurrence": r[4],
+                        "review": decided[0] if decided else None,
                         "status": status, "days_left": days, "text": r[5], "page": r[6], "task_id": task_id,
                         "task": context, "section": section, "units": units, "number": r[10], "doc_type": r[11],
                         "issuer": r[12], "path": r[13], "subject": r[14], "document": label(r[10], r[14], r[13])})
@@ -722,9 +820,16 @@ class Store:
             rows = self.db.execute(q + "fold(number) = ? LIMIT 10", (fold(k),)).fetchall()
         if not rows and k:
             rows = self.db.execute(q + "path = ? OR path = ? LIMIT 10", (k, os.path.abspath(k))).fetchall()
+        if not rows and k:  # another path of the same bytes (a duplicate `chithi ingest` met)
+            rows = self.db.execute("SELECT d.doc_id, d.record FROM doc_paths p JOIN documents d ON d.sha256 = p.sha256"
+                                   " WHERE p.path = ? OR p.path = ? LIMIT 10", (k, os.path.abspath(k))).fetchall()
         if not rows and k and "/" not in k:
             rows = [r for r in self.db.execute("SELECT doc_id, record, path FROM documents WHERE path LIKE ? LIMIT 50",
                                                ("%" + k,)) if Path(r[2]).name == k][:10]
+        if not rows and k and "/" not in k:
+            rows = [(r[0], r[1]) for r in self.db.execute(
+                "SELECT d.doc_id, d.record, p.path FROM doc_paths p JOIN documents d ON d.sha256 = p.sha256 "
+                "WHERE p.path LIKE ? LIMIT 50", ("%" + k,)) if Path(r[2]).name == k][:10]
         return [(r[0], r[1]) for r in rows]
 
     def resolve(self, key: str) -> str:
@@ -757,6 +862,47 @@ _RANK = {"target": 0, "deadline": 1, ("task", "unit"): 2, ("task", "task"): 3, "
          ("document", "text"): 5}
 
 
+_META_ITEMS = ("number", "doc_type", "issued_date", "place", "issuer", "subject", "signer")
+#: fields whose whole value is a name a user types: a unit, a số ký hiệu, a subject
+_NAMED = ("unit", "number", "subject")
+
+
+def _exactness(field: str, value: str | None, asked: str, cased: str | None) -> int:
+    """0 when a unit, number or subject is the query itself (diacritics and case ignored); 1 when a subject holds
+    the query's words in order, or a unit's name starts with them ("Sở Y tế" finds "Sở Y tế tỉnh Hà Nam"); else 2.
+    A query with capitals matches names as typed: "Sở Y tế" is not "cơ sở y tế"."""
+    if field not in _NAMED or not value or not asked:
+        return 2
+    words = " ".join(_WORD.findall(fold(value).lower()))
+    if words == asked:
+        return 0
+    if field == "subject":
+        return 1 if f" {asked} " in f" {words} " else 2
+    if field == "unit":
+        if cased is not None:
+            return 1 if f"{' '.join(_WORD.findall(value))} ".startswith(f"{cased} ") else 2
+        return 1 if f"{words} ".startswith(f"{asked} ") else 2
+    return 2
+
+
+def _spread(kept: list[tuple[int, Hit]], limit: int) -> list[Hit]:
+    """The first ``limit`` hits, at most a quarter of them (3 or more) from one document unless the others run
+    out: one long document does not fill the page. Exact unit, number and subject matches keep their place."""
+    cap = max(3, limit // 4)
+    page: list[Hit] = []
+    later: list[Hit] = []
+    per_doc: dict[str, int] = {}
+    for exact, h in kept:
+        if len(page) >= limit:
+            break
+        if exact == 0 or per_doc.get(h.doc_id, 0) < cap:
+            page.append(h)
+            per_doc[h.doc_id] = per_doc.get(h.doc_id, 0) + 1
+        else:
+            later.append(h)
+    return page + later[:limit - len(page)]
+
+
 def label(number: str | None, subject: str | None, path: str | None, width: int | None = None) -> str:
     """How a document is named to a person: its số ký hiệu, else its subject and file name (the subject cut to
     fit ``width`` characters in all, when given)."""
@@ -776,6 +922,11 @@ def _names(record_json: str) -> tuple[str | None, str | None, str | None]:
     rec = json.loads(record_json)
     md = rec.get("metadata") or {}
     return (md.get("number") or {}).get("value"), (md.get("subject") or {}).get("value"), rec["source"]["path"]
+
+
+def _like_prefix(s: str) -> str:
+    """A LIKE pattern: ``s`` at the start (its % and _ escaped: use with ESCAPE '\\')."""
+    return s.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
 def _like(s: str) -> str:

@@ -7,7 +7,8 @@ A decisions file (the review page's "Tải quyết định" button) is JSON::
                     "original": "95%", "note": "…", "reviewer": "Lan", "decided_at": "2026-…"}]}
 
 Items are the ids of the page's rows (:func:`reviewable`): ``meta-number`` … ``meta-signer``, targets ``t1``,
-deadlines ``d1``, units ``k1-u1``, and tasks without units ``k1``. Applying (:func:`apply`) puts corrected values
+deadlines ``d1``, units ``k1-u1``, and tasks without units ``k1``; and the values that were not read
+(:func:`fillable`: number, issue date, signer), filled in by a 'correct' decision whose original is null. Applying (:func:`apply`) puts corrected values
 in place, leaves rejected values out, and adds the ``review`` block (status, counts, every decision).
 """
 from __future__ import annotations
@@ -44,6 +45,31 @@ def reviewable(rec: dict[str, Any]) -> dict[str, str]:
         if not k.get("units"):
             out[k["id"]] = k["text"]
     return out
+
+
+#: values a reviewer can fill in when extraction did not read them (a blank number, an undated or unsigned draft)
+FILLABLE = ("meta-number", "meta-issued_date", "meta-signer")
+
+
+def fillable(rec: dict[str, Any]) -> dict[str, None]:
+    """{item id: None} of the values that were not read and a reviewer may fill in: the number, the issue date
+    and the signer's name. A fill is stored as a 'correct' decision whose original is None."""
+    md = rec.get("metadata") or {}
+    out: dict[str, None] = {}
+    for item in FILLABLE:
+        name = item[5:]
+        if name == "signer":
+            if not md.get("signer"):
+                out[item] = None
+        elif not md.get(name):
+            out[item] = None
+    return out
+
+
+def _filled(value: str) -> dict[str, Any]:
+    """A metadata value typed by a reviewer: no place in the text (an empty span at the start)."""
+    return {"value": value, "text": "", "span": {"start": 0, "end": 0, "page": 1}, "restored": False,
+            "inferred": False}
 
 
 def load(path: str | Path) -> dict[str, Any]:
@@ -104,6 +130,12 @@ def _correct(rec: dict[str, Any], item: str, value: str) -> None:
     md = rec["metadata"]
     if item.startswith("meta-"):
         name = item[5:]
+        if md.get(name) is None:  # a fill: the value was not read
+            md[name] = _filled(value)
+            if name == "signer":
+                md[name] = {"name": value, "title": None, "capacity": None, "text": "",
+                            "span": {"start": 0, "end": 0, "page": 1}, "restored": False}
+                return
         if name == "signer":
             md["signer"]["name"] = value
         elif name == "issued_date":
@@ -166,12 +198,13 @@ def apply(extracted: dict[str, Any], decisions: list[dict[str, Any]]) -> dict[st
     rec = copy.deepcopy(extracted)
     rec.pop("review", None)
     values = reviewable(rec)
-    kept = [d for d in decisions if d["item"] in values]
+    blank = fillable(rec)
+    kept = [d for d in decisions if d["item"] in values or (d["item"] in blank and d["decision"] == "correct")]
     for d in kept:
         if d["decision"] == "correct":
             _correct(rec, d["item"], str(d["value"]).strip())
     _reject(rec, {d["item"] for d in kept if d["decision"] == "reject"})
-    decided = len({d["item"] for d in kept})
+    decided = len({d["item"] for d in kept if d["item"] in values})
     status = "unreviewed" if not decided else "reviewed" if decided >= len(values) else "in_review"
     fields = ("item", "decision", "value", "original", "note", "reviewer", "decided_at")
     rec["review"] = {"status": status, "decided": decided, "total": len(values),

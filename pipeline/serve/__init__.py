@@ -1,0 +1,1 @@
+"""`chithi serve`: the review workbench as a local web application over the store (:mod:`pipeline.serve.app`)."""
