@@ -30,7 +30,7 @@ from pipeline.nlp.numbers import NUM, parse_number
 from pipeline.nlp.references import _references
 from pipeline.nlp.targets import _targets
 from pipeline.nlp.tables import _tables
-from pipeline.nlp.tasks import _tasks
+from pipeline.nlp.tasks import _tasks, inherit_leads
 from pipeline.textutil import fold, fold_keep_len
 
 __all__ = ["get_nlp", "run_extraction", "parse_number"]
@@ -124,6 +124,7 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     tasks = sorted(ctx.results["tasks"] + ctx.results["tables"] + ctx.results["fields"], key=lambda k: k["start"])
     for i, k in enumerate(tasks, 1):
         k["id"] = f"k{i}"
+    inherit_leads(tasks)
     # a due date before the document was issued belongs to an instruction it recounts, not to this one
     ctx.results["deadlines"] = sorted((d for d in ctx.results["deadlines"]
                                        if not (ctx.issued and d["due"] and d["due"] < ctx.issued)),
@@ -146,3 +147,4 @@ def _link(tasks, items, field_name: str, prefix: str) -> None:
             owner.setdefault(field_name, []).append(it["id"])
     for k in tasks:
         k.pop("scope_end", None)
+        k.pop("heads", None)

@@ -16,6 +16,7 @@ class Roles(BaseModel):
     lead_after: list[str]
     support_before: list[str]
     direct_after: list[str]
+    lead_heading: list[str] = []  # "Đối với Nhà đầu tư X: …": an item headed by a unit and a colon
 
 
 class Rules(BaseModel):
@@ -87,6 +88,7 @@ class Compiled:
     support_before_tail: re.Pattern
     direct_after: re.Pattern
     generic: re.Pattern
+    lead_heading: re.Pattern
 
 
 def _with_groups(heads: list[str]) -> list[str]:
@@ -140,4 +142,6 @@ def compiled() -> Compiled:
         support_before_tail=re.compile(_alt(r.role_cues.support_before) + r"\s*$"),
         direct_after=re.compile(_alt(r.role_cues.direct_after)),
         generic=re.compile(_alt(r.generic_units)),
+        lead_heading=re.compile(_alt([p.lower() for p in r.role_cues.lead_heading] or ["(?!x)x"], folded=False)
+                                + r"\s+"),
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from pipeline.blocks import Block, Cell, column_role
 from pipeline.nlp.context import Ctx
+from pipeline.nlp.tasks import trim_span
 from pipeline.nlp.timephrase import parse_time
 from pipeline.nlp.units import listed_units, merge_units
 
@@ -101,10 +102,29 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
                 prev = tasks[-1]
                 merge_units(prev["units"], units)
                 prev["end"] = max(prev["end"], end)
+                more = _content_cell(ctx, own, roles)
+                if more:  # the action goes on over the page break: its parts, never the header between them
+                    prev["action"] = [*(prev.get("action") or []), *more]
                 continue
             if units:
-                tasks.append({"id": "", "start": start, "end": end, "section": section, "units": units})
+                tasks.append({"id": "", "start": start, "end": end, "section": section, "units": units,
+                              "action": _content_cell(ctx, own, roles)})
     return tasks
+
+
+def _content_cell(ctx: Ctx, cells: list[Cell], roles: dict[int, str]) -> list[tuple[int, int]] | None:
+    """The row's action: its task column ("Nội dung", "Nhiệm vụ"), else its longest cell that is no number, unit
+    or time — never the whole row."""
+    t = ctx.text
+    task = [c for c in cells if roles.get(c.col) == "task" and t[c.start:c.end].strip()]
+    other = [c for c in cells if roles.get(c.col) not in ("number", "lead", "support", "responsible", "deadline")
+             and not _ROW_NUMBER.fullmatch(t[c.start:c.end].strip())]
+    pick = task or other
+    if not pick:
+        return None
+    c = max(pick, key=lambda c: len(t[c.start:c.end].strip()))
+    span = trim_span(t, c.start, c.end)
+    return [span] if span else None
 
 
 def _time_cell(ctx: Ctx, c: Cell) -> dict[str, Any] | None:

@@ -60,6 +60,10 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
     if mlead:
         for a, b in _named_first(t, _unit_list(ctx, mlead.end(), e)):
             add(a, b, "lead")
+    elif (mh := c.lead_heading.match(low, head)) and c.unit_head.match(t, mh.end()) \
+            and (lst := _unit_list(ctx, mh.end(), e)) and t[lst[-1][1]:lst[-1][1] + 3].lstrip().startswith(":"):
+        for a, b in _named_first(t, lst):
+            add(a, b, "lead")
     elif c.unit_head.match(t, head):
         lst = _unit_list(ctx, head, e)
         # the unit opening an item leads it; in plain text only when a lead verb follows ("X chịu trách nhiệm")
