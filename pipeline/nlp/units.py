@@ -80,7 +80,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         if pos == head and (mlead or is_item):
             continue  # the item head, read above
         hm = c.unit_head.match(t, pos)
-        if hm is None or not t[pos].isupper():
+        # a capitalised unit, or a collective one ("…, các bộ, tỉnh hoàn thành …")
+        if hm is None or not (t[pos].isupper() or ctx.folded.startswith(("cac ", "tung "), pos)):
             continue
         lst = _unit_list(ctx, pos, e)
         if lst and c.task_verb.match(low, lst[-1][1]) and not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]):
@@ -141,8 +142,10 @@ def _named_first(t: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]
     """'phối hợp với các bộ phận, Ban Tuyên giáo Thành ủy, các phòng liên quan', 'Đề nghị Ủy ban MTTQ thành phố
     và các tổ chức hội': the named units are the assignment; vague groups ('các ...') count only when nothing more
     specific is named."""
-    specific = [(a, b) for a, b in listed if not _vague(t[a:b]) or _RELATED.search(fold(t[a:b]))]
-    return specific or listed
+    named = [(a, b) for a, b in listed if not _vague(t[a:b])]
+    if not named:  # "Các sở, ban, ngành, UBND xã, phường và các đơn vị liên quan": groups only, all of them
+        return listed
+    return [(a, b) for a, b in listed if (a, b) in named or _RELATED.search(fold(t[a:b]))]
 
 
 _RELATED = re.compile(r"(?<![\w])(?:co )?lien quan$")  # "các cơ quan, đơn vị (có) liên quan": named by the guide
@@ -155,7 +158,10 @@ def _vague(name: str) -> bool:
     """'các đơn vị liên quan', 'UBND phường, xã': a group, not a named unit."""
     if ":" in name:  # "các Tập đoàn: Bưu chính Viễn thông Việt Nam, …" names them
         return False
-    return name[:1].islower() or bool(_VAGUE_UBND.match(fold(name)))
+    return name[:1].islower() or bool(_VAGUE_UBND.match(fold(name)) or _COLLECTIVE.match(fold(name)))
+
+
+_COLLECTIVE = re.compile(r"(?:cac|nhung|tung)\s")  # "Các sở, ban, ngành": a group however it is capitalised
 
 
 _COLLECTIVE_END = re.compile(r"(?<![\w])(?:các|những)\s+\w+(?:\s+\w+)?$")
@@ -242,7 +248,7 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
 # where a clause starts: after ':' ';' or a full stop, past an introductory phrase ("Để xác định vị trí cụ thể của dự
 # án, …", "với vai trò là chủ đầu tư, …") when there is one
 _CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*(?:(?:[Đđ]ể|[Vv]ới vai trò|[Tt]rên cơ sở|[Cc]ăn cứ|"
-                     r"[Đđ]ối với|[Tt]rong quá trình|[Tt]rong thời gian)[^,;:.\n]{0,150},\s*)?", re.M)
+                     r"[Đđ]ối với|[Tt]rong quá trình|[Tt]rong thời gian)[^,;:.\n]{0,150},\s*)?(?:[Tt]hời hạn\s+(?=[Cc]ác\s))?", re.M)
 
 
 _APPOSITION = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+){1,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*,\s*$")
