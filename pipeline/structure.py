@@ -385,7 +385,8 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     annex_heads = {fold(k) for k in lx.doc_types} | {"phu luc", "danh muc"}
     for s, e in lines:
         key = " ".join(folded[s:e].strip(" *#:.").split())
-        if s >= tail and _is_upper_line(text[s:e]) and (key.startswith("phu luc") or key in annex_heads):
+        if s >= tail and _is_upper_line(text[s:e]) and (key.startswith("phu luc") or key in annex_heads or (
+                len(key.split()) <= 6 and any(key.startswith(h + " ") for h in annex_heads))):  # "KẾ HOẠCH HÀNH ĐỘNG"
             # "PHỤ LỤC ...", or the plan a Quyết định issues ("KẾ HOẠCH" / "Ban hành kèm theo Quyết định số ...")
             st.annex_start = s
             paras, secs = _sections(text, prose, s, len(text))

@@ -28,7 +28,7 @@ from pipeline.nlp.deadlines import _deadlines
 from pipeline.nlp.fields import _fields
 from pipeline.nlp.numbers import NUM, parse_number
 from pipeline.nlp.references import _references
-from pipeline.nlp.targets import _targets
+from pipeline.nlp.targets import _targets, once
 from pipeline.nlp.tables import _tables
 from pipeline.nlp.tasks import _tasks, inherit_leads
 from pipeline.textutil import fold, fold_keep_len
@@ -129,6 +129,8 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     ctx.results["deadlines"] = sorted((d for d in ctx.results["deadlines"]
                                        if not (ctx.issued and d["due"] and d["due"] < ctx.issued)),
                                       key=lambda d: d["start"])
+    # a target the plan states and its annex table repeats is one target (each range was read on its own)
+    ctx.results["targets"] = once(sorted(ctx.results["targets"], key=lambda x: x["start"]))
     _link(tasks, ctx.results["targets"], "target_ids", "t")
     _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
     return Extraction(targets=ctx.results["targets"], deadlines=ctx.results["deadlines"], tasks=tasks,

@@ -74,10 +74,10 @@ def _targets(ctx: Ctx) -> list[dict[str, Any]]:
     out.sort(key=lambda x: x["start"])
     for x in out:
         x.pop("num_end", None)
-    return _once(out)
+    return once(out)
 
 
-def _once(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def once(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A target the document states twice (in its Mục tiêu and again under a task) is one target: the same value,
     unit, comparator and period over the same words ("không thường xuyên" is another target than "thường xuyên")."""
     kept: list[dict[str, Any]] = []
@@ -250,9 +250,15 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         unit, end = mm.group(1), end + mm.end()
     # fragment: metric before (from the last boundary) and after (up to the next number or a new clause)
     frag_start = max(prev_end, s)
+    bar = max(t.rfind("|", frag_start, a), t.rfind("\f", frag_start, a))
+    if bar != -1:  # a table cell or a page is where the fragment starts: no bars, no page breaks in a target
+        frag_start = bar + 1
     while frag_start < a and t[frag_start] in " ,;:.-–+•\t":
         frag_start += 1
     after_end = min(next_num, e)
+    stop = [i for i in (t.find("|", end, after_end), t.find("\f", end, after_end)) if i != -1]
+    if stop:
+        after_end = min(stop)
     cut = _METRIC_CUT.search(L, end, after_end)
     if cut:
         after_end = cut.start()
