@@ -108,7 +108,7 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         pos = m.end()
         while pos < e and t[pos] == " ":
             pos += 1
-        for a, b in _named_first(t, _unit_list(ctx, pos, e, support=True)):
+        for a, b in _named_first(t, _unit_list(ctx, pos, e, support=True), support=True):
             add(a, b, "support")
     return found
 
@@ -138,12 +138,15 @@ def _leading_inside(ctx: Ctx, s: int, e: int) -> list[tuple[int, int]]:
     return out
 
 
-def _named_first(t: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _named_first(t: str, listed: list[tuple[int, int]], support: bool = False) -> list[tuple[int, int]]:
     """'phối hợp với các bộ phận, Ban Tuyên giáo Thành ủy, các phòng liên quan', 'Đề nghị Ủy ban MTTQ thành phố
     và các tổ chức hội': the named units are the assignment; vague groups ('các ...') count only when nothing more
     specific is named."""
     named = [(a, b) for a, b in listed if not _vague(t[a:b])]
-    if not named:  # "Các sở, ban, ngành, UBND xã, phường và các đơn vị liên quan": groups only, all of them
+    related = [(a, b) for a, b in listed if _RELATED.search(fold(t[a:b]))]
+    if not named and (not support or not related):
+        # doers that are groups only ("Các sở, ban, ngành, UBND xã, phường và các đơn vị liên quan có trách
+        # nhiệm"): all of them; partners that are groups: the related ones sum them up
         return listed
     return [(a, b) for a, b in listed if (a, b) in named or _RELATED.search(fold(t[a:b]))]
 
