@@ -44,20 +44,35 @@ def subject_problem(subject: str | None) -> str | None:
     return None
 
 
-def page_figures(rec: dict) -> dict:
+def page_figures(text: str, rec: dict) -> dict:
+    """The figures of one page. A deadline's line 'names a unit' when a unit head of the lexicon opens a capitalised
+    name in it (or its task has units): the document says who there, so the record should tie it to a lead."""
+    from pipeline.nlp.data import compiled
+
+    head = compiled().unit_head
     md = rec["metadata"]
     subj = (md.get("subject") or {}).get("value")
     tasks = {k["id"]: k for k in rec["tasks"]}
     names_lead = any(u["role"] == "lead" for k in rec["tasks"] for u in k["units"])
-    led = 0
+    led = named = named_led = 0
+    unled = []
     for d in rec["deadlines"]:
         k = tasks.get(d.get("task_id") or "")
-        if k is not None and any(u["role"] == "lead" for u in k["units"]):
-            led += 1
+        is_led = k is not None and any(u["role"] == "lead" for u in k["units"])
+        a = d["span"]["start"]
+        ls, le = text.rfind("\n", 0, a) + 1, text.find("\n", a)
+        line = text[ls:le if le != -1 else len(text)]
+        says_who = bool(k and k["units"]) or any(line[m.start()].isupper() for m in head.finditer(line))
+        led += is_led
+        named += says_who
+        named_led += says_who and is_led
+        if says_who and not is_led:
+            unled.append(line[:300])
     return {"not_directive": any(w["code"] == "not_a_directive" for w in rec["warnings"]),
             "subject": subj, "subject_problem": subject_problem(subj),
             "date": bool(md.get("issued_date")), "number": bool(md.get("number")),
-            "deadlines": len(rec["deadlines"]), "deadlines_led": led, "names_lead": names_lead}
+            "deadlines": len(rec["deadlines"]), "deadlines_led": led, "names_lead": names_lead,
+            "deadlines_named": named, "deadlines_named_led": named_led, "unled": unled}
 
 
 def main() -> int:
@@ -76,21 +91,22 @@ def main() -> int:
         pages = pages[:args.limit]
 
     from pipeline.errors import ChithiError
-    from pipeline.run import extract_record
+    from pipeline.run import process
 
     rows, failures = [], []
     t0 = time.perf_counter()
     for p in pages:
         motto = bool(_MOTTO.search(unicodedata.normalize("NFC", p.read_text(encoding="utf-8", errors="replace"))))
         try:
-            rec = json.loads(extract_record(p).model_dump_json())
+            doc, record = process(p)
+            rec = json.loads(record.model_dump_json())
         except ChithiError as e:  # a clear error: counted, not a crash
             failures.append((p.name, f"{type(e).__name__}: {e}"))
             continue
         except Exception as e:  # noqa: BLE001 - the benchmark reports every failure
             failures.append((p.name, f"internal {type(e).__name__}: {e}"))
             continue
-        rows.append({"page": p.name, "motto": motto, **page_figures(rec)})
+        rows.append({"page": p.name, "motto": motto, **page_figures(doc.text, rec)})
     dt = time.perf_counter() - t0
     if args.out:
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -112,12 +128,16 @@ def main() -> int:
     print(f"  trích yếu sane: {share(len(sane), len(kept))}")
     print(f"  with a date: {share(sum(r['date'] for r in kept), len(kept))}")
     print(f"  with a number: {share(sum(r['number'] for r in kept), len(kept))}")
-    print(f"  deadlines in a task with a lead unit (documents that name one): {share(n_led, n_dl)}")
+    print(f"  deadlines in a task with a lead unit, of those whose line or task names a unit: "
+          f"{share(sum(r['deadlines_named_led'] for r in kept), sum(r['deadlines_named'] for r in kept))}")
+    print(f"  deadlines in a task with a lead unit, of all in documents that name a lead: {share(n_led, n_dl)}")
     if args.show:
         for name, err in failures[:args.show]:
             print(f"FAIL {name}: {err}")
         for r in [r for r in kept if r["subject_problem"]][:args.show]:
             print(f"SUBJECT {r['page']} ({r['subject_problem']}): {r['subject']!r}"[:300])
+        for line in [x for r in kept for x in r["unled"]][:args.show]:
+            print(f"UNLED {line!r}"[:300])
         for r in [r for r in plain if not r["not_directive"]][:args.show]:
             print(f"KEPT WITHOUT MOTTO {r['page']}: {r['subject']!r}"[:300])
     return 1 if failures else 0

@@ -130,8 +130,8 @@ def _subject_stop(text: str, folded: str, s: int, e: int) -> str | None:
     seg = text[s:e]
     if "|" in seg or "\f" in seg:
         return "table"
-    if _DATE_LINE.search(folded, s, e) or _DATE_LINE_NUMERIC.search(folded, s, e):
-        return "date"
+    if e - s < 120 and (_DATE_LINE.search(folded, s, e) or _DATE_LINE_NUMERIC.search(folded, s, e)):
+        return "date"  # "Hà Nội, ngày 20 tháng 11 năm 2025" (a cited "… ngày 08 tháng 8 năm 2018" is longer)
     body = folded[s:e].strip(" *_#-–:.\t")
     if not body:
         return "rule"
@@ -153,7 +153,7 @@ def _subject_last(text: str, folded: str, lines, first: int) -> int:
     for j in range(first + 1, min(first + 6, len(lines))):
         s, e = lines[j]
         seg = text[s:e].strip(" *_#\t")
-        if _subject_stop(text, folded, s, e) or len(seg) > 300 or seg.endswith(":"):
+        if _subject_stop(text, folded, s, e) or len(seg) > 600 or seg.endswith(":"):
             break
         if (upper and _is_upper_line(seg)) or (not upper and seg[:1].islower()):
             last = j
@@ -363,8 +363,11 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
             st.subject = Field(clean_value(text[ss:se]), ss, se)
             subject_end = head_lines[last][1]
     if st.doc_type is None:  # công văn: "V/v ..." trích yếu, no tên loại line
-        for s, e in head_lines[:20]:
-            if re.match(r"\s*v/v\b|\s*ve viec\b", folded[s:e]):
+        for i, (s, e) in enumerate(head_lines[:20]):
+            # "V/v …", "Về việc …"; "Về hướng dẫn …" right under the số ký hiệu
+            after_number = number_end is not None and i and head_lines[i - 1][0] <= number_end <= head_lines[i - 1][1]
+            if re.match(r"\s*v/v\b|\s*ve viec\b", folded[s:e]) or (
+                    after_number and re.match(r"\s*Về\s", text[s:e]) and e - s < 400):
                 ss, se = _strip_span(text, s, e)
                 st.subject = Field(squash(text[ss:se]), ss, se)
                 subject_end = e

@@ -45,6 +45,8 @@ class Rules(BaseModel):
     task_verbs: list[str]
     role_cues: Roles
     generic_units: list[str]
+    clause_intros: list[str] = []  # "Trước ngày 20/12 hằng năm, UBND xã lập …": words opening a clause's preamble
+    clause_time_intros: list[str] = []  # time preambles that may leave out their comma before the subject
 
 
 def _alt(phrases, word_end: bool = True, folded: bool = True) -> str:

@@ -75,8 +75,11 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
                 add(a, b, "lead")
     # a clause opened by a unit that a task verb follows: "Về X: Bộ Xây dựng khẩn trương rà soát ...; Bộ Khoa học
     # và Công nghệ hướng dẫn ..."
-    for m in _CLAUSE.finditer(t, head, e):
-        pos = m.end()
+    starts = [m.end() for m in _clause().finditer(t, head, e)]
+    mi = _intro().match(t, head, e)  # "1. Trước ngày 20 tháng 12 hằng năm, Ủy ban nhân dân xã lập …"
+    if mi and mi.end() > head:
+        starts.insert(0, mi.end())
+    for pos in starts:
         if pos == head and (mlead or is_item):
             continue  # the item head, read above
         hm = c.unit_head.match(t, pos)
@@ -248,10 +251,31 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             if (c.unit_head.match(t, a) and len(t[a:b].split()) >= 2) or c.generic.match(f, a)]
 
 
-# where a clause starts: after ':' ';' or a full stop, past an introductory phrase ("Để xác định vị trí cụ thể của dự
-# án, …", "với vai trò là chủ đầu tư, …") when there is one
-_CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*(?:(?:[Đđ]ể|[Vv]ới vai trò|[Tt]rên cơ sở|[Cc]ăn cứ|"
-                     r"[Đđ]ối với|[Tt]rong quá trình|[Tt]rong thời gian)[^,;:.\n]{0,150},\s*)?(?:[Tt]hời hạn\s+(?=[Cc]ác\s))?", re.M)
+@lru_cache(maxsize=1)
+def _clause() -> re.Pattern:
+    """Where a clause starts: after ':' ';' or a full stop, past an introductory phrase up to its comma ("Để xác
+    định vị trí cụ thể của dự án, …", "Trước ngày 20 tháng 12 hằng năm, …") when one opens it (extraction.yaml
+    ``clause_intros``); "Thời hạn" before a collective subject ("Thời hạn các bộ, tỉnh tổng hợp …")."""
+    return re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*" + _intro_rx(), re.M)
+
+
+def _intro_rx() -> str:
+    """The preamble: an intro word and what follows up to its comma, or up to a capitalised unit when the comma is
+    left out ("Trước ngày 01 tháng 11 hằng năm Tập đoàn Điện lực Việt Nam có trách nhiệm")."""
+    r = compiled().rules
+
+    def alt(words: list[str]) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)) or "(?!x)x"
+
+    head = compiled().unit_head.pattern
+    return (rf"(?:(?i:{alt(r.clause_intros)})(?![\w])[^,;:.\n]{{0,150}},\s*"
+            rf"|(?i:{alt(r.clause_time_intros)})(?![\w])(?:(?!của)[^,;:.\n]){{0,80}}?\s(?=[A-ZĐÀ-Ỹ])(?={head}))?"
+            r"(?:[Tt]hời hạn\s+(?=[Cc]ác\s))?")
+
+
+@lru_cache(maxsize=1)
+def _intro() -> re.Pattern:
+    return re.compile(_intro_rx())
 
 
 _APPOSITION = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+){1,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*,\s*$")
