@@ -90,7 +90,7 @@ def main() -> int:
     if args.limit:
         pages = pages[:args.limit]
 
-    from pipeline.errors import ChithiError
+    from pipeline.core.errors import ChithiError
     from pipeline.run import process
 
     rows, failures = [], []

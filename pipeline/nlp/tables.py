@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.blocks import Block, Cell, column_role
+from pipeline.layout.blocks import Block, Cell, column_role
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.tasks import trim_span
 from pipeline.nlp.timephrase import parse_time
 from pipeline.nlp.units import listed_units, merge_units
-from pipeline.textutil import squash
+from pipeline.core.textutil import squash
 
 UNIT_ROLES = {"lead": "lead", "support": "support", "responsible": "responsible"}
 
