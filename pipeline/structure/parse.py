@@ -154,6 +154,8 @@ def _subject_last(text: str, folded: str, lines, first: int) -> int:
         seg = text[s:e].strip(" *_#\t")
         if _subject_stop(text, folded, s, e) or len(seg) > 600 or seg.endswith(":"):
             break
+        if re.match(r"(?:[a-zđ]|[ivx]+|\d{1,2})[.)]\s|[-–+•]", seg):
+            break  # a list item ("e) Đối với …") starts the body
         if (upper and _is_upper_line(seg)) or (not upper and seg[:1].islower()):
             last = j
             continue
