@@ -198,3 +198,23 @@ def test_realdev_text_documents_who_by_when(tmp_path):
     assert rep.halves["text"].as_dict()["documents"] == 23
     assert text["who_by_when"]["f1"] >= 0.88
     assert text["deadlines"]["f1"] >= 0.95 and text["targets"]["f1"] >= 0.90 and text["assignments"]["f1"] >= 0.88
+
+
+def test_store_deadline_rows_carry_action_and_lead_units(tmp_path):
+    """`chithi deadlines`, the timeline, iCalendar and the exports read these rows: each deadline shows what must
+    be done (the task's action, not the whole row) and who leads it (a unit heading's lead included)."""
+    from pipeline.run import process
+    from pipeline.store import Store
+
+    src = tmp_path / "kh.txt"
+    src.write_text("ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG\n\nSố: 07/TB-UBND\n\nLâm Đồng, ngày 02 tháng 4 năm 2026\n\n"
+                   "THÔNG BÁO\n\nKết luận của Phó Chủ tịch\n\n1. Các địa phương:\n\nc) UBND Phường 2 Bảo Lộc:\n\n"
+                   "- Khẩn trương kiểm đếm bắt buộc các hộ chưa bàn giao mặt bằng trong tháng 5/2026.\n",
+                   encoding="utf-8")
+    doc, rec = process(src)
+    with Store(tmp_path / "db.sqlite") as s:
+        s.put(rec, doc.text)
+        (row,) = s.deadlines(today="2026-04-10")
+    assert row["due"] == "2026-05-31" and row["lead_units"] == ["UBND Phường 2 Bảo Lộc"]
+    assert row["task"] == row["action"] == "Khẩn trương kiểm đếm bắt buộc các hộ chưa bàn giao mặt bằng trong tháng 5/2026."
+    assert {"name": "UBND Phường 2 Bảo Lộc", "role": "lead"} in row["units"]

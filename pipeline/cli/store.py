@@ -331,7 +331,8 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
 
     def task_cols(tid):
         k = tasks.get(tid) if tid else None
-        return {"task_id": tid, "section": k.get("section") if k else None, "task": k["text"] if k else None}
+        return {"task_id": tid, "section": k.get("section") if k else None,
+                "task": (k.get("action") or k["text"]) if k else None}
 
     yield {**base, "row_type": "document", "text": mv("subject"), "review": status_text(rec.get("review"))}
     for t in rec.get("targets", []):
@@ -344,7 +345,8 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
         tid = d.get("task_id") or task_of.get(d["id"])
         yield {**base, **task_cols(tid), **where(d), **_review_cols(decided.get(d["id"])), "row_type": "deadline",
                "item_id": d["id"],
-               "due": d.get("due"), "precision": d.get("precision"), "recurrence": d.get("recurrence")}
+               "due": d.get("due"), "precision": d.get("precision"), "recurrence": d.get("recurrence"),
+               "unit_name": "; ".join(d.get("units") or []) or None, "role": "lead" if d.get("units") else None}
     for k in rec.get("tasks", []):
         for i, u in enumerate(k.get("units", []), 1):
             yield {**base, **task_cols(k["id"]), **where(u), **_review_cols(decided.get(f"{k['id']}-u{i}")),
@@ -368,7 +370,7 @@ def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
 
     tasks = rec.get("tasks", [])
     task_of = {x: k["id"] for k in tasks for x in k.get("deadline_ids", []) + k.get("target_ids", [])}
-    task_text = {k["id"]: " ".join(k["text"].split()) for k in tasks}
+    task_text = {k["id"]: " ".join((k.get("action") or k["text"]).split()) for k in tasks}
     out: dict[str, list[list[Any]]] = {
         "documents": [[rec["doc_id"], mv("number"), doc_type_label(mv("doc_type")), mv("issued_date"), mv("issuer"),
                        mv("subject"), src["path"], len(tasks), len(rec.get("targets", [])),
@@ -388,7 +390,8 @@ def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
     for d in rec.get("deadlines", []):
         tid = d.get("task_id") or task_of.get(d["id"])
         out["deadlines"].append([rec["doc_id"], name, d["id"], tid, d.get("due"), d.get("precision"),
-                                 d.get("recurrence"), d["text"], task_text.get(tid), d["span"]["page"], *rv(d["id"])])
+                                 d.get("recurrence"), d["text"], task_text.get(tid), "; ".join(d.get("units") or []),
+                                 d["span"]["page"], *rv(d["id"])])
     return out
 
 
@@ -401,7 +404,7 @@ SHEETS = {
     "targets": ["doc_id", "document", "target", "task", "metric", "value", "value_max", "unit", "comparator",
                 "period", "source text", "page", *_REVIEW_HEAD],
     "deadlines": ["doc_id", "document", "deadline", "task", "due", "precision", "recurrence", "source text",
-                  "task text", "page", *_REVIEW_HEAD],
+                  "action", "lead units", "page", *_REVIEW_HEAD],
 }
 
 
