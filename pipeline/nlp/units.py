@@ -151,7 +151,11 @@ def _named_first(t: str, listed: list[tuple[int, int]], support: bool = False) -
         # doers that are groups only ("Các sở, ban, ngành, UBND xã, phường và các đơn vị liên quan có trách
         # nhiệm"): all of them; partners that are groups: the related ones sum them up
         return listed
-    return [(a, b) for a, b in listed if (a, b) in named or _RELATED.search(fold(t[a:b]))]
+    first_named = named[0][0] if named else len(t)
+    # a group opening the list is a doer as much as the named units after it ("Các bộ, cơ quan ngang bộ, Ủy ban
+    # nhân dân các tỉnh … tăng cường …"); one trailing them is an appendix ("Ủy ban MTTQ và các tổ chức hội")
+    return [(a, b) for a, b in listed if (a, b) in named or _RELATED.search(fold(t[a:b]))
+            or (not support and a < first_named)]
 
 
 _RELATED = re.compile(r"(?<![\w])(?:co )?lien quan$")  # "các cơ quan, đơn vị (có) liên quan": named by the guide
