@@ -264,7 +264,12 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         after_end = cut.start()
     while after_end > end and t[after_end - 1] in " ,;:.-–(\t":
         after_end -= 1
-    nt = c.not_target.search(L, frag_start, after_end)
+    # a cue of the past or of spending counts in the number's own clause ("Hoàn thành chi trả cho 37 hộ đã được phê
+    # duyệt …, phấn đấu … hoàn thành tối thiểu 80% …": the 80% is a target)
+    clause_lo = max(L.rfind(",", frag_start, a), L.rfind(";", frag_start, a)) + 1 or frag_start
+    if "đồng" in unit.lower():  # a sum: what it is for ("điều chuyển số vốn dư, …") may stand clauses before it
+        clause_lo = frag_start
+    nt = c.not_target.search(L, max(frag_start, clause_lo), after_end)
     if nt and not _PURPOSE.search(L, max(0, nt.start() - 12), nt.start()):  # "để đạt được mục tiêu": a purpose
         return None
     if (_NOW.match(L, s) or _HAS_NOW.search(L, s, a) or _PAST.search(L, s, a)) \
