@@ -54,6 +54,10 @@ WHO_BY_WHEN = [
     # 'gửi' after the subject carries the task
     ("Các sở, ban, ngành, đoàn thể Thành phố gửi báo cáo về Sở Nội vụ trước ngày 16 tháng 12 năm 2026.",
      {("trước ngày 16 tháng 12 năm 2026", "Các sở, ban, ngành, đoàn thể Thành phố")}),
+    # an article's heading "Trách nhiệm của <unit>" leads the clauses under it
+    ("Điều 5. Trách nhiệm của Sở Nội vụ\n1. Hướng dẫn các cơ quan thực hiện Quy chế này.\n2. Tổng hợp, báo cáo "
+     "Ủy ban nhân dân tỉnh trước ngày 15 tháng 12 năm 2026.\nĐiều 6. Hiệu lực thi hành",
+     {("trước ngày 15 tháng 12 năm 2026", "Sở Nội vụ")}),
     # "là cơ quan chủ trì" after the subject
     ("1. Khen thưởng kịp thời. Sở Công Thương là cơ quan chủ trì, định kỳ hằng năm tổng hợp kết quả.",
      {("định kỳ hằng năm", "Sở Công Thương")}),
@@ -78,7 +82,7 @@ def test_a_bare_unit_heading_asks_nothing_but_its_items_do():
 def test_labelled_block_in_any_order_is_one_task(tmp_path, order):
     from pipeline.run import extract_record
 
-    lines = {"noi_dung": "- Nội dung: Xây dựng cơ sở dữ liệu ngành y tế.",
+    lines = {"noi_dung": "- Nội dung: Xây dựng cơ sở dữ liệu ngành y tế.\n- Thành phần: Sở Y tế; các bệnh viện.",
              "chu_tri": "- Đơn vị chủ trì: Sở Y tế.",
              "phoi_hop": "- Đơn vị phối hợp: Sở Tài chính; UBND các xã.",
              "thoi_gian": "- Thời gian hoàn thành: Quý IV/2026."}

@@ -61,7 +61,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         for a, b in _named_first(t, _unit_list(ctx, mlead.end(), e)):
             add(a, b, "lead")
     elif (mh := c.lead_heading.match(low, head)) and c.unit_head.match(t, mh.end()) \
-            and (lst := _unit_list(ctx, mh.end(), e)) and t[lst[-1][1]:lst[-1][1] + 3].lstrip().startswith(":"):
+            and (lst := _unit_list(ctx, mh.end(), e)) and (t[lst[-1][1]:lst[-1][1] + 3].lstrip().startswith(":") or (
+                heads_items and not t[lst[-1][1]:e].strip(" .;:"))):  # "Điều 5. Trách nhiệm của Sở Nội vụ" over its items
         for a, b in _named_first(t, lst):
             add(a, b, "lead")
     elif c.unit_head.match(t, head):
