@@ -222,3 +222,21 @@ def test_store_deadline_rows_carry_action_and_lead_units(tmp_path):
     assert row["due"] == "2026-05-31" and row["lead_units"] == ["UBND Phường 2 Bảo Lộc"]
     assert row["task"] == row["action"] == "Khẩn trương kiểm đếm bắt buộc các hộ chưa bàn giao mặt bằng trong tháng 5/2026."
     assert {"name": "UBND Phường 2 Bảo Lộc", "role": "lead"} in row["units"]
+
+
+@pytest.mark.parametrize("body,expected", [
+    # one person's titles after "Đồng chí" stay one doer
+    ("- Đồng chí Ủy viên Ban Chấp hành Đảng bộ, Phó Chủ tịch Thường trực Ủy ban MTTQ xã chỉ đạo các chuyên viên "
+     "thực hiện công tác bầu cử.",
+     {("Đồng chí Ủy viên Ban Chấp hành Đảng bộ, Phó Chủ tịch Thường trực Ủy ban MTTQ xã", "lead")}),
+    # what a unit is, in brackets, is an aside; a unit in brackets is part of the name
+    ("1. Sở Nội vụ (Cơ quan thường trực Ban Vì sự tiến bộ phụ nữ) chủ trì tổng hợp báo cáo.", {("Sở Nội vụ", "lead")}),
+    ("2. Ban Thi đua - Khen thưởng (Sở Nội vụ) chủ trì tổng hợp hồ sơ.",
+     {("Ban Thi đua - Khen thưởng (Sở Nội vụ)", "lead")}),
+    # a group opening the list of doers leads with the named unit after it
+    ("3. Các bộ, cơ quan ngang bộ, Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương tăng cường kiểm tra.",
+     {("Các bộ, cơ quan ngang bộ", "lead"), ("Ủy ban nhân dân các tỉnh, thành phố trực thuộc trung ương", "lead")}),
+])
+def test_unit_names(body, expected):
+    _, ex = _extract(body)
+    assert {(u.name, u.role) for k in ex.tasks for u in k.units} == expected

@@ -219,7 +219,9 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             break
         if ch == "(":  # "(Sở Nội vụ)" belongs to the name; "(b/c)" and asides end it
             j = t.find(")", i, limit)
-            if j != -1 and c.unit_head.search(t, i + 1, j):
+            # "(Cơ quan thường trực Ban …)", "(là cơ quan …)": what the unit is, an aside
+            aside = f.startswith(("co quan ", "la ", "don vi "), i + 1)
+            if j != -1 and c.unit_head.search(t, i + 1, j) and not aside:
                 i = j + 1
                 continue
             break
@@ -235,7 +237,9 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
                 gm = c.generic.match(f, k)
                 units.append((k, gm.end()))
                 return units
-            if c.unit_head.match(t, k) and _piece_words(t, k, limit) >= 2:
+            # "Đồng chí Ủy viên Ban Chấp hành Đảng bộ, Phó Chủ tịch …": one person's titles, not two units
+            one_person = ch == "," and f.startswith(("dong chi ", "d/c "), start)
+            if c.unit_head.match(t, k) and _piece_words(t, k, limit) >= 2 and not one_person:
                 units.append((start, i))
                 start, i = k, c.unit_head.match(t, k).end()
                 continue
