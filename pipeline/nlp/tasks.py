@@ -61,7 +61,7 @@ def _action(ctx: Ctx, s: int, e: int, units: list[dict[str, Any]]) -> tuple[int,
     a = m.end() if m else s
     for u in units:  # "b) UBND xã Bảo Lâm 2: …", "e) Đối với Nhà đầu tư …: …"
         if u["role"] == "lead" and a <= u["start"] and u["start"] - a <= 12:
-            colon = re.match(r"[^:;.]{0,40}?:\s*", t[u["end"]:e])
+            colon = re.match(r"[\s.]*:\s*", t[u["end"]:e])  # the unit heading ends at its colon
             if colon:
                 a = u["end"] + colon.end()
             elif u["end"] >= e - 2:
