@@ -13,6 +13,7 @@ from typing import Any, Callable
 from pipeline.core.textutil import fold_words, token_set_ratio
 
 FIELDS = ("targets", "deadlines", "assignments", "who_by_when")
+SCAN_GROUP, TEXT_TOTAL = "scan", "text"  # split.tsv's group of scanned documents; the total over all the others
 META_FIELDS = ("number", "doc_type", "issued_date", "place", "issuer", "signer_name", "signer_title")
 
 
@@ -223,7 +224,8 @@ def _read_split(folder: Path) -> dict[str, str]:
 def evaluate(gold_dir: str | Path, docs_dir: str | Path | None = None,
              extract: Callable[[Path], dict] | None = None) -> Report:
     """Score the documents the gold files in ``gold_dir`` name. ``gold_dir`` may also be a set's folder holding
-    ``gold/`` and ``docs/`` (as corpus/realdev); a ``split.tsv`` there adds a report per half."""
+    ``gold/`` and ``docs/`` (as corpus/realdev); a ``split.tsv`` there adds a report per half, and one ('text')
+    over every document outside the 'scan' group."""
     from pipeline.core.errors import InputMissingError
 
     gold_dir = Path(gold_dir)
@@ -253,6 +255,8 @@ def evaluate(gold_dir: str | Path, docs_dir: str | Path | None = None,
         half = split.get(gf.stem)
         if half:
             score(gold, record, report.halves.setdefault(half, Report()))
+            if half != SCAN_GROUP:  # the issue's targets are on the text documents: every group but the scans
+                score(gold, record, report.halves.setdefault(TEXT_TOTAL, Report()))
     return report
 
 
@@ -267,7 +271,7 @@ def format_report(rep: Report) -> str:
     if rep.halves:
         lines += ["", f"{'half':<6} {'docs':>4}  {'targets':>7} {'deadlines':>9} {'assignments':>11} {'who_by_when':>11}"
                       "  metadata (worst field)"]
-        for name in sorted(rep.halves, key=lambda h: (h != "tune", h)):
+        for name in sorted(rep.halves, key=lambda h: (h == TEXT_TOTAL, h != "tune", h)):
             h = rep.halves[name].as_dict()
             worst = min(h["metadata_accuracy"].items(), key=lambda kv: kv[1])
             f = h["fields"]

@@ -11,7 +11,7 @@ from typing import Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.2.0"
+SCHEMA_VERSION = "1.3.0"
 
 
 class _Model(BaseModel):
@@ -111,6 +111,8 @@ class Deadline(_Grounded):
     precision: Precision
     recurrence: Optional[Recurrence] = None
     task_id: Optional[str] = None
+    action: Optional[str] = Field(None, description="What must be done by then: the action of the task it bounds.")
+    units: list[str] = Field(default_factory=list, description="Who must meet it: the lead units of that task.")
 
 
 class Unit(_Grounded):
@@ -121,7 +123,13 @@ class Unit(_Grounded):
 class Task(_Grounded):
     id: str = Field(description="Record-local id, 'k1', 'k2', ...")
     section: Optional[str] = Field(None, description="Section path of the item, e.g. 'II.3.a'.")
-    units: list[Unit] = Field(default_factory=list)
+    action: Optional[str] = Field(None, description="What the task asks: a table row's content cell, the body of a "
+                                  "labelled block, the item or clause without its marker and unit heading; null when "
+                                  "the item is a bare label.")
+    action_spans: list[Span] = Field(default_factory=list, description="Where the action stands (two spans when a "
+                                     "table cell goes on over a page break).")
+    units: list[Unit] = Field(default_factory=list, description="Its units; a lead inherited from the unit heading "
+                              "the item stands under keeps the heading's span.")
     deadline_ids: list[str] = Field(default_factory=list)
     target_ids: list[str] = Field(default_factory=list)
 

@@ -14,7 +14,7 @@ PKG = ROOT / "pipeline"
 
 #: the rooms from the bottom up: a room may import only the rooms before it (and itself)
 ORDER = ("core", "lang", "tools", "layout", "readers", "ocr", "normalize", "structure", "nlp", "assemble", "run",
-         "evaluate", "store", "engine", "exports", "cli")
+         "evaluate", "store", "engine", "exports", "serve", "cli")
 
 
 def _modules() -> dict[str, Path]:

@@ -541,7 +541,7 @@ def test_eval_says_no_items_instead_of_a_perfect_score():
     assert rep.as_dict()["fields"]["deadlines"]["f1"] is None
 
 
-def test_a_version_1_database_is_migrated_to_2(tmp_path):
+def test_a_version_1_database_is_migrated_to_the_latest(tmp_path):
     import sqlite3
 
     from pipeline.store import MIGRATIONS, SCHEMA_VERSION
@@ -552,8 +552,10 @@ def test_a_version_1_database_is_migrated_to_2(tmp_path):
     c.execute("PRAGMA user_version = 1")
     c.close()
     with Store(path) as s:
-        assert s.version == SCHEMA_VERSION == 3
+        assert s.version == SCHEMA_VERSION == 4
         assert {"extracted", "review_status"} <= {r[1] for r in s.db.execute("PRAGMA table_info(documents)")}
+        assert {"action", "lead_units"} <= {r[1] for r in s.db.execute("PRAGMA table_info(deadlines)")}
+        assert "action" in {r[1] for r in s.db.execute("PRAGMA table_info(tasks)")}
         assert s.reviews("0123456789abcdef") == [] and s.counts()["reviews"] == 0
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import pipeline
 from pipeline.core.document import Document
+from pipeline.core.textutil import clean_value
 from schemas.record import (
     Attachment, DirectiveRecord, Deadline, Metadata, MetaValue, Recipient, Reference, Restoration, Signer, Source, Span, Target,
     Task, Unit, Warning,
@@ -69,8 +70,17 @@ def assemble(doc: Document) -> DirectiveRecord:
                                       task_id=d.task_id, **_grounded(doc, d.start, d.end)))
         for k in ex.tasks:
             units = [Unit(name=u.name, role=u.role, **_grounded(doc, u.start, u.end)) for u in k.units]
-            tasks.append(Task(id=k.id, section=k.section, units=units, deadline_ids=list(k.deadline_ids),
-                              target_ids=list(k.target_ids), **_grounded(doc, k.start, k.end)))
+            tasks.append(Task(id=k.id, section=k.section, units=units,
+                              action=" ".join(clean_value(doc.text[a:b]) for a, b in k.action) or None,
+                              action_spans=[Span(**doc.locate(a, b)) for a, b in k.action],
+                              deadline_ids=list(k.deadline_ids), target_ids=list(k.target_ids),
+                              **_grounded(doc, k.start, k.end)))
+        by_id = {k.id: k for k in tasks}
+        for d in deadlines:  # who must do what by then: the action and lead units of the task it bounds
+            k = by_id.get(d.task_id) if d.task_id else None
+            if k is not None:
+                d.action = k.action
+                d.units = list(dict.fromkeys(u.name for u in k.units if u.role == "lead"))
     for item in [*targets, *deadlines, *(u for k in tasks for u in k.units)]:
         c = item.span.confidence
         if c is not None and c < LOW_CONFIDENCE:

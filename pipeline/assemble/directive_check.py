@@ -30,11 +30,13 @@ def is_vietnamese(text: str) -> bool:
 
 def not_a_directive(doc, record: DirectiveRecord) -> Warning | None:
     """The warning when the record does not read as a directive: not Vietnamese, or two of these missing: a
-    header (số ký hiệu, date, or an issuer in a header block), a tên loại, a task. (A Chỉ thị without a header
-    block still has its tên loại and tasks; a guide or README has neither header nor tên loại.)"""
+    header (số ký hiệu, or an issuer in a header block, or a date with a trích yếu), a tên loại, a task. (A Chỉ thị
+    without a header block still has its tên loại and tasks; a guide, a README or a news page quoting a directive
+    has neither header nor tên loại.)"""
     md = record.metadata
     missing = []
-    if md.number is None and md.issued_date is None and (md.issuer is None or md.issuer.inferred):
+    # a date alone is no header: a news page dates itself too ("Hà Nội, ngày …" of an article quoting a directive)
+    if md.number is None and (md.issuer is None or md.issuer.inferred) and (md.issued_date is None or md.subject is None):
         missing.append("no header (số ký hiệu, date, issuer)")
     if md.doc_type is None:
         missing.append("no tên loại")

@@ -42,6 +42,11 @@ def squash(s: str) -> str:
     return " ".join(s.split())
 
 
+def clean_value(s: str) -> str:
+    """A value as a reader sees it: one line, no table bars, no page breaks."""
+    return " ".join(s.replace("|", " ").replace("\f", " ").split())
+
+
 def token_set_ratio(a: str, b: str) -> float:
     """Token-set similarity in [0, 1] (as in fuzzywuzzy's token_set_ratio), on folded words."""
     from difflib import SequenceMatcher

@@ -43,7 +43,8 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
 
     def task_cols(tid):
         k = tasks.get(tid) if tid else None
-        return {"task_id": tid, "section": k.get("section") if k else None, "task": k["text"] if k else None}
+        return {"task_id": tid, "section": k.get("section") if k else None,
+                "task": (k.get("action") or k["text"]) if k else None}
 
     yield {**base, "row_type": "document", "text": mv("subject"), "review": status_text(rec.get("review"))}
     for item, d in decided.items():  # the decisions on metadata fields (the values as reviewed)
@@ -62,7 +63,8 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
         tid = d.get("task_id") or task_of.get(d["id"])
         lead, role = lead_units(tasks.get(tid))
         yield {**base, **task_cols(tid), **where(d), **review_cols(decided.get(d["id"])), "row_type": "deadline",
-               "item_id": d["id"], "unit_name": "; ".join(lead) or None, "role": role,
+               "item_id": d["id"], "unit_name": "; ".join(d.get("units") or lead) or None,
+               "role": "lead" if d.get("units") else role,
                "due": d.get("due"), "precision": d.get("precision"), "recurrence": d.get("recurrence")}
     for k in rec.get("tasks", []):
         for i, u in enumerate(k.get("units", []), 1):

@@ -24,7 +24,7 @@ def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
 
     tasks = rec.get("tasks", [])
     task_of = {x: k["id"] for k in tasks for x in k.get("deadline_ids", []) + k.get("target_ids", [])}
-    task_text = {k["id"]: " ".join(k["text"].split()) for k in tasks}
+    task_text = {k["id"]: " ".join((k.get("action") or k["text"]).split()) for k in tasks}
     out: dict[str, list[list[Any]]] = {
         "documents": [[rec["doc_id"], mv("number"), doc_type_label(mv("doc_type")), day(mv("issued_date")),
                        mv("issuer"),
@@ -44,10 +44,10 @@ def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
                                *rv(t["id"])])
     for d in rec.get("deadlines", []):
         tid = d.get("task_id") or task_of.get(d["id"])
-        lead = lead_units(next((k for k in tasks if k["id"] == tid), None))[0]
+        lead = d.get("units") or lead_units(next((k for k in tasks if k["id"] == tid), None))[0]
         out["deadlines"].append([rec["doc_id"], name, d["id"], tid, day(d.get("due")), d.get("precision"),
                                  d.get("recurrence"), "; ".join(lead) or None, d["text"], task_text.get(tid),
-                                 d["span"]["page"], *rv(d["id"])])
+                                 d.get("action"), d["span"]["page"], *rv(d["id"])])
     return out
 
 
@@ -71,7 +71,7 @@ SHEETS = {
     "targets": ["doc_id", "document", "target", "task", "metric", "value", "value_max", "unit", "comparator",
                 "period", "source text", "page", *_REVIEW_HEAD],
     "deadlines": ["doc_id", "document", "deadline", "task", "due", "precision", "recurrence", "lead units",
-                  "source text", "task text", "page", *_REVIEW_HEAD],
+                  "source text", "task text", "action", "page", *_REVIEW_HEAD],
 }
 
 

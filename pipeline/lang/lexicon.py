@@ -43,6 +43,7 @@ class Lexicon(BaseModel):
     ranks: list[str]                     # army/police ranks before a signer's name: Đại tá, Thiếu tướng, ...
     org_heads: list[str]                 # organisation heads, in their proper case
     motto: list[str]                     # national motto lines
+    subject_stops: list[str] = []        # line openings a multi-line trích yếu stops at
     type_abbreviations: list[str]        # document-type abbreviations used in số ký hiệu
     symbol_confusables: list[str]        # characters OCR inserts into a số ký hiệu symbol
     search_synonyms: dict[str, str]      # abbreviation → words, for search

@@ -28,9 +28,9 @@ from pipeline.nlp.deadlines import _deadlines
 from pipeline.nlp.fields import _fields
 from pipeline.nlp.numbers import NUM, parse_number
 from pipeline.nlp.references import _references
-from pipeline.nlp.targets import _targets
+from pipeline.nlp.targets import _targets, once
 from pipeline.nlp.tables import _tables
-from pipeline.nlp.tasks import _tasks
+from pipeline.nlp.tasks import _tasks, inherit_leads
 from pipeline.core.document import Document
 from pipeline.core.limits import check_chars
 from pipeline.core.textutil import fold, fold_keep_len
@@ -128,10 +128,13 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     tasks = sorted(ctx.results["tasks"] + ctx.results["tables"] + ctx.results["fields"], key=lambda k: k["start"])
     for i, k in enumerate(tasks, 1):
         k["id"] = f"k{i}"
+    inherit_leads(tasks)
     # a due date before the document was issued belongs to an instruction it recounts, not to this one
     ctx.results["deadlines"] = sorted((d for d in ctx.results["deadlines"]
                                        if not (ctx.issued and d["due"] and d["due"] < ctx.issued)),
                                       key=lambda d: d["start"])
+    # a target the plan states and its annex table repeats is one target (each range was read on its own)
+    ctx.results["targets"] = once(sorted(ctx.results["targets"], key=lambda x: x["start"]))
     _link(tasks, ctx.results["targets"], "target_ids", "t")
     _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
     return Extraction.of(ctx.results["targets"], ctx.results["deadlines"], tasks, ctx.results["references"])
@@ -149,6 +152,7 @@ def _link(tasks, items, field_name: str, prefix: str) -> None:
             owner.setdefault(field_name, []).append(it["id"])
     for k in tasks:
         k.pop("scope_end", None)
+        k.pop("heads", None)
 
 
 def extract(doc: Document) -> Document:

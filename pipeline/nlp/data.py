@@ -16,6 +16,7 @@ class Roles(BaseModel):
     lead_after: list[str]
     support_before: list[str]
     direct_after: list[str]
+    lead_heading: list[str] = []  # "Đối với Nhà đầu tư X: …": an item headed by a unit and a colon
 
 
 class Rules(BaseModel):
@@ -44,6 +45,8 @@ class Rules(BaseModel):
     task_verbs: list[str]
     role_cues: Roles
     generic_units: list[str]
+    clause_intros: list[str] = []  # "Trước ngày 20/12 hằng năm, UBND xã lập …": words opening a clause's preamble
+    clause_time_intros: list[str] = []  # time preambles that may leave out their comma before the subject
 
 
 def _alt(phrases, word_end: bool = True, folded: bool = True) -> str:
@@ -87,6 +90,7 @@ class Compiled:
     support_before_tail: re.Pattern
     direct_after: re.Pattern
     generic: re.Pattern
+    lead_heading: re.Pattern
 
 
 def _with_groups(heads: list[str]) -> list[str]:
@@ -140,4 +144,6 @@ def compiled() -> Compiled:
         support_before_tail=re.compile(_alt(r.role_cues.support_before) + r"\s*$"),
         direct_after=re.compile(_alt(r.role_cues.direct_after)),
         generic=re.compile(_alt(r.generic_units)),
+        lead_heading=re.compile(_alt([p.lower() for p in r.role_cues.lead_heading] or ["(?!x)x"], folded=False)
+                                + r"\s+"),
     )

@@ -158,5 +158,7 @@ def _cites_before(ctx: Ctx, pos: int) -> bool:
         pass
     if m is None:
         return False
+    if re.search(r"(?<![\w])thoi (?:gian|han) (?:thuc hien|hoan thanh)(?![\w])", seg[:m.start()]):
+        return False  # "Thời gian thực hiện Chương trình từ năm 2025 đến hết 2030": the programme's own term
     between = seg[m.end():]
-    return not re.search(r"(?<![\w])(?:phan dau|hoan thanh|dat muc tieu|dat|xong)(?![\w])", between)
+    return not re.search(r"(?<![\w])(?:phan dau|hoan thanh|dat muc tieu|dat|xong|chi tieu)(?![\w])", between)

@@ -52,6 +52,7 @@ class TaskResult:
     section: str | None = None
     deadline_ids: tuple[str, ...] = ()
     target_ids: tuple[str, ...] = ()
+    action: tuple[tuple[int, int], ...] = ()  # what the task asks: one span, or a cell's pieces over a page break
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,8 @@ class Extraction:
             tasks=tuple(TaskResult(id=k["id"], start=k["start"], end=k["end"], section=k.get("section"),
                                    units=tuple(_typed(UnitResult, u) for u in k.get("units", ())),
                                    deadline_ids=tuple(k.get("deadline_ids", ())),
-                                   target_ids=tuple(k.get("target_ids", ()))) for k in tasks),
+                                   target_ids=tuple(k.get("target_ids", ())),
+                                   action=tuple(tuple(x) for x in k.get("action") or ())) for k in tasks),
             references=tuple(_typed(ReferenceResult, r) for r in references),
         )
 

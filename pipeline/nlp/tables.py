@@ -11,8 +11,10 @@ from typing import Any
 
 from pipeline.layout.blocks import Block, Cell, column_role
 from pipeline.nlp.context import Ctx
+from pipeline.nlp.tasks import trim_span
 from pipeline.nlp.timephrase import parse_time
 from pipeline.nlp.units import listed_units, merge_units
+from pipeline.core.textutil import squash
 
 UNIT_ROLES = {"lead": "lead", "support": "support", "responsible": "responsible"}
 
@@ -99,12 +101,46 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
             if number_cell is not None and not t[number_cell.start:number_cell.end].strip() and tasks:
                 # a row with no number under numbered rows continues the row above (split by a page break)
                 prev = tasks[-1]
-                merge_units(prev["units"], units)
+                _join_units(ctx, prev["units"], by_role)
                 prev["end"] = max(prev["end"], end)
+                more = _content_cell(ctx, own, roles)
+                if more:  # the action goes on over the page break: its parts, never the header between them
+                    prev["action"] = [*(prev.get("action") or []), *more]
                 continue
             if units:
-                tasks.append({"id": "", "start": start, "end": end, "section": section, "units": units})
+                tasks.append({"id": "", "start": start, "end": end, "section": section, "units": units,
+                              "action": _content_cell(ctx, own, roles)})
     return tasks
+
+
+def _join_units(ctx: Ctx, into: list[dict[str, Any]], by_role: dict[str, list[Cell]]) -> None:
+    """The units of a row's continuation on the next page: a cell that goes on in lower case finishes the last unit
+    of its column ("các bộ, ngành, cơ" + "quan, tổ chức có liên quan" → one unit); the others are added."""
+    t = ctx.text
+    for role in UNIT_ROLES:
+        for c in by_role.get(role, []):
+            more = listed_units(ctx, c.start, c.end, role)
+            body = t[c.start:c.end].lstrip(" -–+•*")
+            last = next((u for u in reversed(into) if u["role"] == (role if role != "responsible" else "lead")), None)
+            if more and last is not None and body[:1].islower() and role != "responsible":
+                last["name"] = squash(f"{last['name']} {more[0]['name']}")
+                more = more[1:]
+            merge_units(into, more)
+
+
+def _content_cell(ctx: Ctx, cells: list[Cell], roles: dict[int, str]) -> list[tuple[int, int]] | None:
+    """The row's action: its task column ("Nội dung", "Nhiệm vụ"), else its longest cell that is no number, unit
+    or time — never the whole row."""
+    t = ctx.text
+    task = [c for c in cells if roles.get(c.col) == "task" and t[c.start:c.end].strip()]
+    other = [c for c in cells if roles.get(c.col) not in ("number", "lead", "support", "responsible", "deadline")
+             and not _ROW_NUMBER.fullmatch(t[c.start:c.end].strip())]
+    pick = task or other
+    if not pick:
+        return None
+    c = max(pick, key=lambda c: len(t[c.start:c.end].strip()))
+    span = trim_span(t, c.start, c.end)
+    return [span] if span else None
 
 
 def _time_cell(ctx: Ctx, c: Cell) -> dict[str, Any] | None:

@@ -74,10 +74,10 @@ def _targets(ctx: Ctx) -> list[dict[str, Any]]:
     out.sort(key=lambda x: x["start"])
     for x in out:
         x.pop("num_end", None)
-    return _once(out)
+    return once(out)
 
 
-def _once(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def once(targets: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A target the document states twice (in its Mục tiêu and again under a task) is one target: the same value,
     unit, comparator and period over the same words ("không thường xuyên" is another target than "thường xuyên")."""
     kept: list[dict[str, Any]] = []
@@ -250,15 +250,26 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         unit, end = mm.group(1), end + mm.end()
     # fragment: metric before (from the last boundary) and after (up to the next number or a new clause)
     frag_start = max(prev_end, s)
+    bar = max(t.rfind("|", frag_start, a), t.rfind("\f", frag_start, a))
+    if bar != -1:  # a table cell or a page is where the fragment starts: no bars, no page breaks in a target
+        frag_start = bar + 1
     while frag_start < a and t[frag_start] in " ,;:.-–+•\t":
         frag_start += 1
     after_end = min(next_num, e)
+    stop = [i for i in (t.find("|", end, after_end), t.find("\f", end, after_end)) if i != -1]
+    if stop:
+        after_end = min(stop)
     cut = _METRIC_CUT.search(L, end, after_end)
     if cut:
         after_end = cut.start()
     while after_end > end and t[after_end - 1] in " ,;:.-–(\t":
         after_end -= 1
-    nt = c.not_target.search(L, frag_start, after_end)
+    # a cue of the past or of spending counts in the number's own clause ("Hoàn thành chi trả cho 37 hộ đã được phê
+    # duyệt …, phấn đấu … hoàn thành tối thiểu 80% …": the 80% is a target)
+    clause_lo = max(L.rfind(",", frag_start, a), L.rfind(";", frag_start, a)) + 1 or frag_start
+    if "đồng" in unit.lower():  # a sum: what it is for ("điều chuyển số vốn dư, …") may stand clauses before it
+        clause_lo = frag_start
+    nt = c.not_target.search(L, max(frag_start, clause_lo), after_end)
     if nt and not _PURPOSE.search(L, max(0, nt.start() - 12), nt.start()):  # "để đạt được mục tiêu": a purpose
         return None
     if (_NOW.match(L, s) or _HAS_NOW.search(L, s, a) or _PAST.search(L, s, a)) \

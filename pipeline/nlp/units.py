@@ -60,6 +60,11 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
     if mlead:
         for a, b in _named_first(t, _unit_list(ctx, mlead.end(), e)):
             add(a, b, "lead")
+    elif (mh := c.lead_heading.match(low, head)) and c.unit_head.match(t, mh.end()) \
+            and (lst := _unit_list(ctx, mh.end(), e)) and (t[lst[-1][1]:lst[-1][1] + 3].lstrip().startswith(":") or (
+                heads_items and not t[lst[-1][1]:e].strip(" .;:"))):  # "Điều 5. Trách nhiệm của Sở Nội vụ" over its items
+        for a, b in _named_first(t, lst):
+            add(a, b, "lead")
     elif c.unit_head.match(t, head):
         lst = _unit_list(ctx, head, e)
         # the unit opening an item leads it; in plain text only when a lead verb follows ("X chịu trách nhiệm")
@@ -71,12 +76,16 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
                 add(a, b, "lead")
     # a clause opened by a unit that a task verb follows: "Về X: Bộ Xây dựng khẩn trương rà soát ...; Bộ Khoa học
     # và Công nghệ hướng dẫn ..."
-    for m in _CLAUSE.finditer(t, head, e):
-        pos = m.end()
+    starts = [m.end() for m in _clause().finditer(t, head, e)]
+    mi = _intro().match(t, head, e)  # "1. Trước ngày 20 tháng 12 hằng năm, Ủy ban nhân dân xã lập …"
+    if mi and mi.end() > head:
+        starts.insert(0, mi.end())
+    for pos in starts:
         if pos == head and (mlead or is_item):
             continue  # the item head, read above
         hm = c.unit_head.match(t, pos)
-        if hm is None or not t[pos].isupper():
+        # a capitalised unit, or a collective one ("…, các bộ, tỉnh hoàn thành …")
+        if hm is None or not (t[pos].isupper() or ctx.folded.startswith(("cac ", "tung "), pos)):
             continue
         lst = _unit_list(ctx, pos, e)
         if lst and c.task_verb.match(low, lst[-1][1]) and not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]):
@@ -103,7 +112,7 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         pos = m.end()
         while pos < e and t[pos] == " ":
             pos += 1
-        for a, b in _named_first(t, _unit_list(ctx, pos, e, support=True)):
+        for a, b in _named_first(t, _unit_list(ctx, pos, e, support=True), support=True):
             add(a, b, "support")
     return found
 
@@ -133,12 +142,21 @@ def _leading_inside(ctx: Ctx, s: int, e: int) -> list[tuple[int, int]]:
     return out
 
 
-def _named_first(t: str, listed: list[tuple[int, int]]) -> list[tuple[int, int]]:
+def _named_first(t: str, listed: list[tuple[int, int]], support: bool = False) -> list[tuple[int, int]]:
     """'phối hợp với các bộ phận, Ban Tuyên giáo Thành ủy, các phòng liên quan', 'Đề nghị Ủy ban MTTQ thành phố
     và các tổ chức hội': the named units are the assignment; vague groups ('các ...') count only when nothing more
     specific is named."""
-    specific = [(a, b) for a, b in listed if not _vague(t[a:b]) or _RELATED.search(fold(t[a:b]))]
-    return specific or listed
+    named = [(a, b) for a, b in listed if not _vague(t[a:b])]
+    related = [(a, b) for a, b in listed if _RELATED.search(fold(t[a:b]))]
+    if not named and (not support or not related):
+        # doers that are groups only ("Các sở, ban, ngành, UBND xã, phường và các đơn vị liên quan có trách
+        # nhiệm"): all of them; partners that are groups: the related ones sum them up
+        return listed
+    first_named = named[0][0] if named else len(t)
+    # a group opening the list is a doer as much as the named units after it ("Các bộ, cơ quan ngang bộ, Ủy ban
+    # nhân dân các tỉnh … tăng cường …"); one trailing them is an appendix ("Ủy ban MTTQ và các tổ chức hội")
+    return [(a, b) for a, b in listed if (a, b) in named or _RELATED.search(fold(t[a:b]))
+            or (not support and a < first_named)]
 
 
 _RELATED = re.compile(r"(?<![\w])(?:co )?lien quan$")  # "các cơ quan, đơn vị (có) liên quan": named by the guide
@@ -151,7 +169,10 @@ def _vague(name: str) -> bool:
     """'các đơn vị liên quan', 'UBND phường, xã': a group, not a named unit."""
     if ":" in name:  # "các Tập đoàn: Bưu chính Viễn thông Việt Nam, …" names them
         return False
-    return name[:1].islower() or bool(_VAGUE_UBND.match(fold(name)))
+    return name[:1].islower() or bool(_VAGUE_UBND.match(fold(name)) or _COLLECTIVE.match(fold(name)))
+
+
+_COLLECTIVE = re.compile(r"(?:cac|nhung|tung)\s")  # "Các sở, ban, ngành": a group however it is capitalised
 
 
 _COLLECTIVE_END = re.compile(r"(?<![\w])(?:các|những)\s+\w+(?:\s+\w+)?$")
@@ -198,7 +219,9 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             break
         if ch == "(":  # "(Sở Nội vụ)" belongs to the name; "(b/c)" and asides end it
             j = t.find(")", i, limit)
-            if j != -1 and c.unit_head.search(t, i + 1, j):
+            # "(Cơ quan thường trực Ban …)", "(là cơ quan …)": what the unit is, an aside
+            aside = f.startswith(("co quan ", "la ", "don vi "), i + 1)
+            if j != -1 and c.unit_head.search(t, i + 1, j) and not aside:
                 i = j + 1
                 continue
             break
@@ -214,7 +237,9 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
                 gm = c.generic.match(f, k)
                 units.append((k, gm.end()))
                 return units
-            if c.unit_head.match(t, k) and _piece_words(t, k, limit) >= 2:
+            # "Đồng chí Ủy viên Ban Chấp hành Đảng bộ, Phó Chủ tịch …": one person's titles, not two units
+            one_person = ch == "," and f.startswith(("dong chi ", "d/c "), start)
+            if c.unit_head.match(t, k) and _piece_words(t, k, limit) >= 2 and not one_person:
                 units.append((start, i))
                 start, i = k, c.unit_head.match(t, k).end()
                 continue
@@ -235,10 +260,31 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             if (c.unit_head.match(t, a) and len(t[a:b].split()) >= 2) or c.generic.match(f, a)]
 
 
-# where a clause starts: after ':' ';' or a full stop, past an introductory phrase ("Để xác định vị trí cụ thể của dự
-# án, …", "với vai trò là chủ đầu tư, …") when there is one
-_CLAUSE = re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*(?:(?:[Đđ]ể|[Vv]ới vai trò|[Tt]rên cơ sở|[Cc]ăn cứ|"
-                     r"[Đđ]ối với|[Tt]rong quá trình|[Tt]rong thời gian)[^,;:.\n]{0,150},\s*)?", re.M)
+@lru_cache(maxsize=1)
+def _clause() -> re.Pattern:
+    """Where a clause starts: after ':' ';' or a full stop, past an introductory phrase up to its comma ("Để xác
+    định vị trí cụ thể của dự án, …", "Trước ngày 20 tháng 12 hằng năm, …") when one opens it (extraction.yaml
+    ``clause_intros``); "Thời hạn" before a collective subject ("Thời hạn các bộ, tỉnh tổng hợp …")."""
+    return re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*" + _intro_rx(), re.M)
+
+
+def _intro_rx() -> str:
+    """The preamble: an intro word and what follows up to its comma, or up to a capitalised unit when the comma is
+    left out ("Trước ngày 01 tháng 11 hằng năm Tập đoàn Điện lực Việt Nam có trách nhiệm")."""
+    r = compiled().rules
+
+    def alt(words: list[str]) -> str:
+        return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)) or "(?!x)x"
+
+    head = compiled().unit_head.pattern
+    return (rf"(?:(?i:{alt(r.clause_intros)})(?![\w])[^,;:.\n]{{0,150}},\s*"
+            rf"|(?i:{alt(r.clause_time_intros)})(?![\w])(?:(?!của)[^,;:.\n]){{0,80}}?\s(?=[A-ZĐÀ-Ỹ])(?={head}))?"
+            r"(?:[Tt]hời hạn\s+(?=[Cc]ác\s))?")
+
+
+@lru_cache(maxsize=1)
+def _intro() -> re.Pattern:
+    return re.compile(_intro_rx())
 
 
 _APPOSITION = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+){1,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s*,\s*$")

@@ -8,10 +8,11 @@ Schema (version :data:`SCHEMA_VERSION`, kept in ``PRAGMA user_version``; :data:`
               signer_name, signer_title, signer_capacity, page_count, text_method, encoding, ocr_confidence,
               warnings JSON, record JSON, extracted_at, ingested_at)
     texts(doc_id PK, text)                                  -- the normalized text all spans index
-    tasks(doc_id, task_id, section, text, start, end, page)           PK (doc_id, task_id)
+    tasks(doc_id, task_id, section, text, start, end, page, action)   PK (doc_id, task_id)
     units(id, doc_id, task_id, name, name_folded, role, text, start, end, page)
     targets(doc_id, target_id, task_id, metric, value, value_max, unit, comparator, period, text, start, end, page)
-    deadlines(doc_id, deadline_id, task_id, due, precision, recurrence, text, start, end, page)
+    deadlines(doc_id, deadline_id, task_id, due, precision, recurrence, text, start, end, page,
+              action, lead_units JSON)                  -- what must be done by then, and who leads it
     doc_references(id, doc_id, number, doc_type, date, issuer, text, start, end, page)  -- "references" is SQL
     recipients(id, doc_id, name)
     failures(path PK, sha256, reason, exit_code, pipeline_version, failed_at)   -- last failed attempt per file
@@ -251,9 +252,20 @@ def _m3_review_log(c: sqlite3.Connection) -> None:
     """)
 
 
+def _m4_task_actions(c: sqlite3.Connection) -> None:
+    """Who must do what by when (record schema 1.3): each task's action, and on each deadline row the action and
+    the lead units (JSON list) of the task it bounds. Rows stored before stay NULL until re-extracted."""
+    _script(c, """
+    ALTER TABLE tasks ADD COLUMN action TEXT;
+    ALTER TABLE deadlines ADD COLUMN action TEXT;
+    ALTER TABLE deadlines ADD COLUMN lead_units TEXT;
+    """)
+
+
 #: Each function upgrades the file by one version; the list index + 1 is the version it produces.
 #: Never edit a released migration: append a new function (ALTER TABLE / CREATE INDEX / data fixes).
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews, _m3_review_log]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews, _m3_review_log,
+                                                      _m4_task_actions]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COUNTED = ("documents", "texts", "tasks", "units", "targets", "deadlines", "doc_references", "recipients",
@@ -544,8 +556,8 @@ class Store:
         task_of_target = {t: k["id"] for k in tasks for t in k.get("target_ids", [])}
         items: list[tuple] = []
         for k in tasks:
-            c.execute('INSERT INTO tasks(doc_id, task_id, section, text, start, "end", page) VALUES (?,?,?,?,?,?,?)',
-                      (doc_id, k["id"], k.get("section"), k["text"], *pos(k)))
+            c.execute('INSERT INTO tasks(doc_id, task_id, section, text, start, "end", page, action) '
+                      'VALUES (?,?,?,?,?,?,?,?)', (doc_id, k["id"], k.get("section"), k["text"], *pos(k), k.get("action")))
             items.append(("task", "task", k["id"], k.get("section"), k["text"]))
             for u in k.get("units", []):
                 c.execute('INSERT INTO units(doc_id, task_id, name, name_folded, role, text, start, "end", page) '
@@ -561,10 +573,14 @@ class Store:
             items.append(("target", "target", t["id"], describe_target(t), t["text"]))
         for d in rec.get("deadlines", []):
             task_id = d.get("task_id") or task_of_deadline.get(d["id"])
+            task = next((k for k in tasks if k["id"] == task_id), None)
+            action = d.get("action") or (task or {}).get("action")
+            leads = d.get("units") or list(dict.fromkeys(u["name"] for u in (task or {}).get("units", [])
+                                                         if u["role"] == "lead"))
             c.execute('INSERT INTO deadlines(doc_id, deadline_id, task_id, due, precision, recurrence, text, start,'
-                      ' "end", page) VALUES (?,?,?,?,?,?,?,?,?,?)',
+                      ' "end", page, action, lead_units) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)',
                       (doc_id, d["id"], task_id, d.get("due"), d.get("precision"), d.get("recurrence"), d["text"],
-                       *pos(d)))
+                       *pos(d), action, json.dumps(leads, ensure_ascii=False)))
             items.append(("deadline", "deadline", d["id"], d.get("due") or d.get("recurrence"), d["text"]))
         for r in md.get("references", []):
             c.execute('INSERT INTO doc_references(doc_id, number, doc_type, date, issuer, text, start, "end", page) '
@@ -697,13 +713,16 @@ class Store:
             where.append("fold(d.issuer) LIKE ? ESCAPE '\\'")
             args.append(_like(issuer))
         sql = ("SELECT dl.doc_id, dl.deadline_id, dl.due, dl.precision, dl.recurrence, dl.text, dl.page, dl.task_id,"
-               " dl.start, dl.\"end\", d.number, d.doc_type, d.issuer, d.path, d.subject FROM deadlines dl"
+               " dl.start, dl.\"end\", d.number, d.doc_type, d.issuer, d.path, d.subject, dl.action, dl.lead_units"
+               " FROM deadlines dl"
                " JOIN documents d ON d.doc_id = dl.doc_id WHERE " + " AND ".join(where) +
                " ORDER BY dl.doc_id, dl.start, dl.deadline_id")
         out, seen = [], set()
         for r in self.db.execute(sql, args).fetchall():
             task_id, task, section = self._task_of(r[0], r[7], r[8], r[9])
-            context = _BULLET.sub("", task or self._sentence(r[0], r[8], r[9]) or r[5])
+            # what must be done: the task's action (a table row's content cell, an item without its marker), else
+            # the task's text, else the sentence around the deadline
+            context = r[15] or _BULLET.sub("", task or self._sentence(r[0], r[8], r[9]) or r[5])
             key = (r[0], r[2], r[4], " ".join(context.split()))
             if key in seen:
                 continue
@@ -728,7 +747,9 @@ class Store:
                         "review": decided[0] if decided else None,
                         "status": status, "days_left": days, "text": r[5], "page": r[6], "task_id": task_id,
                         "task": context, "section": section, "units": units, "number": r[10], "doc_type": r[11],
-                        "issuer": r[12], "path": r[13], "subject": r[14], "document": label(r[10], r[14], r[13])})
+                        "issuer": r[12], "path": r[13], "subject": r[14], "document": label(r[10], r[14], r[13]),
+                        "action": r[15], "lead_units": json.loads(r[16]) if r[16] else
+                        [u["name"] for u in units if u["role"] == "lead"]})
         group = {"today": 0, "upcoming": 0, "overdue": 1, "recurring": 2}
 
         def order(x):

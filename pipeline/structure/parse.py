@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from pipeline.lang.lexicon import lexicon
-from pipeline.core.textutil import distance, fold, fold_keep_len, squash
+from pipeline.core.textutil import clean_value, distance, fold, fold_keep_len, squash
 
 # -- result types ------------------------------------------------------------------------------------
 
@@ -120,6 +121,46 @@ def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
     while e > s and text[e - 1] in " \t|*_:;,.":
         e -= 1
     return s, e
+
+
+def _subject_stop(text: str, folded: str, s: int, e: int) -> str | None:
+    """Why the line ``text[s:e]`` cannot be (part of) a trích yếu: a place-date line ('date'), a table row or a page
+    break ('table'), a rule ('rule'), or a line opening the next part ('stop': Kính gửi, Căn cứ, the authority …)."""
+    seg = text[s:e]
+    if "|" in seg or "\f" in seg:
+        return "table"
+    if e - s < 120 and (_DATE_LINE.search(folded, s, e) or _DATE_LINE_NUMERIC.search(folded, s, e)):
+        return "date"  # "Hà Nội, ngày 20 tháng 11 năm 2025" (a cited "… ngày 08 tháng 8 năm 2018" is longer)
+    body = folded[s:e].strip(" *_#-–:.\t")
+    if not body:
+        return "rule"
+    if any(re.match(re.escape(w) + r"(?![\w])", body) for w in _subject_stops()):
+        return "stop"
+    return None
+
+
+@lru_cache(maxsize=1)
+def _subject_stops() -> tuple[str, ...]:
+    return tuple(fold(w) for w in lexicon().subject_stops)
+
+
+def _subject_last(text: str, folded: str, lines, first: int) -> int:
+    """The last line of a trích yếu that starts at ``lines[first]``: the lines after it in the same case ('KẾT' /
+    'LUẬN CỦA PHÓ THỦ TƯỚNG …'), or wrapped lines going on in lower case, up to a stop (:func:`_subject_stop`)."""
+    upper = _is_upper_line(text[slice(*lines[first])])
+    last = first
+    for j in range(first + 1, min(first + 6, len(lines))):
+        s, e = lines[j]
+        seg = text[s:e].strip(" *_#\t")
+        if _subject_stop(text, folded, s, e) or len(seg) > 600 or seg.endswith(":"):
+            break
+        if re.match(r"(?:[a-zđ]|[ivx]+|\d{1,2})[.)]\s|[-–+•]", seg):
+            break  # a list item ("e) Đối với …") starts the body
+        if (upper and _is_upper_line(seg)) or (not upper and seg[:1].islower()):
+            last = j
+            continue
+        break
+    return last
 
 
 def _is_upper_line(s: str) -> bool:
@@ -312,15 +353,22 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
             break
     subject_end = None
     if type_idx is not None and type_idx + 1 < len(head_lines):
-        s, e = head_lines[type_idx + 1]
+        first = type_idx + 1
+        if _subject_stop(text, folded, *head_lines[first]) == "date" and first + 1 < len(head_lines):
+            first += 1  # "THÔNG BÁO" / "Hà Nội, ngày …" / the trích yếu
+        s, e = head_lines[first]
         para = text[s:e]
-        if len(para) < 600 and not para.rstrip().endswith(":"):
-            ss, se = _strip_span(text, s, e)
-            st.subject = Field(squash(text[ss:se]), ss, se)
-            subject_end = e
+        if len(para) < 600 and not para.rstrip().endswith(":") and not _subject_stop(text, folded, s, e):
+            last = _subject_last(text, folded, head_lines, first)
+            ss, se = _strip_span(text, s, head_lines[last][1])
+            st.subject = Field(clean_value(text[ss:se]), ss, se)
+            subject_end = head_lines[last][1]
     if st.doc_type is None:  # công văn: "V/v ..." trích yếu, no tên loại line
-        for s, e in head_lines[:20]:
-            if re.match(r"\s*v/v\b|\s*ve viec\b", folded[s:e]):
+        for i, (s, e) in enumerate(head_lines[:20]):
+            # "V/v …", "Về việc …"; "Về hướng dẫn …" right under the số ký hiệu
+            after_number = number_end is not None and i and head_lines[i - 1][0] <= number_end <= head_lines[i - 1][1]
+            if re.match(r"\s*v/v\b|\s*ve viec\b", folded[s:e]) or (
+                    after_number and re.match(r"\s*Về\s", text[s:e]) and e - s < 400):
                 ss, se = _strip_span(text, s, e)
                 st.subject = Field(squash(text[ss:se]), ss, se)
                 subject_end = e
@@ -334,10 +382,12 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     after = [(s, e) for s, e in lines if s >= body_start]
     for k, (s, e) in enumerate(after[:4]):
         if _ADDRESSED.match(folded, s, e):
-            if k and st.subject is not None and all(len(text[a:b]) < 120 for a, b in after[:k]):
+            # the wrapped lines of the trích yếu, not the place-date line or a table row between it and Kính gửi
+            k2 = next((i for i, (a, b) in enumerate(after[:k]) if _subject_stop(text, folded, a, b)), k)
+            if k2 and st.subject is not None and all(len(text[a:b]) < 120 for a, b in after[:k2]):
                 ss = st.subject.start
-                se = _strip_span(text, after[k - 1][0], after[k - 1][1])[1]
-                st.subject = Field(squash(text[ss:se]), ss, se)
+                se = _strip_span(text, after[k2 - 1][0], after[k2 - 1][1])[1]
+                st.subject = Field(clean_value(text[ss:se]), ss, se)
             elif k:
                 break
             j = text.find(":", s, e)
@@ -384,7 +434,8 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     annex_heads = {fold(k) for k in lx.doc_types} | {"phu luc", "danh muc"}
     for s, e in lines:
         key = " ".join(folded[s:e].strip(" *#:.").split())
-        if s >= tail and _is_upper_line(text[s:e]) and (key.startswith("phu luc") or key in annex_heads):
+        if s >= tail and _is_upper_line(text[s:e]) and (key.startswith("phu luc") or key in annex_heads or (
+                len(key.split()) <= 6 and any(key.startswith(h + " ") for h in annex_heads))):  # "KẾ HOẠCH HÀNH ĐỘNG"
             # "PHỤ LỤC ...", or the plan a Quyết định issues ("KẾ HOẠCH" / "Ban hành kèm theo Quyết định số ...")
             st.annex_start = s
             paras, secs = _sections(text, prose, s, len(text))
