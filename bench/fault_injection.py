@@ -399,6 +399,57 @@ def _all(*checks):
     return check
 
 
+# -- issue 21: reviewers' decisions ---------------------------------------------------------------------------
+
+DOC1 = "bac282dc27c08b5d"  # SEED's doc id
+
+
+def decisions_file(path: Path, decisions: list[dict], doc_id: str = DOC1, reviewer: str = "Lan") -> Path:
+    path.write_text(json.dumps({"chithi_review": 1, "doc_id": doc_id, "reviewer": reviewer, "decisions": decisions},
+                               ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _case_decisions(*files: list[dict]):
+    """A store of the seeds, and one decisions file per list (a.json, b.json, …), applied in that order."""
+    def build(tmp, small):
+        ingest_db(tmp)
+        names = []
+        for i, decisions in enumerate(files):
+            names.append(decisions_file(tmp / f"{'abc'[i]}.json", decisions).name)
+        return ["review", "--apply", *names, "--db", "d.db"]
+    return build
+
+
+def _reviews(db: str, expect: dict[str, tuple] | None, history: int | None = None):
+    """The decisions in force on DOC1 are ``expect`` ({item: (decision, value, note)}; None: none stored at
+    all), and the history holds ``history`` rows."""
+    def check(tmp: Path, proc) -> None:
+        con = sqlite3.connect(tmp / db)
+        rows = {r[0]: r[1:] for r in con.execute("SELECT item, decision, value, note FROM reviews WHERE doc_id = ?",
+                                                  (DOC1,))}
+        hist = con.execute("SELECT count(*) FROM review_history").fetchone()[0]
+        status = con.execute("SELECT review_status FROM documents WHERE doc_id = ?", (DOC1,)).fetchone()[0]
+        con.close()
+        assert rows == (expect or {}), f"stored decisions {rows}, expected {expect}"
+        if expect is None:
+            assert hist == 0 and status == "unreviewed", f"{hist} history rows, status {status}"
+        if history is not None:
+            assert hist == history, f"{hist} history rows, expected {history}"
+    return check
+
+
+def _big_note_file(tmp, small):
+    ingest_db(tmp)
+    note = "ghi chu " * ((9 if small else 100) * 2**20 // 8)
+    decisions_file(tmp / "a.json", [{"item": "t1", "decision": "accept", "note": note}])
+    return ["review", "--apply", "a.json", "--db", "d.db"]
+
+
+_DEC = "chithi: error: a.json: decision 1 "
+_T0, _T1 = "2026-11-30T08:00:00Z", "2026-11-30T09:00:00+07:00"  # _T1 is 02:00 UTC: the earlier one
+
+
 _DAMAGED = ("chithi: error: d.db: database error: database disk image is malformed (the file is damaged: check it "
             "with `sqlite3 d.db 'PRAGMA integrity_check'`, or restore a backup)")
 _MISSING = "chithi: error: {0}: the folder {1} does not exist (create it, or give {2} a file in an existing folder)"
@@ -456,6 +507,37 @@ CASES: list[Case] = [
     Case("doc_timeout_in_batch", _case_timeout, 1, None, check=_all(_stored("t.db", 1), _lines(
         "chithi: failed: in/scan.pdf: took longer than the 5 s limit on one document (raise the limit with "
         "--doc-timeout)"))),
+    # issue 21: reviewers' decisions are checked, all of them, before any is stored
+    Case("decision_impossible_date", _case_decisions([
+        {"item": "t1", "decision": "accept"},
+        {"item": "meta-issued_date", "decision": "correct", "value": "31/02/2025"}]), 2,
+         "chithi: error: a.json: decision 2 (meta-issued_date): '31/02/2025' is not a day between 1900 and 2100 "
+         "(write the issue date as DD/MM/YYYY)", check=_reviews("d.db", None)),
+    Case("decision_deadline_9999", _case_decisions([{"item": "d1", "decision": "correct", "value": "9999"}]), 2,
+         _DEC + "(d1): '9999' is not a date between 1900 and 2100 (write the deadline as DD/MM/YYYY, MM/YYYY or "
+         "YYYY)", check=_reviews("d.db", None)),
+    Case("decision_400_digit_target", _case_decisions([{"item": "t1", "decision": "correct",
+                                                         "value": "9" * 400 + " %"}]), 2,
+         _DEC + "(t1): the number '" + "9" * 40 + "' is not finite or over 1e+15 (write the target's number as "
+         "digits, e.g. 96% or 2.900 hộ)", check=_reviews("d.db", None)),
+    Case("decision_item_not_in_record", _case_decisions(
+        [{"item": "t1", "decision": "accept"}],
+        [{"item": "t1", "decision": "accept"}] + [{"item": f"t{i}", "decision": "accept"} for i in range(5, 2000)]),
+         2, "chithi: error: b.json: decision 2 (t5): the stored record of bac282dc27c08b5d has no item 't5' "
+         "(download the decisions from the document's current review page)", check=_reviews("d.db", None)),
+    Case("decision_note_too_long", _case_decisions([{"item": "t1", "decision": "accept", "note": "x" * 5000}]), 2,
+         _DEC + "(t1): the note has 5,000 characters, over the 4,000 character limit (shorten the note)",
+         check=_reviews("d.db", None)),
+    Case("decision_file_too_big", _big_note_file, 5, lambda small: (
+        f"chithi: error: a.json: the decisions file is {9 if small else 100} MiB, over the 8 MiB limit (give the "
+        "JSON the review page downloads)"), check=_reviews("d.db", None)),
+    Case("decision_controls_removed", _case_decisions([
+        {"item": "t1", "decision": "correct", "value": "Hoa\u0300\x07n tha\u0300nh 100%", "note": "\u202eđúng\x1b[2J"}]),
+         0, None, check=_reviews("d.db", {"t1": ("correct", "Hoàn thành 100%", "đúng[2J")})),
+    Case("decision_latest_wins", _case_decisions(
+        [{"item": "t1", "decision": "reject", "decided_at": _T0}],      # the newer file first
+        [{"item": "t1", "decision": "accept", "decided_at": _T1}]), 0,  # then an older one: it must not undo it
+         None, check=_reviews("d.db", {"t1": ("reject", None, None)}, history=2)),
 ]
 
 

@@ -23,6 +23,7 @@ from pipeline.ingest import SUPPORTED, is_supported
 from pipeline.limits import check_regular
 from pipeline.run import Options
 from pipeline.store import Store, options_key
+from pipeline.textutil import shown_path
 
 
 @dataclass
@@ -235,6 +236,7 @@ def _pending(store: Store, files: list[str], summary: Summary, force: bool, okey
 
 
 def _fail(store: Store, summary: Summary, failure: Failure, sha: str | None) -> None:
+    failure.path, failure.reason = shown_path(failure.path), shown_path(failure.reason)  # names not UTF-8
     if failure.reason.startswith(failure.path + ": "):  # stage errors name the file themselves
         failure.reason = failure.reason[len(failure.path) + 2:]
     summary.failed.append(failure)

@@ -218,13 +218,35 @@ def _m2_reviews(c: sqlite3.Connection) -> None:
     """)
 
 
+def _m3_review_history(c: sqlite3.Connection) -> None:
+    """Every decision ever applied (`reviews` keeps the one in force per item: the latest ``decided_at``); the
+    decisions stored before are its first rows."""
+    _script(c, """
+    CREATE TABLE review_history (
+        id         INTEGER PRIMARY KEY,
+        doc_id     TEXT NOT NULL,
+        item       TEXT NOT NULL,
+        decision   TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'correct')),
+        value      TEXT,
+        original   TEXT,
+        note       TEXT,
+        reviewer   TEXT,
+        decided_at TEXT,
+        applied_at TEXT NOT NULL
+    );
+    CREATE INDEX review_history_doc ON review_history(doc_id, item);
+    INSERT INTO review_history(doc_id, item, decision, value, original, note, reviewer, decided_at, applied_at)
+        SELECT doc_id, item, decision, value, original, note, reviewer, decided_at, applied_at FROM reviews;
+    """)
+
+
 #: Each function upgrades the file by one version; the list index + 1 is the version it produces.
 #: Never edit a released migration: append a new function (ALTER TABLE / CREATE INDEX / data fixes).
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews, _m3_review_history]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 _COUNTED = ("documents", "texts", "tasks", "units", "targets", "deadlines", "doc_references", "recipients",
-            "search_items", "failures", "reviews")
+            "search_items", "failures", "reviews", "review_history")
 
 
 def _now() -> str:
@@ -405,39 +427,63 @@ class Store:
         return [dict(zip(cols, r)) for r in self.db.execute(
             f"SELECT {', '.join(cols)} FROM reviews WHERE doc_id = ? ORDER BY item", (doc_id,))]
 
-    def apply_decisions(self, doc_id: str, decisions: list[dict[str, Any]], reviewer: str | None = None
-                        ) -> dict[str, Any]:
-        """Store reviewer decisions on a stored document (a later decision on an item replaces the earlier one)
-        and rewrite its rows from the reviewed record; returns the record's ``review`` block."""
+    def history(self, doc_id: str) -> list[dict[str, Any]]:
+        """Every decision applied to the document, in the order they were decided."""
+        cols = ("item", "decision", "value", "original", "note", "reviewer", "decided_at", "applied_at")
+        rows = [dict(zip(cols, r)) for r in self.db.execute(
+            f"SELECT {', '.join(cols)} FROM review_history WHERE doc_id = ? ORDER BY id", (doc_id,))]
+        from pipeline.decisions import decided_key
+
+        return sorted(rows, key=lambda d: decided_key(d["decided_at"]))
+
+    def extracted(self, doc_id: str) -> dict[str, Any]:
+        """The stored record of a document as extracted (without reviewers' decisions)."""
+        row = self.db.execute("SELECT record, extracted FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise DatabaseError(f"{doc_id}: no such document in {self.path}")
+        rec = json.loads(row[1] or row[0])
+        rec.pop("review", None)
+        return rec
+
+    def apply_decisions(self, batches: list[tuple[str, list[dict[str, Any]]]]) -> dict[str, dict[str, Any]]:
+        """Store reviewer decisions — (doc_id, decisions checked by pipeline.decisions.validate) for one document or
+        several — in one transaction, and rewrite each document's rows from its reviewed record. Every decision
+        goes to the history; the one in force on an item is the one with the latest ``decided_at``, whatever order
+        they arrive in. Returns {doc_id: the record's ``review`` block}."""
         from pipeline import decisions as dec
 
         c = self.db
-        self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
         try:
-            row = c.execute("SELECT record, extracted, options FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-            if row is None:
-                raise DatabaseError(f"{doc_id}: no such document in {self.path}")
-            extracted = json.loads(row[1] or row[0])
-            extracted.pop("review", None)
-            values = dec.reviewable(extracted)
+            self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+        except sqlite3.DatabaseError as e:
+            raise database_error(self.path, "cannot store the decisions", e) from None
+        out = {}
+        try:
             now = _now()
-            for d in decisions:
-                c.execute("INSERT OR REPLACE INTO reviews(doc_id, item, decision, value, original, note, reviewer,"
-                          " decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                          (doc_id, d["item"], d["decision"], d.get("value") if d["decision"] == "correct" else None,
-                           values.get(d["item"], d.get("original")), d.get("note") or None,
-                           d.get("reviewer") or reviewer, d.get("decided_at") or now, now))
-            text = self.text(doc_id) or ""
-            reviewed = dec.apply(extracted, self.reviews(doc_id))
-            self._delete(doc_id)
-            self._insert(reviewed, text, row[2], extracted=extracted)
+            for doc_id, decisions in batches:
+                row = c.execute("SELECT options FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+                extracted = self.extracted(doc_id)
+                for d in sorted(decisions, key=lambda d: dec.decided_key(d["decided_at"])):
+                    vals = (doc_id, d["item"], d["decision"], d["value"] if d["decision"] == "correct" else None,
+                            d["original"], d["note"], d["reviewer"], d["decided_at"], now)
+                    c.execute("INSERT INTO review_history(doc_id, item, decision, value, original, note, reviewer,"
+                              " decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)", vals)
+                    held = c.execute("SELECT decided_at FROM reviews WHERE doc_id = ? AND item = ?",
+                                     (doc_id, d["item"])).fetchone()
+                    if held is None or dec.decided_key(held[0]) <= dec.decided_key(d["decided_at"]):
+                        c.execute("INSERT OR REPLACE INTO reviews(doc_id, item, decision, value, original, note, "
+                                  "reviewer, decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)", vals)
+                text = self.text(doc_id) or ""
+                reviewed = dec.apply(extracted, self.reviews(doc_id))
+                self._delete(doc_id)
+                self._insert(reviewed, text, row[0], extracted=extracted)
+                out[doc_id] = reviewed["review"]
             c.execute("COMMIT")
-            return reviewed["review"]
+            return out
         except BaseException as e:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
+            _rollback(c)
             if isinstance(e, sqlite3.DatabaseError):
-                raise DatabaseError(f"{self.path}: cannot store the decisions: {e}") from None
+                raise database_error(self.path, "cannot store the decisions", e) from None
             raise
 
     def _insert(self, rec: dict[str, Any], text: str, options: str, extracted: dict[str, Any] | None = None) -> None:

@@ -549,7 +549,7 @@ def test_a_version_1_database_is_migrated_to_2(tmp_path):
     c.execute("PRAGMA user_version = 1")
     c.close()
     with Store(path) as s:
-        assert s.version == SCHEMA_VERSION == 2
+        assert s.version == SCHEMA_VERSION == 3
         assert {"extracted", "review_status"} <= {r[1] for r in s.db.execute("PRAGMA table_info(documents)")}
         assert s.reviews("0123456789abcdef") == [] and s.counts()["reviews"] == 0
 

@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sqlite3
 import sys
+import traceback
 
 import pipeline
 from pipeline import limits
@@ -90,8 +91,8 @@ def main(argv: list[str] | None = None) -> int:
                 limits.set_memory_limit()
             return int(args.func(args) or 0)
     except (ChithiError, sqlite3.DatabaseError, MemoryError) as e:
-        if args.debug:
-            raise
+        if args.debug:  # the traceback, and still the error's own exit code
+            traceback.print_exc()
         e = _as_chithi_error(args, e)
         say(f"chithi: error: {e.one_line()}")
         return int(e.exit_code)
@@ -100,9 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as e:  # a bug: one line unless --debug
+    except Exception as e:  # a bug: one line, and the traceback with --debug
         if args.debug:
-            raise
+            traceback.print_exc()
         msg = " ".join(str(e).split())[:300]
         say(f"chithi: internal error: {type(e).__name__}: {msg} (rerun with --debug and report it)")
         return int(ExitCode.internal)

@@ -60,6 +60,8 @@ def load_stored(db: str, key: str):
 
 
 def cmd_apply(args) -> int:
+    """Every file is read and every decision checked against its stored record before any is stored; then all
+    are stored in one transaction."""
     from pipeline import decisions
     from pipeline.decisions import status_text
     from pipeline.store import DEFAULT_DB, Store, label
@@ -67,6 +69,7 @@ def cmd_apply(args) -> int:
     db = args.db or DEFAULT_DB
     files = [decisions.load(f) for f in args.apply]
     with Store(db, create=False) as store:
+        batches, shown = [], []
         for path, data in zip(args.apply, files):
             doc_id = store.resolve(data.get("doc_id") or data["sha256"])
             sha, number, subject, src = store.db.execute("SELECT sha256, number, subject, path FROM documents "
@@ -74,11 +77,15 @@ def cmd_apply(args) -> int:
             if data.get("sha256") and data["sha256"] != sha:
                 raise UsageError(f"{path}: the decisions are for another version of {doc_id} (sha256 differs)",
                                  "review the stored document again")
-            review = store.apply_decisions(doc_id, data["decisions"], args.reviewer or data.get("reviewer"))
-            counts = {k: sum(1 for d in review["decisions"] if d["decision"] == k) for k in decisions.DECISIONS}
-            print(f"chithi: {label(number, subject, src, 60)}: {len(data['decisions'])} decisions stored ({counts['accept']} accepted, "
-                  f"{counts['reject']} rejected, {counts['correct']} corrected); {status_text(review)}",
-                  file=sys.stderr)
+            checked = decisions.validate(path, data, store.extracted(doc_id), args.reviewer or data.get("reviewer"))
+            batches.append((doc_id, checked))
+            shown.append(label(number, subject, src, 60))
+        reviews = store.apply_decisions(batches)
+    for (doc_id, checked), name in zip(batches, shown):
+        review = reviews[doc_id]
+        counts = {k: sum(1 for d in review["decisions"] if d["decision"] == k) for k in decisions.DECISIONS}
+        print(f"chithi: {name}: {len(checked)} decisions stored ({counts['accept']} accepted, "
+              f"{counts['reject']} rejected, {counts['correct']} corrected); {status_text(review)}", file=sys.stderr)
     return 0
 
 
