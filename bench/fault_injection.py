@@ -446,6 +446,42 @@ def _big_note_file(tmp, small):
     return ["review", "--apply", "a.json", "--db", "d.db"]
 
 
+def _case_undecodable_names(tmp, small):
+    """A folder whose file names are not UTF-8 (Latin-1 and cp1258 names copied from old disks): a good one and a
+    damaged .docx; ``os.fsencode`` keeps the bytes."""
+    (tmp / "in").mkdir()
+    Path(os.fsdecode(os.fsencode(str(tmp / "in")) + b"/ch\xe9 th\xfe.txt")).write_bytes(SEED.read_bytes())
+    Path(os.fsdecode(os.fsencode(str(tmp / "in")) + b"/h\xf4ng\x1b.docx")).write_bytes(b"PK\x03\x04 not a zip")
+    return ["ingest", "in", "--db", "n.db", "--quiet"]
+
+
+def _stored_paths(db: str, *ends: str):
+    def check(tmp: Path, proc) -> None:
+        con = sqlite3.connect(tmp / db)
+        paths = [r[0] for r in con.execute("SELECT path FROM documents UNION ALL SELECT path FROM failures")]
+        con.close()
+        for e in ends:
+            assert any(p.endswith(e) for p in paths), f"no stored path ending {e!r} in {paths}"
+    return check
+
+
+def deep_html(path: Path, levels: int, tag: str = "font") -> Path:
+    """The seed as an HTML page whose paragraphs sit under ``levels`` unclosed ``<tag>`` elements (saved portal
+    pages nest <font> so)."""
+    paras = "".join(f"<p>{ln}</p>" for ln in SEED.read_text(encoding="utf-8").splitlines() if ln.strip())
+    path.write_text(f"<html><body>{f'<{tag}>' * levels}{paras}</body></html>", encoding="utf-8")
+    return path
+
+
+def _record_has(number: str, targets: int, absent_warning: str):
+    def check(tmp: Path, proc) -> None:
+        rec = json.loads(proc.stdout)
+        got = ((rec["metadata"].get("number") or {}).get("value"), len(rec["targets"]))
+        assert got == (number, targets), f"number and targets {got}, expected {(number, targets)}"
+        assert absent_warning not in [w["code"] for w in rec["warnings"]], rec["warnings"]
+    return check
+
+
 _DEC = "chithi: error: a.json: decision 1 "
 _T0, _T1 = "2026-11-30T08:00:00Z", "2026-11-30T09:00:00+07:00"  # _T1 is 02:00 UTC: the earlier one
 
@@ -507,6 +543,18 @@ CASES: list[Case] = [
     Case("doc_timeout_in_batch", _case_timeout, 1, None, check=_all(_stored("t.db", 1), _lines(
         "chithi: failed: in/scan.pdf: took longer than the 5 s limit on one document (raise the limit with "
         "--doc-timeout)"))),
+    Case("undecodable_file_names", _case_undecodable_names, 1,
+         "chithi: failed: in/h\\xf4ng\\x1b.docx: not a valid .docx file (BadZipFile) (re-save it from "
+         "Word/LibreOffice as .docx)", check=_all(_stored("n.db", 1),
+                                                  _stored_paths("n.db", "in/ch\\xe9 th\\xfe.txt", "in/h\\xf4ng\x1b.docx"))),
+    Case("debug_keeps_exit_code", lambda tmp, small: ["--debug", "extract", "missing.txt"], 3,
+         "chithi: error: missing.txt: no such file (check the path)",
+         check=_lines("pipeline.errors.InputMissingError: missing.txt: no such file")),
+    Case("html_3000_unclosed_font_tags", lambda tmp, small: ["extract", deep_html(tmp / "f.html", 3000).name], 0,
+         None, check=_record_has("01/CT-UBND", 4, "html_too_deep")),
+    Case("html_5000_nested_divs", lambda tmp, small: ["extract", deep_html(tmp / "d.html", 5000, "div").name], 5,
+         "chithi: error: d.html: the HTML page nests elements deeper than 2,047 levels, and all its text (10,437 "
+         "letters and digits) is below that depth (open and re-save the page in a browser)"),
     # issue 21: reviewers' decisions are checked, all of them, before any is stored
     Case("decision_impossible_date", _case_decisions([
         {"item": "t1", "decision": "accept"},

@@ -107,10 +107,24 @@ def _read_html(doc: Document, data: bytes) -> Document:
     from pipeline.legacy import decode_text
 
     text, encoding = decode_text(_html_charset(data), doc.path)
-    page = _laid_out_page(html_layout(nfc(text)), 1, "html")
+    lay = html_layout(nfc(text))
+    page = _laid_out_page(lay, 1, "html")
+    if not page.text.strip() and lay.left_out:
+        from pipeline.html_blocks import MAX_DEPTH
+
+        raise BadInputError(f"{doc.path}: the HTML page nests elements deeper than {MAX_DEPTH:,} levels, and all "
+                            f"its text ({lay.left_out:,} letters and digits) is below that depth",
+                            "open and re-save the page in a browser")
     if not page.text.strip():
         raise BadInputError(f"{doc.path}: the HTML page has no text", "is it the document's page?")
-    return replace(doc, pages=(page,), encoding=encoding)
+    doc = replace(doc, pages=(page,), encoding=encoding)
+    if lay.left_out:
+        from pipeline.html_blocks import MAX_DEPTH
+
+        doc = doc.with_warning("html_too_deep", f"the page nests elements deeper than {MAX_DEPTH:,} levels: "
+                               f"{lay.left_out:,} letters and digits nested deeper were left out (save the page "
+                               "again, or open and re-save it in a browser)")
+    return doc
 
 
 def _html_charset(data: bytes) -> bytes:
