@@ -482,6 +482,49 @@ def _record_has(number: str, targets: int, absent_warning: str):
     return check
 
 
+_LISTENERS: dict[str, object] = {}   # sockets and servers the Dask cases leave listening on 127.0.0.1
+
+
+def _listener(kind: str) -> int:
+    """A port on 127.0.0.1 where something that is not a Dask scheduler listens: 'silent' accepts connections
+    and never answers, 'http' is an HTTP server."""
+    import http.server
+    import socket
+    import threading
+
+    old = _LISTENERS.pop(kind, None)
+    if old is not None:
+        (old.shutdown() or old.server_close()) if kind == "http" else old.close()
+    if kind == "http":
+        class Quiet(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        _LISTENERS[kind] = srv
+        return srv.server_address[1]
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    _LISTENERS[kind] = sock
+    return sock.getsockname()[1]
+
+
+def _case_scheduler(kind: str, scheme: str = "tcp"):
+    def build(tmp, small):
+        (tmp / "in").mkdir()
+        (tmp / "in" / "good.txt").write_bytes(SEED.read_bytes())
+        port = _listener(kind) if kind else 9
+        _LISTENERS["address"] = address = f"{scheme}://127.0.0.1:{port}"
+        return ["ingest", "in", "--db", "k.db", "--quiet", "--scheduler", address, "--connect-timeout", "3"]
+    return build
+
+
+def _no_scheduler(what: str, hint: str = "is `dask scheduler` running there and its port open?"):
+    return lambda small: f"chithi: error: {what.format(_LISTENERS['address'])} ({hint})"
+
+
 _DEC = "chithi: error: a.json: decision 1 "
 _T0, _T1 = "2026-11-30T08:00:00Z", "2026-11-30T09:00:00+07:00"  # _T1 is 02:00 UTC: the earlier one
 
@@ -555,6 +598,16 @@ CASES: list[Case] = [
     Case("html_5000_nested_divs", lambda tmp, small: ["extract", deep_html(tmp / "d.html", 5000, "div").name], 5,
          "chithi: error: d.html: the HTML page nests elements deeper than 2,047 levels, and all its text (10,437 "
          "letters and digits) is below that depth (open and re-save the page in a browser)"),
+    Case("scheduler_silent_listener", _case_scheduler("silent"), 9,
+         _no_scheduler("cannot reach the Dask scheduler at {} within 3 s"), limits={"seconds": 15}),
+    Case("scheduler_http_server", _case_scheduler("http"), 9,
+         _no_scheduler("cannot reach the Dask scheduler at {} within 3 s"), limits={"seconds": 15}),
+    Case("scheduler_ws_silent_listener", _case_scheduler("silent", "ws"), 9,
+         _no_scheduler("cannot reach the Dask scheduler at {} within 3 s"), limits={"seconds": 15}),
+    *[Case(f"scheduler_{scheme}", _case_scheduler("", scheme), 9, _no_scheduler(
+        f"cannot reach the Dask scheduler at {{}}: chithi is not set up for {scheme}:// schedulers",
+        "give the scheduler's tcp:// address, through an SSH tunnel if it must be encrypted"), limits={"seconds": 15})
+      for scheme in ("tls", "wss", "ucx", "inproc")],
     # issue 21: reviewers' decisions are checked, all of them, before any is stored
     Case("decision_impossible_date", _case_decisions([
         {"item": "t1", "decision": "accept"},
