@@ -525,6 +525,21 @@ def _no_scheduler(what: str, hint: str = "is `dask scheduler` running there and 
     return lambda small: f"chithi: error: {what.format(_LISTENERS['address'])} ({hint})"
 
 
+def _case_many_workers(*flags: str):
+    def build(tmp, small):
+        (tmp / "in").mkdir()
+        for i in range(10):  # ten files, each its own document
+            (tmp / "in" / f"d{i}.txt").write_text(SEED.read_text(encoding="utf-8") + f"\n{i}\n", encoding="utf-8")
+        return ["ingest", "in", "--db", "w.db", "--quiet", *flags]
+    return build
+
+
+def _line_starts(prefix: str):
+    def check(tmp: Path, proc) -> None:
+        assert any(ln.startswith(prefix) for ln in proc.stderr.splitlines()), f"no line {prefix!r}… in stderr"
+    return check
+
+
 _DEC = "chithi: error: a.json: decision 1 "
 _T0, _T1 = "2026-11-30T08:00:00Z", "2026-11-30T09:00:00+07:00"  # _T1 is 02:00 UTC: the earlier one
 
@@ -608,6 +623,13 @@ CASES: list[Case] = [
         f"cannot reach the Dask scheduler at {{}}: chithi is not set up for {scheme}:// schedulers",
         "give the scheduler's tcp:// address, through an SSH tunnel if it must be encrypted"), limits={"seconds": 15})
       for scheme in ("tls", "wss", "ucx", "inproc")],
+    Case("workers_1000_for_ten_files", _case_many_workers("--workers", "1000"), 0, None, check=_all(
+        _stored("w.db", 10), _lines(f"chithi: note: --workers 1000 capped at {os.cpu_count()}: this machine has "
+                                    f"{os.cpu_count()} cores"))),
+    Case("workers_over_memory", _case_many_workers("--workers", "2", "--max-memory-mb", "100000000"), 0, None,
+         check=_all(_stored("w.db", 10), _line_starts(
+             "chithi: note: --workers 2 capped at 1: 1 worker of --max-memory-mb 100000000 fit in the memory "
+             "available, "))),
     # issue 21: reviewers' decisions are checked, all of them, before any is stored
     Case("decision_impossible_date", _case_decisions([
         {"item": "t1", "decision": "accept"},

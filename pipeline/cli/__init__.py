@@ -89,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         with limits.configured(limits.from_args(args)):
             if argv is None:
                 limits.set_memory_limit()
+            if hasattr(args, "workers") and not getattr(args, "scheduler", None):  # a local pool: bounded
+                args.workers, note = limits.cap_workers(args.workers)
+                if note:
+                    say(f"chithi: note: {note}")
             return int(args.func(args) or 0)
     except (ChithiError, sqlite3.DatabaseError, MemoryError) as e:
         if args.debug:  # the traceback, and still the error's own exit code
