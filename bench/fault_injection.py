@@ -540,6 +540,27 @@ def _line_starts(prefix: str):
     return check
 
 
+def _case_locked(release_after: float | None):
+    """A database another program is writing to (a write transaction held open here), released after
+    ``release_after`` seconds (None: never, during the run)."""
+    def build(tmp, small):
+        import threading
+
+        ingest_db(tmp, "d.db", SEED)
+        (tmp / "in").mkdir()
+        (tmp / "in" / "two.txt").write_bytes(SEED2.read_bytes())
+        con = sqlite3.connect(tmp / "d.db", isolation_level=None, check_same_thread=False)
+        con.execute("BEGIN IMMEDIATE")
+        _LISTENERS["lock"] = con
+        if release_after is not None:
+            threading.Timer(release_after, lambda: con.execute("ROLLBACK")).start()
+        return ["ingest", "in", "--db", "d.db", "--quiet", "--busy-timeout", "2" if release_after is None else "30"]
+    return build
+
+
+_WAITING = "chithi: waiting for d.db: another program is writing to it (up to {} s, --busy-timeout)"
+
+
 _DEC = "chithi: error: a.json: decision 1 "
 _T0, _T1 = "2026-11-30T08:00:00Z", "2026-11-30T09:00:00+07:00"  # _T1 is 02:00 UTC: the earlier one
 
@@ -630,6 +651,12 @@ CASES: list[Case] = [
          check=_all(_stored("w.db", 10), _line_starts(
              "chithi: note: --workers 2 capped at 1: 1 worker of --max-memory-mb 100000000 fit in the memory "
              "available, "))),
+    Case("db_locked_by_another_writer", _case_locked(None), 8,
+         "chithi: error: d.db: another program has been writing to the database for 2 s: gave up (wait for the "
+         "other writer, e.g. another chithi ingest, to finish, or raise --busy-timeout)",
+         check=_all(_lines(_WAITING.format(2)))),
+    Case("db_locked_then_released", _case_locked(8.0), 0, None,
+         check=_all(_lines(_WAITING.format(30)), _stored("d.db", 2))),
     # issue 21: reviewers' decisions are checked, all of them, before any is stored
     Case("decision_impossible_date", _case_decisions([
         {"item": "t1", "decision": "accept"},

@@ -46,6 +46,20 @@ from schemas.record import SCHEMA_VERSION as RECORD_SCHEMA_VERSION
 
 DEFAULT_DB = "chithi.db"
 BUSY_TIMEOUT_MS = 60_000
+#: how long a writer waits for another one (`--busy-timeout`), and where it says that it waits (the CLI's say)
+_busy: dict[str, Any] = {"ms": BUSY_TIMEOUT_MS, "say": None}
+
+
+def configure_busy(seconds: float | None = None, say: Callable[[str], None] | None = None) -> None:
+    """The wait for a database another program is writing to: ``seconds`` (None: the default, 60 s), and a
+    function that is told, once, that the wait has begun."""
+    _busy["ms"] = BUSY_TIMEOUT_MS if seconds is None else int(seconds * 1000)
+    _busy["say"] = say
+
+
+def _is_busy(e: BaseException) -> bool:
+    return isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e))
+
 KINDS = ("document", "target", "deadline", "task")
 
 
@@ -283,7 +297,9 @@ class Hit:
 class Store:
     """A connection to the database file; not to be shared between processes (open one per process)."""
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, create: bool = True, timeout_ms: int = BUSY_TIMEOUT_MS):
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, create: bool = True, timeout_ms: int | None = None):
+        timeout_ms = _busy["ms"] if timeout_ms is None else timeout_ms
+        self.timeout_ms = timeout_ms
         self.path = Path(path)
         if not create and not self.path.exists():
             raise DatabaseError(f"{self.path}: no such database", "run `chithi ingest FOLDER --db FILE` first")
@@ -318,6 +334,38 @@ class Store:
                     raise
                 time.sleep(0.05 + 0.01 * i)
 
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE: the write lock. When another program holds it, say so once and wait up to the busy
+        timeout; then a DatabaseError (exit 8) that says who is in the way."""
+        c = self.db
+        c.execute(f"PRAGMA busy_timeout = {min(200, self.timeout_ms)}")
+        try:
+            try:
+                return self._retry(lambda: c.execute("BEGIN IMMEDIATE"), tries=3)
+            except sqlite3.OperationalError as e:
+                if not _is_busy(e):
+                    raise
+            seconds = self.timeout_ms / 1000
+            if _busy["say"] is not None and not getattr(self, "_said", False):
+                self._said = True
+                _busy["say"](f"chithi: waiting for {self.path}: another program is writing to it (up to {seconds:g} s, "
+                             "--busy-timeout)")
+            end = time.monotonic() + seconds
+            while True:  # SQLite's busy handler waits; a BUSY it returns without waiting is tried again here
+                c.execute(f"PRAGMA busy_timeout = {max(1, int((end - time.monotonic()) * 1000))}")
+                try:
+                    return c.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as e:
+                    if not _is_busy(e):
+                        raise
+                if time.monotonic() >= end - 0.05:
+                    raise DatabaseError(f"{self.path}: another program has been writing to the database for "
+                                        f"{seconds:g} s: gave up", "wait for the other writer, e.g. another "
+                                        "chithi ingest, to finish, or raise --busy-timeout")
+                time.sleep(0.05)
+        finally:
+            c.execute(f"PRAGMA busy_timeout = {int(self.timeout_ms)}")
+
     def _migrate(self) -> None:
         c = self.db
         version = c.execute("PRAGMA user_version").fetchone()[0]
@@ -326,7 +374,7 @@ class Store:
                                 f"({SCHEMA_VERSION})", "upgrade chithi")
         if version == SCHEMA_VERSION:
             return
-        self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+        self._begin()
         try:
             version = c.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
             for i in range(version, SCHEMA_VERSION):
@@ -376,7 +424,7 @@ class Store:
         sha = rec["source"]["sha256"]
         c = self.db
         try:
-            self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+            self._begin()
         except sqlite3.DatabaseError as e:
             raise database_error(self.path, "cannot write", e) from None
         try:
@@ -401,9 +449,15 @@ class Store:
             raise
 
     def put_failure(self, path: str, sha256: str | None, reason: str, exit_code: int) -> None:
-        self._retry(lambda: self.db.execute(
-            "INSERT OR REPLACE INTO failures(path, sha256, reason, exit_code, pipeline_version, failed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (path, sha256, reason, int(exit_code), pipeline.__version__, _now())))
+        self._begin()
+        try:
+            self.db.execute(
+                "INSERT OR REPLACE INTO failures(path, sha256, reason, exit_code, pipeline_version, failed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (path, sha256, reason, int(exit_code), pipeline.__version__, _now()))
+            self.db.execute("COMMIT")
+        except BaseException:
+            _rollback(self.db)
+            raise
 
     def _delete(self, doc_id: str) -> None:
         c = self.db
@@ -454,7 +508,7 @@ class Store:
 
         c = self.db
         try:
-            self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+            self._begin()
         except sqlite3.DatabaseError as e:
             raise database_error(self.path, "cannot store the decisions", e) from None
         out = {}

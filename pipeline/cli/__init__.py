@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sqlite3
+import math
 import sys
 import traceback
 
@@ -51,6 +52,25 @@ def int_in(lo: int, hi: int | None = None):
     return parse
 
 
+def add_busy_timeout(p) -> None:
+    p.add_argument("--busy-timeout", type=float_in(0), default=None, metavar="SECONDS",
+                   help="how long to wait for a database another program is writing to (default 60)")
+
+
+def float_in(lo: float):
+    """An argparse type: a finite number over ``lo`` (a usage error, exit 2, otherwise)."""
+    def parse(s: str) -> float:
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{s!r} is not a number") from None
+        if not math.isfinite(v) or v <= lo:
+            raise argparse.ArgumentTypeError(f"{s} is not a number over {lo:g}")
+        return v
+    parse.__name__ = "number"
+    return parse
+
+
 def add_workers(p, what: str = "processes for OCR pages") -> None:
     p.add_argument("--workers", type=int_in(1), default=None, metavar="N", help=f"{what} (default: all cores)")
 
@@ -82,6 +102,10 @@ def main(argv: list[str] | None = None) -> int:
     from pipeline.cli.output import say
 
     try:
+        if hasattr(args, "db"):  # a command on the database: how long a writer waits for another
+            from pipeline.store import configure_busy
+
+            configure_busy(getattr(args, "busy_timeout", None), say)
         if not hasattr(args, "max_memory_mb"):
             return int(args.func(args) or 0)
         # a command that reads documents, under the limits of pipeline.limits; run as the program (no argv

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.cli import add_workers
+from pipeline.cli import add_busy_timeout, add_workers
 from pipeline.cli.output import check_out
 from pipeline.errors import InputMissingError, UsageError
 from pipeline.limits import add_flags
@@ -29,6 +29,7 @@ def register(sub) -> None:
                    help="store the decisions downloaded from review pages (instead of writing a page)")
     p.add_argument("--reviewer", metavar="NAME", help="with --apply: who decided, when the file does not say")
     add_workers(p)
+    add_busy_timeout(p)
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
     add_flags(p)
     p.set_defaults(func=cmd_review)

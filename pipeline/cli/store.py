@@ -8,7 +8,7 @@ import sys
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable, TextIO
 
-from pipeline.cli import add_workers, int_in
+from pipeline.cli import add_busy_timeout, add_workers, int_in
 from pipeline.cli._engine import add_engine_args, executor
 from pipeline.cli.output import check_out, json_safe, say, term_safe
 from pipeline.errors import ExitCode, UsageError
@@ -31,6 +31,7 @@ def register(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files and folders")
     _db(p)
     add_workers(p, "worker processes")
+    add_busy_timeout(p)
     p.add_argument("--force", action="store_true", help="re-extract files already stored")
     p.add_argument("--only-directives", action="store_true",
                    help="leave out inputs that are not directives (not_a_directive warning: a README, a guide, "
