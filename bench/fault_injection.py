@@ -561,6 +561,59 @@ def _case_locked(release_after: float | None):
 _WAITING = "chithi: waiting for d.db: another program is writing to it (up to {} s, --busy-timeout)"
 
 
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+SCAN_LEFT = ["ỦY BAN NHÂN DÂN", "TỈNH KHÁNH HÒA", "Số: 17/CT-UBND"]
+SCAN_RIGHT = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+              "Khánh Hòa, ngày 19 tháng 3 năm 2024"]
+
+
+def scan_header(paper: int = 235, ink: int = 25):
+    """The header block of a directive as an 8-bit grayscale scan (number 17/CT-UBND, 19 March 2024)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    im = Image.new("L", (2480, 900), paper)
+    d = ImageDraw.Draw(im)
+    f = ImageFont.truetype(FONT, 44)
+    for x, lines in ((650, SCAN_LEFT), (1700, SCAN_RIGHT)):
+        for i, s in enumerate(lines):
+            d.text((x - d.textlength(s, font=f) / 2, 150 + 70 * i), s, font=f, fill=ink)
+    d.text((1240 - d.textlength("CHỈ THỊ", font=f) / 2, 500), "CHỈ THỊ", font=f, fill=ink)
+    d.text((230, 650), "Yêu cầu các sở, ban, ngành hoàn thành việc rà soát trước ngày 30 tháng 6 năm 2024.",
+           font=f, fill=ink)
+    return im
+
+
+def scan_in_mode(path: Path, mode: str) -> Path:
+    """:func:`scan_header` saved in an image ``mode``: 'I;16' (16-bit grayscale PNG, paper at 60,395 of 65,535),
+    'RGBA' (black text on a transparent background), 'CMYK' (TIFF), '1' (1-bit TIFF), 'P' (palette PNG)."""
+    import numpy as np
+    from PIL import Image
+
+    im = scan_header()
+    if mode == "I;16":
+        Image.fromarray(np.asarray(im).astype(np.uint16) * 257).save(path)
+    elif mode == "RGBA":
+        alpha = Image.eval(im, lambda v: 255 - v)  # ink opaque, paper transparent (colour black)
+        Image.merge("RGBA", (*[Image.new("L", im.size, 0)] * 3, alpha)).save(path)
+    else:
+        im.convert(mode).save(path)
+    return path
+
+
+def _case_scan_mode(mode: str, suffix: str):
+    def build(tmp, small):
+        return ["extract", scan_in_mode(tmp / f"scan{suffix}", mode).name, "--workers", "1"]
+    return build
+
+
+def _number_and_date(number: str, date: str):
+    def check(tmp: Path, proc) -> None:
+        md = json.loads(proc.stdout)["metadata"]
+        got = ((md.get("number") or {}).get("value"), (md.get("issued_date") or {}).get("value"))
+        assert got == (number, date), f"number and date {got}, expected {(number, date)}"
+    return check
+
+
 _DEC = "chithi: error: a.json: decision 1 "
 _T0, _T1 = "2026-11-30T08:00:00Z", "2026-11-30T09:00:00+07:00"  # _T1 is 02:00 UTC: the earlier one
 
@@ -657,6 +710,10 @@ CASES: list[Case] = [
          check=_all(_lines(_WAITING.format(2)))),
     Case("db_locked_then_released", _case_locked(8.0), 0, None,
          check=_all(_lines(_WAITING.format(30)), _stored("d.db", 2))),
+    *[Case(f"scan_mode_{name}", _case_scan_mode(mode, suffix), 0, None,
+           check=_number_and_date("17/CT-UBND", "2024-03-19"))
+      for name, mode, suffix in (("16bit_gray", "I;16", ".png"), ("alpha", "RGBA", ".png"), ("cmyk", "CMYK", ".tif"),
+                                 ("1bit", "1", ".tif"), ("palette", "P", ".png"))],
     # issue 21: reviewers' decisions are checked, all of them, before any is stored
     Case("decision_impossible_date", _case_decisions([
         {"item": "t1", "decision": "accept"},

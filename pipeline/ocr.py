@@ -25,6 +25,7 @@ from typing import Callable, Iterable, Sequence
 
 from pipeline.document import Document, Page, Word
 from pipeline.errors import BadInputError, ChithiError
+from pipeline.imagemodes import to_8bit
 
 # -- configuration -------------------------------------------------------------------------------------------
 
@@ -138,7 +139,7 @@ def render_page(source: tuple[str, int], dpi: int | None = None):
     with _pil_guard():
         src = Image.open(path)
         src.seek(index)
-        im = src.convert("RGB") if src.mode not in ("RGB", "L") else src.copy()
+        im = to_8bit(src)  # 16-bit, 1-bit, palette, CMYK, alpha: scaled, not clipped
     if blank_image(im):
         return None, 1.0
     factor = 1.0

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from pipeline.imagemodes import to_8bit
 from schemas.record import SCHEMA_VERSION, DirectiveRecord
 
 IMAGE_WIDTH = 1400          # embedded page images are downscaled to this width (px)
@@ -307,7 +308,7 @@ def _render_source(path: str, index: int, method: str | None):
         return im, (w, h)
     src = Image.open(path)
     src.seek(index)
-    im = src.convert("RGB") if src.mode not in ("RGB", "L") else src.copy()
+    im = to_8bit(src)  # 16-bit, 1-bit, palette, CMYK, alpha: scaled, not clipped
     return im, (float(im.width), float(im.height))  # OCR boxes are in the image's own pixels
 
 
