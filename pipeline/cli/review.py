@@ -119,8 +119,8 @@ def cmd_review(args) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise UsageError(f"{out}: is a directory", "give an .html file name with --out")
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
+    from pipeline.atomic import write_text
+
+    write_text(out, page)
     print(out)
     return 0

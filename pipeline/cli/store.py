@@ -1,6 +1,7 @@
 """`chithi ingest`, `chithi search`, `chithi deadlines` and `chithi export`: the database commands."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -212,7 +213,9 @@ def cmd_deadlines(args) -> int:
 
 
 def _ics_escape(s: str) -> str:
-    return (s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n")
+    from pipeline.cells import clean
+
+    return (clean(s).replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n")
             .replace("\n", "\\n").replace("\r", "\\n").replace("\f", "\\n"))
 
 
@@ -267,13 +270,9 @@ def ics_text(rows: Iterable[dict[str, Any]], now: datetime | None = None) -> tup
 
 
 def _write_text(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8", newline="") as f:
-            f.write(text)
-    except OSError as e:
-        from pipeline.errors import InputMissingError
+    from pipeline.atomic import write_text
 
-        raise InputMissingError(f"{path}: cannot write: {e.strerror}", "check the folder and permissions") from None
+    write_text(path, text)
 
 
 def write_ics(rows: list[dict[str, Any]], path: str) -> int:
@@ -411,6 +410,9 @@ def write_xlsx(records: Iterable[dict[str, Any]], path: str) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from pipeline.atomic import atomic_write
+    from pipeline.cells import xlsx_row
+
     wb = Workbook()
     ws_of = {}
     for i, (name, head) in enumerate(SHEETS.items()):
@@ -424,7 +426,7 @@ def write_xlsx(records: Iterable[dict[str, Any]], path: str) -> None:
     for rec in records:
         for name, rows in sheets(rec).items():
             for r in rows:
-                ws_of[name].append(r)
+                xlsx_row(ws_of[name], r)  # text never a formula, no control characters
     for ws in ws_of.values():
         ws.auto_filter.ref = ws.dimensions
         for col in ws.columns:
@@ -433,14 +435,8 @@ def write_xlsx(records: Iterable[dict[str, Any]], path: str) -> None:
             if width > 60:
                 for c in col[1:]:
                     c.alignment = Alignment(wrap_text=True, vertical="top")
-    tmp = path + ".tmp"
-    try:
-        wb.save(tmp)
-        os.replace(tmp, path)
-    except OSError as e:
-        from pipeline.errors import InputMissingError
-
-        raise InputMissingError(f"{path}: cannot write: {e.strerror}", "check the folder and permissions") from None
+    with atomic_write(path, binary=True) as f:
+        wb.save(f)
 
 
 def bulk_doc(rec: dict[str, Any], text: str | None) -> dict[str, Any]:
@@ -480,57 +476,63 @@ def bulk_doc(rec: dict[str, Any], text: str | None) -> dict[str, Any]:
 
 
 def cmd_export(args) -> int:
-    from pydantic import ValidationError
-
-    from schemas.record import DirectiveRecord
+    from pipeline.atomic import atomic_write
 
     check_out(args.out)
     since = parse_date(args.since, "--since")
     if args.format == "xlsx" and not args.out:
         raise UsageError("--format xlsx writes a workbook: give --out FILE.xlsx")
-    bad = n = 0
-    good: list[dict[str, Any]] = []
-    out = sys.stdout
-    if args.out and args.format != "xlsx":
-        out = open(args.out, "w", encoding="utf-8", newline="")
-    try:
-        with _open(args) as store:
-            validator = _validator() if args.format == "jsonl" else None
-            writer = None
-            if args.format == "csv":
-                out.write("\ufeff")  # a UTF-8 BOM: Excel then reads the file as UTF-8
-                writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
-                writer.writeheader()
-            for rec in store.records(doc_type=args.doc_type, issuer=args.issuer, since=since):
-                try:
-                    DirectiveRecord.model_validate(rec)
-                    if validator is not None:
-                        err = next(iter(validator.iter_errors(rec)), None)
-                        if err is not None:
-                            raise ValueError(f"{'/'.join(map(str, err.absolute_path))}: {err.message}")
-                except (ValidationError, ValueError) as e:
-                    bad += 1
-                    msg = " ".join(str(e).split())[:200]
-                    print(f"chithi: error: record {rec.get('doc_id')} does not match the schema: {msg}",
-                          file=sys.stderr)
-                    continue
-                n += 1
-                if args.format == "jsonl":
-                    out.write(json_safe(json.dumps(rec, ensure_ascii=False)) + "\n")
-                elif args.format == "csv":
-                    writer.writerows(csv_rows(rec))
-                elif args.format == "xlsx":
-                    good.append(rec)
-                else:
-                    out.write(json.dumps({"index": {"_index": args.index, "_id": rec["doc_id"]}}) + "\n")
-                    out.write(json_safe(json.dumps(bulk_doc(rec, store.text(rec["doc_id"])), ensure_ascii=False))
-                              + "\n")
-        if args.format == "xlsx":
-            write_xlsx(good, args.out)
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    with contextlib.ExitStack() as stack:
+        out = sys.stdout
+        if args.out and args.format != "xlsx":  # the file is replaced only once the whole export is written
+            out = stack.enter_context(atomic_write(args.out))
+        n, bad = _export(args, out, since)
     if args.out:
         print(f"chithi: exported {n} records to {args.out}" + (f" ({bad} invalid left out)" if bad else ""),
               file=sys.stderr)
     return ExitCode.partial_failure if bad else ExitCode.ok
+
+
+def _export(args, out, since: str | None) -> tuple[int, int]:
+    """(records written, records left out as invalid)."""
+    from pydantic import ValidationError
+
+    from pipeline.cells import csv_row
+    from schemas.record import DirectiveRecord
+
+    bad = n = 0
+    good: list[dict[str, Any]] = []
+    with _open(args) as store:
+        validator = _validator() if args.format == "jsonl" else None
+        writer = None
+        if args.format == "csv":
+            out.write("\ufeff")  # a UTF-8 BOM: Excel then reads the file as UTF-8
+            writer = csv.DictWriter(out, fieldnames=CSV_FIELDS, extrasaction="ignore")
+            writer.writeheader()
+        for rec in store.records(doc_type=args.doc_type, issuer=args.issuer, since=since):
+            try:
+                DirectiveRecord.model_validate(rec)
+                if validator is not None:
+                    err = next(iter(validator.iter_errors(rec)), None)
+                    if err is not None:
+                        raise ValueError(f"{'/'.join(map(str, err.absolute_path))}: {err.message}")
+            except (ValidationError, ValueError) as e:
+                bad += 1
+                msg = " ".join(str(e).split())[:200]
+                print(f"chithi: error: record {rec.get('doc_id')} does not match the schema: {msg}",
+                      file=sys.stderr)
+                continue
+            n += 1
+            if args.format == "jsonl":
+                out.write(json_safe(json.dumps(rec, ensure_ascii=False)) + "\n")
+            elif args.format == "csv":  # no formulas, no control characters (pipeline.cells)
+                writer.writerows(csv_row(r) for r in csv_rows(rec))
+            elif args.format == "xlsx":
+                good.append(rec)
+            else:
+                out.write(json.dumps({"index": {"_index": args.index, "_id": rec["doc_id"]}}) + "\n")
+                out.write(json_safe(json.dumps(bulk_doc(rec, store.text(rec["doc_id"])), ensure_ascii=False))
+                          + "\n")
+    if args.format == "xlsx":
+        write_xlsx(good, args.out)
+    return n, bad
