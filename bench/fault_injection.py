@@ -749,6 +749,53 @@ def _links_harmless(*outputs: str):
     return check
 
 
+def seed_docx(path: Path) -> Path:
+    """The seed directive as a .docx, one paragraph a line."""
+    from xml.sax.saxutils import escape
+
+    lines = [ln.lstrip("# ") for ln in SEED.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return docx(path, [f"<w:p><w:r><w:t>{escape(ln)}</w:t></w:r></w:p>".encode("utf-8") for ln in lines])
+
+
+def soffice_convert(src: Path, to: str, dest: Path) -> Path:
+    """``src`` converted by LibreOffice to format ``to`` (doc, pdf), saved as ``dest`` (whatever its name says)."""
+    from pipeline._exec.soffice import convert
+
+    dest.write_bytes(convert(src.read_bytes(), src.name, to=to))
+    return dest
+
+
+def _case_misnamed(kind: str):
+    """The seed in one format under a name that says another."""
+    def build(tmp, small):
+        src = seed_docx(tmp / "seed.docx")
+        if kind == "doc_named_docx":
+            out = soffice_convert(src, "doc:MS Word 97", tmp / "chi-thi.docx")
+        elif kind == "pdf_named_txt":
+            out = soffice_convert(src, "pdf", tmp / "chi-thi.txt")
+        elif kind == "docx_named_doc":
+            out = src.rename(tmp / "chi-thi.doc")
+        elif kind == "html_named_txt":
+            paras = "".join(f"<p>{ln}</p>" for ln in SEED.read_text(encoding="utf-8").splitlines() if ln.strip())
+            out = tmp / "chi-thi.txt"
+            out.write_text(f"<!DOCTYPE html><html><body>{paras}</body></html>", encoding="utf-8")
+        else:  # pdf without a suffix
+            out = soffice_convert(src, "pdf", tmp / "chi-thi")
+        return ["extract", out.name]
+    return build
+
+
+def _read_as(media_type: str, named: str, kind: str, suffix: str):
+    def check(tmp: Path, proc) -> None:
+        rec = json.loads(proc.stdout)
+        got = ((rec["metadata"].get("number") or {}).get("value"), rec["source"]["media_type"])
+        assert got == ("01/CT-UBND", media_type), f"number and media type {got}"
+        notes = [w["message"] for w in rec["warnings"] if w["code"] == "misnamed_file"]
+        assert notes == [f"the file is {kind}, not what its name says ('{named}'): read as {kind} (rename it to "
+                         f"{suffix})"], rec["warnings"]
+    return check
+
+
 _DEC = "chithi: error: a.json: decision 1 "
 _T0, _T1 = "2026-11-30T08:00:00Z", "2026-11-30T09:00:00+07:00"  # _T1 is 02:00 UTC: the earlier one
 
@@ -863,6 +910,17 @@ CASES: list[Case] = [
     Case("ics_and_timeline_over_links", _case_planted(["deadlines", "--db", "d.db", "--ics", "d.ics", "--html",
                                                        "t.html"], "d.ics", "t.html"), 0, None,
          check=_links_harmless("d.ics", "t.html")),
+    Case("doc_named_docx", _case_misnamed("doc_named_docx"), 0, None,
+         check=_read_as("application/msword", ".docx", "a .doc document", ".doc"), limits={"seconds": 120}),
+    Case("pdf_named_txt", _case_misnamed("pdf_named_txt"), 0, None,
+         check=_read_as("application/pdf", ".txt", "a PDF", ".pdf"), limits={"seconds": 120}),
+    Case("docx_named_doc", _case_misnamed("docx_named_doc"), 0, None, check=_read_as(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".doc", "a .docx document",
+        ".docx")),
+    Case("html_named_txt", _case_misnamed("html_named_txt"), 0, None,
+         check=_read_as("text/html", ".txt", "an HTML page", ".html")),
+    Case("pdf_without_suffix", _case_misnamed("pdf_no_suffix"), 0, None,
+         check=_read_as("application/pdf", "(none)", "a PDF", ".pdf"), limits={"seconds": 120}),
     # issue 21: reviewers' decisions are checked, all of them, before any is stored
     Case("decision_impossible_date", _case_decisions([
         {"item": "t1", "decision": "accept"},
@@ -963,7 +1021,9 @@ def check_case(case: Case, result: dict, tmp: Path, small: bool) -> list[str]:
         try:
             case.check(tmp, result["proc"])
         except AssertionError as e:
-            problems.append(str(e))
+            problems.append(str(e) or "check failed")
+        except Exception as e:  # noqa: BLE001 - e.g. no JSON on stdout: the case failed, the others still run
+            problems.append(f"check failed: {type(e).__name__}: {' '.join(str(e).split())[:150]}")
     return problems
 
 

@@ -36,6 +36,43 @@ def is_supported(path: Path) -> bool:
     return path.suffix.lower() in SUPPORTED
 
 
+_KINDS = {".txt": "a text file", ".md": "a Markdown file", ".html": "an HTML page", ".htm": "an HTML page",
+          ".docx": "a .docx document", ".doc": "a .doc document", ".pdf": "a PDF", ".png": "a PNG image",
+          ".jpg": "a JPEG image", ".jpeg": "a JPEG image", ".tif": "a TIFF image", ".tiff": "a TIFF image",
+          ".bmp": "a BMP image", ".webp": "a WebP image"}
+_SAME = {".htm": ".html", ".jpeg": ".jpg", ".tiff": ".tif", ".md": ".txt"}
+
+
+def sniff(data: bytes) -> str | None:
+    """The suffix of the format the bytes are in, from their leading bytes (a PDF, an OLE2 .doc, a .docx, an image,
+    an HTML page); None for anything else (text, or a format chithi does not read)."""
+    head = data[:1024]
+    if b"%PDF-" in head:  # a PDF may have bytes before its header
+        return ".pdf"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return ".doc"
+    if head.startswith(b"PK\x03\x04"):
+        import io
+
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                return ".docx" if "word/document.xml" in zf.namelist() else None
+        except (zipfile.BadZipFile, ValueError, OSError):
+            return None
+    for magic, suffix in ((b"\x89PNG\r\n\x1a\n", ".png"), (b"\xff\xd8\xff", ".jpg"), (b"II*\x00", ".tif"),
+                          (b"MM\x00*", ".tif")):
+        if head.startswith(magic):
+            return suffix
+    if head.startswith(b"RIFF") and head[8:12] == b"WEBP":
+        return ".webp"
+    if head.startswith(b"BM") and len(head) >= 26 and head[6:10] == b"\0\0\0\0" and head[14] in (12, 40, 56, 108, 124):
+        return ".bmp"
+    start = head.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith((b"<!doctype html", b"<html")):
+        return ".html"
+    return None
+
+
 def ingest(path: str | Path) -> Document:
     p = Path(path)
     if not p.exists():
@@ -43,11 +80,15 @@ def ingest(path: str | Path) -> Document:
     if p.is_dir():
         raise InputMissingError(f"{p}: is a directory", "give a file, or use `chithi ingest DIR` for folders")
     limits.check_regular(p)  # a FIFO would block the read below; devices never end
-    suffix = p.suffix.lower()
-    if suffix not in SUPPORTED:
-        kinds = ", ".join(sorted(SUPPORTED))
-        raise UnsupportedInputError(f"{p}: unsupported file type '{suffix or '(none)'}'", f"supported: {kinds}")
+    named = p.suffix.lower()
+    kinds = ", ".join(sorted(SUPPORTED))
+    unsupported = UnsupportedInputError(f"{p}: unsupported file type '{named or '(none)'}'", f"supported: {kinds}")
     try:
+        if named not in SUPPORTED:  # still read when its content is a format chithi reads: peek at its head
+            with open(p, "rb") as f:
+                head = f.read(1024)
+            if sniff(head) is None and not head.startswith(b"PK\x03\x04"):
+                raise unsupported
         data = p.read_bytes()
     except OSError as e:
         raise InputMissingError(f"{p}: cannot read file: {e.strerror}", "check permissions") from None
@@ -56,8 +97,17 @@ def ingest(path: str | Path) -> Document:
     if len(data) > MAX_BYTES:
         raise BadInputError(f"{p}: file is {len(data) // 2**20} MiB, over the {MAX_BYTES // 2**20} MiB limit",
                             "split the document")
+    found = sniff(data)
+    if named not in SUPPORTED and found is None:
+        raise unsupported
+    suffix = named
+    if found is not None and _SAME.get(found, found) != _SAME.get(named, named):
+        suffix = found  # read by content: a .doc named .docx, a PDF named .txt …
     doc = Document(path=str(p), sha256=hashlib.sha256(data).hexdigest(), media_type=SUPPORTED[suffix],
                    size=len(data))
+    if suffix != named and _SAME.get(suffix, suffix) != _SAME.get(named, named):
+        doc = doc.with_warning("misnamed_file", f"the file is {_KINDS[suffix]}, not what its name says "
+                               f"('{named or '(none)'}'): read as {_KINDS[suffix]} (rename it to {suffix})")
     doc = _read(doc, suffix, data)
     limits.check_pages(doc.path, len(doc.pages))
     limits.check_chars(doc.path, sum(len(pg.text) for pg in doc.pages))
@@ -74,7 +124,7 @@ def _read(doc: Document, suffix: str, data: bytes) -> Document:
     if suffix in DOC_SUFFIXES:
         from pipeline._exec.soffice import convert
 
-        return _read_docx(doc, convert(data, Path(doc.path).name), what=".doc")
+        return _read_docx(doc, convert(data, Path(doc.path).stem + ".doc"), what=".doc")  # named by content
     if suffix in PDF_SUFFIXES:
         from pipeline.pdf import read_pdf
 
