@@ -112,7 +112,7 @@ def collect(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) -> 
             add(p)
         else:
             problems.append(Failure(os.fspath(arg), "no such file or folder", int(ExitCode.input_missing)))
-    ignored = [f for f in ignored if os.path.realpath(f) not in seen]
+    ignored = [shown_path(f) for f in ignored if os.path.realpath(f) not in seen]  # only ever shown
     return files, problems, ignored
 
 
@@ -250,7 +250,7 @@ def _handle(store: Store, summary: Summary, path: str, sha: str, result: tuple, 
     if result[0] == "ok":
         _, rec, text, pages = result
         if any(w["code"] == "not_a_directive" for w in rec.get("warnings", [])):
-            summary.not_directives.append(path)
+            summary.not_directives.append(shown_path(path))
             if summary.only_directives:
                 return
         outcome = store.put(rec, text, options=okey, force=force)
