@@ -689,7 +689,7 @@ _PREVIOUS = "doc_id,previous export\n" * 50
 _FULL_LIMITS: dict = {}   # the child's limits of the disk-full case: a file-size limit when no tmpfs can be mounted
 
 
-def _case_disk_full(tmp, small):
+def _case_export_disk_full(tmp, small):
     """The export goes to a nearly full 256 KiB tmpfs (root: mounted here), else to a child whose files cannot grow
     past 33 KiB (RLIMIT_FSIZE: EFBIG), over a previous, good export."""
     hostile_store(tmp)
@@ -719,8 +719,14 @@ def _previous_kept(tmp: Path, proc) -> None:
         left = sorted(p.name for p in (tmp / "full").iterdir() if p.name not in ("e.csv", "filler"))
         assert not left, f"left behind: {left}"
     finally:
-        if _LISTENERS.pop("mounted", None):
-            subprocess.run(["umount", str(tmp / "full")], capture_output=True)
+        unmount()
+
+
+def unmount() -> None:
+    """Unmount the tmpfs of the disk-full case, if it is mounted (after its check, or when the run failed)."""
+    full = _LISTENERS.pop("mounted", None)
+    if full is not None:
+        subprocess.run(["umount", str(full)], capture_output=True)
 
 
 def _planted(tmp: Path, *links: str) -> None:
@@ -899,7 +905,7 @@ CASES: list[Case] = [
     # issue 21: outputs that cannot be turned against their users
     Case("export_csv_formulas_and_controls", _case_export("csv"), 0, None, check=_csv_safe),
     Case("export_xlsx_formulas_and_controls", _case_export("xlsx"), 0, None, check=_xlsx_safe),
-    Case("export_disk_full_keeps_previous", _case_disk_full, 3, lambda small: (
+    Case("export_disk_full_keeps_previous", _case_export_disk_full, 3, lambda small: (
         f"chithi: error: full/e.csv: cannot write: {_LISTENERS['errno']} (free some disk space, or write "
         "somewhere else; the previous e.csv, if any, is kept as it was)"), check=_previous_kept, limits=_FULL_LIMITS),
     Case("review_page_over_planted_link", _case_planted(["review", DOC1, "--db", "d.db", "--out", "r.html"],
@@ -974,11 +980,17 @@ def run_case(case: Case, tmp: Path, small: bool) -> dict:
     env.pop("CHITHI_LIMITS", None)
     cmd = [sys.executable, "-c", _RUNNER, *args]
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, env=env,
-                          timeout=case.limits.get("seconds", TIME_LIMIT) + 30,
-                          preexec_fn=_child_limits(case.limits.get("address_space", MEMORY_LIMIT),
-                                                   case.limits.get("fsize")))
+    try:
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, env=env,
+                              timeout=case.limits.get("seconds", TIME_LIMIT) + 30,
+                              preexec_fn=_child_limits(case.limits.get("address_space", MEMORY_LIMIT),
+                                                       case.limits.get("fsize")))
+    except BaseException:
+        unmount()
+        raise
     seconds = time.monotonic() - t0
+    if case.check is None:
+        unmount()
     peak = 0
     for ln in proc.stderr.splitlines():
         if ln.startswith("@peak "):
