@@ -328,7 +328,7 @@ def _case_old_store(tmp, small):
     """A store whose text holds control characters (as one written before they were dropped at ingestion)."""
     db = ingest_db(tmp, "o.db", SEED)
     con = sqlite3.connect(db)
-    from pipeline.textutil import fold
+    from pipeline.core.textutil import fold
 
     with con:
         (rowid,) = con.execute("SELECT id FROM search_items WHERE field = 'subject'").fetchone()
@@ -765,7 +765,7 @@ def seed_docx(path: Path) -> Path:
 
 def soffice_convert(src: Path, to: str, dest: Path) -> Path:
     """``src`` converted by LibreOffice to format ``to`` (doc, pdf), saved as ``dest`` (whatever its name says)."""
-    from pipeline._exec.soffice import convert
+    from pipeline.tools.soffice import convert
 
     dest.write_bytes(convert(src.read_bytes(), src.name, to=to))
     return dest

@@ -29,7 +29,7 @@ def test_hostile_input(case, tmp_path):
 # -- the pieces, in-process ---------------------------------------------------------------------------------
 
 def test_utf16_without_bom_both_endiannesses():
-    from pipeline.legacy import decode_text
+    from pipeline.lang.legacy import decode_text
 
     text = fi.VI * 2
     assert decode_text(text.encode("utf-16-le"), "x") == (text, "utf-16-le")
@@ -37,8 +37,8 @@ def test_utf16_without_bom_both_endiannesses():
 
 
 def test_binary_with_nuls_still_refused():
-    from pipeline.errors import BadInputError
-    from pipeline.legacy import decode_text
+    from pipeline.core.errors import BadInputError
+    from pipeline.lang.legacy import decode_text
 
     with pytest.raises(BadInputError, match="binary data, not text"):
         decode_text(bytes(range(256)) * 8, "x")
@@ -47,7 +47,7 @@ def test_binary_with_nuls_still_refused():
 @pytest.mark.parametrize("text", [fi.WESTERN * 3, "Café à Paris, déjà vu. Ça coûte 10 €? Non: 8 £.\n",
                                   "Straße, Größe, Übung, Mädchen und Jürgen.\n"])
 def test_western_single_byte_read_as_cp1252_not_baltic(text):
-    from pipeline.legacy import decode_text, restorable
+    from pipeline.lang.legacy import decode_text, restorable
 
     got, enc = decode_text(text.encode("cp1252"), "x")
     assert (got, enc) == (text, "cp1252")
@@ -56,7 +56,7 @@ def test_western_single_byte_read_as_cp1252_not_baltic(text):
 
 def test_vietnamese_windows_1258_keeps_its_encoding():
     """Also valid cp1252 and mostly ASCII: charset-normalizer's Vietnamese guess must win over the Western rule."""
-    from pipeline.legacy import decode_text, restorable
+    from pipeline.lang.legacy import decode_text, restorable
 
     # cp1258 writes tones as combining marks after a precomposed vowel (â, ê, ô, ă, ơ, ư)
     text = ("Chi\u0309 thi\u0323 vê\u0300 vi\u0323ê\u0323c tăng cươ\u0300ng ba\u0309o hiê\u0309m y tê\u0301 cho "
@@ -66,7 +66,7 @@ def test_vietnamese_windows_1258_keeps_its_encoding():
 
 
 def test_cyrillic_single_byte_keeps_its_encoding():
-    from pipeline.legacy import decode_text
+    from pipeline.lang.legacy import decode_text
 
     text = "Министерство здравоохранения поручает выполнить план до конца года.\n" * 3
     assert decode_text(text.encode("cp1251"), "x")[0] == text
@@ -93,7 +93,7 @@ def test_controls_dropped_from_normalized_text_and_record(tmp_path):
 
 
 def test_term_safe_and_json_safe():
-    from pipeline.textutil import json_safe, term_safe
+    from pipeline.core.textutil import json_safe, term_safe
 
     assert term_safe("a\x1b[2Jb\x07\tc\n\u202ed\x85\r") == "a\\x1b[2Jb\\x07\tc\n\\u202ed\\x85\\x0d"
     s = json.dumps({"k": "x\u202ey\x9b"}, ensure_ascii=False)
@@ -124,7 +124,7 @@ def test_docx_part_limit_flag(tmp_path):
 
 
 def test_huge_pdf_page_rendered_within_the_pixel_limit(tmp_path):
-    from pipeline.limits import Limits, configure, current, fit_scale
+    from pipeline.core.limits import Limits, configure, current, fit_scale
 
     old = os.environ.get("CHITHI_LIMITS")
     try:
@@ -143,7 +143,7 @@ def test_huge_pdf_page_rendered_within_the_pixel_limit(tmp_path):
 def test_blank_image_detection():
     from PIL import Image, ImageDraw
 
-    from pipeline.ocr import blank_image
+    from pipeline.ocr.render import blank_image
 
     page = Image.new("L", (2480, 3508), 245)
     assert blank_image(page)
@@ -172,8 +172,8 @@ def _stuck(doc):
 def test_worker_stuck_past_the_alarm_is_killed_and_the_batch_goes_on(monkeypatch):
     import time
 
-    from pipeline import schedule
-    from pipeline.limits import Limits, configure
+    from pipeline.engine import schedule
+    from pipeline.core.limits import Limits, configure
     from pipeline.run import Options
 
     monkeypatch.setenv("CHITHI_LIMITS", "{}")
@@ -194,7 +194,7 @@ def test_full_disk_while_creating_the_schema_names_the_cause(tmp_path, monkeypat
     import sqlite3
 
     from pipeline import store as store_mod
-    from pipeline.errors import DatabaseError
+    from pipeline.core.errors import DatabaseError
 
     def full_disk(c):
         c.execute("CREATE TABLE documents (doc_id TEXT)")
@@ -211,13 +211,14 @@ def test_full_disk_while_creating_the_schema_names_the_cause(tmp_path, monkeypat
 
 
 def test_review_renders_a_very_tall_page_within_the_pixel_limit(tmp_path, monkeypatch):
-    from pipeline.limits import Limits, configure
-    from pipeline.review import _render_source
+    from pipeline.core.limits import Limits, configure
+    from pipeline.exports.review import IMAGE_WIDTH
+    from pipeline.ocr.render import render_view
 
     monkeypatch.setenv("CHITHI_LIMITS", "{}")
     configure(Limits(max_megapixels=2))
     p = fi.pdf(tmp_path / "tall.pdf", [(72, 14400, fi._boxes(72, 14400))])  # 1 × 200 inches
-    im, frame = _render_source(str(p), 0, "ocr")
+    im, frame = render_view((str(p), 0), IMAGE_WIDTH, ocr=True)
     assert (im.width - 1) * (im.height - 1) <= 2e6 and im.height > 10 * im.width  # pdfium rounds sides up
     assert frame == pytest.approx((300, 60000))  # OCR boxes stay in 300-dpi pixels
 
@@ -230,7 +231,7 @@ def test_every_image_mode_scaled_not_clipped(mode):
     import numpy as np
     from PIL import Image
 
-    from pipeline.imagemodes import to_8bit
+    from pipeline.ocr.imagemodes import to_8bit
 
     base = fi.scan_header().crop((0, 100, 1300, 400))
     a = np.asarray(base).astype(np.int64)
@@ -255,7 +256,7 @@ def test_every_image_mode_scaled_not_clipped(mode):
 
 
 def test_html_deeper_than_the_parser_limit_keeps_its_text_or_says_what_it_left_out():
-    from pipeline.html_blocks import html_layout
+    from pipeline.readers.html import html_layout
 
     paras = "".join(f"<p>Đoạn {i} của văn bản.</p>" for i in range(3))
     lay = html_layout("<html><body>" + "<font>" * 3000 + paras + "</body></html>")
@@ -265,7 +266,7 @@ def test_html_deeper_than_the_parser_limit_keeps_its_text_or_says_what_it_left_o
 
 
 def test_term_safe_shows_the_bytes_of_a_name_that_is_not_utf8():
-    from pipeline.textutil import shown_path, term_safe
+    from pipeline.core.textutil import shown_path, term_safe
 
     name = os.fsdecode(b"ch\xe9 th\xfe\x1b.txt")
     assert term_safe(name) == "ch\\xe9 th\\xfe\\x1b.txt"
@@ -275,8 +276,8 @@ def test_term_safe_shows_the_bytes_of_a_name_that_is_not_utf8():
 def test_atomic_write_keeps_the_previous_file_on_any_failure(tmp_path):
     import errno
 
-    from pipeline.atomic import atomic_write, write_error, write_text
-    from pipeline.errors import InputMissingError
+    from pipeline.exports.files import atomic_write, write_error, write_text
+    from pipeline.core.errors import InputMissingError
 
     target = tmp_path / "e.csv"
     write_text(target, "old\n")
@@ -304,7 +305,7 @@ def test_atomic_write_keeps_the_previous_file_on_any_failure(tmp_path):
 def test_spreadsheet_cells(value, csv_value):
     from openpyxl import Workbook
 
-    from pipeline.cells import csv_cell, xlsx_row
+    from pipeline.exports.cells import csv_cell, xlsx_row
 
     assert csv_cell(value) == csv_value
     ws = Workbook().active

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import sqlite3
 import math
+import sqlite3
 import sys
 import traceback
 
 import pipeline
-from pipeline import limits
-from pipeline.errors import ChithiError, ExitCode
+from pipeline.core import limits
+from pipeline.core.errors import ChithiError, ExitCode
 
-COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.store", "pipeline.cli.docs",
+COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.ingest", "pipeline.cli.search",
+                   "pipeline.cli.deadlines", "pipeline.cli.export", "pipeline.cli.docs",
                    "pipeline.cli.review")
 
 
