@@ -869,7 +869,7 @@ CASES: list[Case] = [
                                                   _stored_paths("n.db", "in/ch\\xe9 th\\xfe.txt", "in/h\\xf4ng\x1b.docx"))),
     Case("debug_keeps_exit_code", lambda tmp, small: ["--debug", "extract", "missing.txt"], 3,
          "chithi: error: missing.txt: no such file (check the path)",
-         check=_lines("pipeline.errors.InputMissingError: missing.txt: no such file")),
+         check=_lines("pipeline.core.errors.InputMissingError: missing.txt: no such file")),
     Case("html_3000_unclosed_font_tags", lambda tmp, small: ["extract", deep_html(tmp / "f.html", 3000).name], 0,
          None, check=_record_has("01/CT-UBND", 4, "html_too_deep")),
     Case("html_5000_nested_divs", lambda tmp, small: ["extract", deep_html(tmp / "d.html", 5000, "div").name], 5,
