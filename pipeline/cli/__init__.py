@@ -9,10 +9,12 @@ from __future__ import annotations
 import argparse
 import difflib
 import importlib
+import math
 import os
 import re
 import sqlite3
 import sys
+import traceback
 
 import pipeline
 from pipeline.core import limits
@@ -97,6 +99,25 @@ def int_in(lo: int, hi: int | None = None):
     return parse
 
 
+def add_busy_timeout(p) -> None:
+    p.add_argument("--busy-timeout", type=float_in(0), default=None, metavar="SECONDS",
+                   help="how long to wait for a database another program is writing to (default 60)")
+
+
+def float_in(lo: float):
+    """An argparse type: a finite number over ``lo`` (a usage error, exit 2, otherwise)."""
+    def parse(s: str) -> float:
+        try:
+            v = float(s)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{s!r} is not a number") from None
+        if not math.isfinite(v) or v <= lo:
+            raise argparse.ArgumentTypeError(f"{s} is not a number over {lo:g}")
+        return v
+    parse.__name__ = "number"
+    return parse
+
+
 def add_workers(p, what: str = "processes for OCR pages") -> None:
     p.add_argument("--workers", type=int_in(1), default=None, metavar="N", help=f"{what} (default: all cores)")
 
@@ -139,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
 
         args.db, args.db_implicit = os.environ.get("CHITHI_DB") or DEFAULT_DB, True
     try:
+        if hasattr(args, "db"):  # a command on the database: how long a writer waits for another
+            from pipeline.store import configure_busy
+
+            configure_busy(getattr(args, "busy_timeout", None), say)
         if not hasattr(args, "max_memory_mb"):
             return int(args.func(args) or 0)
         # a command that reads documents, under the limits of pipeline.limits; run as the program (no argv
@@ -146,10 +171,14 @@ def main(argv: list[str] | None = None) -> int:
         with limits.configured(limits.from_args(args)):
             if argv is None:
                 limits.set_memory_limit()
+            if hasattr(args, "workers") and not getattr(args, "scheduler", None):  # a local pool: bounded
+                args.workers, note = limits.cap_workers(args.workers)
+                if note:
+                    say(f"chithi: note: {note}")
             return int(args.func(args) or 0)
     except (ChithiError, sqlite3.DatabaseError, MemoryError) as e:
-        if args.debug:
-            raise
+        if args.debug:  # the traceback, and still the error's own exit code
+            traceback.print_exc()
         e = _as_chithi_error(args, e)
         say(f"chithi: error: {e.one_line()}")
         return int(e.exit_code)
@@ -158,9 +187,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception as e:  # a bug: one line unless --debug
+    except Exception as e:  # a bug: one line, and the traceback with --debug
         if args.debug:
-            raise
+            traceback.print_exc()
         msg = " ".join(str(e).split())[:300]
         say(f"chithi: internal error: {type(e).__name__}: {msg} (rerun with --debug and report it)")
         return int(ExitCode.internal)

@@ -2,6 +2,7 @@
 (one writer per format in pipeline.exports)."""
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from typing import Any
@@ -12,6 +13,7 @@ from pipeline.cli.output import check_out
 from pipeline.core.errors import ExitCode, UsageError
 from pipeline.exports import FORMATS
 from pipeline.exports.bulk import DEFAULT_INDEX
+from pipeline.exports.files import atomic_write
 
 
 def register(sub) -> None:
@@ -44,44 +46,47 @@ def _validator():
 
 
 def cmd_export(args) -> int:
-    from pydantic import ValidationError
-
-    from schemas.record import DirectiveRecord
-
     check_out(args.out)
     since = parse_date(args.since, "--since")
     doc_type = doc_type_filter(args.doc_type)
     kind = FORMATS[args.format]
     if kind.Writer.needs_file and not args.out:
         raise UsageError(f"--format {args.format} writes a file of its own: give --out FILE.{args.format}")
-    bad = n = 0
-    out: Any = sys.stdout
-    if args.out and not kind.Writer.needs_file:
-        out = open(args.out, "w", encoding="utf-8", newline="")
-    try:
-        with open_store(args) as store:
-            validator = _validator() if args.format == "jsonl" else None
-            writer = kind.Writer(args.out if kind.Writer.needs_file else out, index=args.index)
-            for rec in store.records(doc_type=doc_type, issuer=args.issuer, since=since):
-                try:
-                    DirectiveRecord.model_validate(rec)
-                    if validator is not None:
-                        err = next(iter(validator.iter_errors(rec)), None)
-                        if err is not None:
-                            raise ValueError(f"{'/'.join(map(str, err.absolute_path))}: {err.message}")
-                except (ValidationError, ValueError) as e:
-                    bad += 1
-                    msg = " ".join(str(e).split())[:200]
-                    print(f"chithi: error: record {rec.get('doc_id')} does not match the schema: {msg}",
-                          file=sys.stderr)
-                    continue
-                n += 1
-                writer.add(rec, store.text(rec["doc_id"]) if writer.wants_text else None)
-            writer.close()
-    finally:
-        if out is not sys.stdout:
-            out.close()
+    with contextlib.ExitStack() as stack:
+        out: Any = sys.stdout
+        if args.out and not kind.Writer.needs_file:  # the file is replaced only once the whole export is written
+            out = stack.enter_context(atomic_write(args.out))
+        n, bad = _export(args, kind, out, since, doc_type)
     if args.out and not args.quiet:
         print(f"chithi: exported {n} records to {args.out}" + (f" ({bad} invalid left out)" if bad else ""),
               file=sys.stderr)
     return ExitCode.partial_failure if bad else ExitCode.ok
+
+
+def _export(args, kind, out, since: str | None, doc_type: str | None) -> tuple[int, int]:
+    """(records written, records left out as invalid)."""
+    from pydantic import ValidationError
+
+    from schemas.record import DirectiveRecord
+
+    bad = n = 0
+    with open_store(args) as store:
+        validator = _validator() if args.format == "jsonl" else None
+        writer = kind.Writer(args.out if kind.Writer.needs_file else out, index=args.index)
+        for rec in store.records(doc_type=doc_type, issuer=args.issuer, since=since):
+            try:
+                DirectiveRecord.model_validate(rec)
+                if validator is not None:
+                    err = next(iter(validator.iter_errors(rec)), None)
+                    if err is not None:
+                        raise ValueError(f"{'/'.join(map(str, err.absolute_path))}: {err.message}")
+            except (ValidationError, ValueError) as e:
+                bad += 1
+                msg = " ".join(str(e).split())[:200]
+                print(f"chithi: error: record {rec.get('doc_id')} does not match the schema: {msg}",
+                      file=sys.stderr)
+                continue
+            n += 1
+            writer.add(rec, store.text(rec["doc_id"]) if writer.wants_text else None)
+        writer.close()
+    return n, bad

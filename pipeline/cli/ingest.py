@@ -5,7 +5,7 @@ import json
 import os
 import sys
 
-from pipeline.cli import add_workers
+from pipeline.cli import add_busy_timeout, add_workers
 from pipeline.cli.common import add_db
 from pipeline.cli.engine import add_engine_args, executor
 from pipeline.cli.output import json_safe, say
@@ -21,6 +21,7 @@ def register(sub) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files and folders")
     add_db(p)
     add_workers(p, "worker processes")
+    add_busy_timeout(p)
     p.add_argument("--force", action="store_true", help="re-extract files already stored")
     p.add_argument("--only-directives", action="store_true",
                    help="leave out inputs that are not directives (not_a_directive warning: a README, a guide, "

@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from pipeline.cli import add_workers
+from pipeline.cli import add_busy_timeout, add_workers
 from pipeline.cli.output import check_out
 from pipeline.core.errors import InputMissingError, UsageError
 from pipeline.core.limits import add_flags
@@ -29,6 +29,7 @@ def register(sub) -> None:
                    help="store the decisions downloaded from review pages (instead of writing a page)")
     p.add_argument("--reviewer", metavar="NAME", help="with --apply: who decided, when the file does not say")
     add_workers(p)
+    add_busy_timeout(p)
     p.add_argument("--no-restore", action="store_true", help="do not restore diacritics of garbled/stripped text")
     add_flags(p)
     p.set_defaults(func=cmd_review)
@@ -60,6 +61,8 @@ def load_stored(db: str, key: str):
 
 
 def cmd_apply(args) -> int:
+    """Every file is read and every decision checked against its stored record before any is stored; then all
+    are stored in one transaction."""
     from pipeline.store import decisions
     from pipeline.store.decisions import status_text
     from pipeline.store import DEFAULT_DB, Store, label
@@ -67,6 +70,7 @@ def cmd_apply(args) -> int:
     db = args.db or DEFAULT_DB
     files = [decisions.load(f) for f in args.apply]
     with Store(db, create=False) as store:
+        batches, shown = [], []
         for path, data in zip(args.apply, files):
             doc_id = store.resolve(data.get("doc_id") or data["sha256"])
             sha, number, subject, src = store.db.execute("SELECT sha256, number, subject, path FROM documents "
@@ -74,13 +78,17 @@ def cmd_apply(args) -> int:
             if data.get("sha256") and data["sha256"] != sha:
                 raise UsageError(f"{path}: the decisions are for another version of {doc_id} (sha256 differs)",
                                  "review the stored document again")
-            review = store.apply_decisions(doc_id, data["decisions"], args.reviewer or data.get("reviewer"))
-            counts = {k: sum(1 for d in review["decisions"] if d["decision"] == k) for k in decisions.DECISIONS}
-            if args.quiet:
-                continue
-            print(f"chithi: {label(number, subject, src, 60)}: {len(data['decisions'])} decisions stored ({counts['accept']} accepted, "
-                  f"{counts['reject']} rejected, {counts['correct']} corrected); {status_text(review)}",
-                  file=sys.stderr)
+            checked = decisions.validate(path, data, store.extracted(doc_id), args.reviewer or data.get("reviewer"))
+            batches.append((doc_id, checked))
+            shown.append(label(number, subject, src, 60))
+        reviews = store.apply_batches(batches)
+    for (doc_id, checked), name in zip(batches, shown):
+        if args.quiet:
+            continue
+        review = reviews[doc_id]
+        counts = {k: sum(1 for d in review["decisions"] if d["decision"] == k) for k in decisions.DECISIONS}
+        print(f"chithi: {name}: {len(checked)} decisions stored ({counts['accept']} accepted, "
+              f"{counts['reject']} rejected, {counts['correct']} corrected); {status_text(review)}", file=sys.stderr)
     return 0
 
 
@@ -114,8 +122,8 @@ def cmd_review(args) -> int:
     out = Path(args.out)
     if out.is_dir():
         raise UsageError(f"{out}: is a directory", "give an .html file name with --out")
-    tmp = out.with_name(out.name + ".tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
+    from pipeline.exports.files import write_text
+
+    write_text(out, page)
     print(out)
     return 0

@@ -205,6 +205,37 @@ def set_memory_limit() -> None:
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
+def available_mb() -> int | None:
+    """MiB of memory the system can give without swapping (``MemAvailable``); None when unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) // 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def cap_workers(requested: int | None) -> tuple[int, str | None]:
+    """(worker processes to start, a note when fewer than asked): no more than the cores, and no more than fit
+    in the memory available at the memory limit of each (--max-memory-mb), so that the whole pool's memory is
+    bounded too; at least one. ``requested`` None: as many as that allows, without a note."""
+    cores = os.cpu_count() or 1
+    n = requested or cores
+    note = None
+    if n > cores:
+        n, note = cores, f"--workers {requested} capped at {cores}: this machine has {cores} cores"
+    avail, each = available_mb(), int(current().max_memory_mb)
+    if avail is not None and n * each > avail:
+        fit = max(1, avail // each)
+        if fit < n:
+            n, note = fit, (f"{'--workers ' + str(requested) if requested else 'workers'} capped at {fit}: "
+                            f"{fit} worker{'s' if fit > 1 else ''} of --max-memory-mb {each} fit in the memory "
+                            f"available, {avail:,} MiB (lower --max-memory-mb for more)")
+    return n, note if requested else None
+
+
 def out_of_memory(name: str) -> BadInputError:
     lim = current()
     return BadInputError(f"{name}: out of memory under the {lim.max_memory_mb} MiB limit",

@@ -71,7 +71,7 @@ def token_set_ratio(a: str, b: str) -> float:
 CONTROLS = "".join(chr(c) for c in [*range(0x00, 0x09), 0x0B, *range(0x0E, 0x20), *range(0x7F, 0xA0),
                                     *range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 DROP_CONTROLS = dict.fromkeys(map(ord, CONTROLS), None)
-_CONTROL = re.compile(f"[{re.escape(CONTROLS)}\r]")
+_CONTROL = re.compile(f"[{re.escape(CONTROLS)}\r\udc80-\udcff]")  # and the bytes of undecodable file names
 
 
 def strip_controls(s: str) -> str:
@@ -80,12 +80,23 @@ def strip_controls(s: str) -> str:
 
 def _escape(m: re.Match) -> str:
     c = ord(m.group())
+    if 0xDC80 <= c <= 0xDCFF:  # a byte of a file name that is not UTF-8 (Python's surrogateescape)
+        return f"\\x{c - 0xDC00:02x}"
     return f"\\x{c:02x}" if c < 0x100 else f"\\u{c:04x}"
 
 
 def term_safe(s: str) -> str:
     """``s`` fit for a terminal: control characters (and carriage returns) shown as ``\\x1b`` / ``\\u202e``."""
     return _CONTROL.sub(_escape, s)
+
+
+def shown_path(path: str) -> str:
+    """A file name as it can be shown and stored: the bytes of a name that is not UTF-8 (which Python keeps as
+    lone surrogates, so that the file can still be opened) written as ``\\xff`` escapes. The file itself is
+    opened by its real name; records, the store and messages carry this one."""
+    if not any("\udc80" <= c <= "\udcff" for c in path):
+        return path
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def json_safe(s: str) -> str:

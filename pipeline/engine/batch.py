@@ -24,6 +24,7 @@ from pipeline.readers import SUPPORTED, is_supported
 from pipeline.core.limits import check_regular
 from pipeline.run import Options
 from pipeline.store import Store, options_key
+from pipeline.core.textutil import shown_path
 
 
 @dataclass
@@ -109,7 +110,7 @@ def collect(paths: Iterable[str | os.PathLike], exclude: Iterable[str] = ()) -> 
             add(p)
         else:
             problems.append(Failure("no such file or folder", int(ExitCode.input_missing), os.fspath(arg)))
-    ignored = [f for f in ignored if os.path.realpath(f) not in seen]
+    ignored = [shown_path(f) for f in ignored if os.path.realpath(f) not in seen]  # only ever shown
     return files, problems, ignored
 
 
@@ -239,6 +240,8 @@ def _pending(store: Store, files: list[str], summary: Summary, force: bool, okey
 
 
 def _fail(store: Store, summary: Summary, failure: Failure, sha: str | None) -> None:
+    if failure.path:  # names that are not UTF-8: their bytes escaped
+        failure = replace(failure, message=shown_path(failure.message), path=shown_path(failure.path))
     summary.failed.append(failure)
     try:
         store.put_failure(failure.path, sha, failure.reason(), failure.exit_code)
@@ -251,7 +254,7 @@ def _handle(store: Store, summary: Summary, path: str, sha: str, value: tuple | 
     if failed is None:
         rec, text, pages = value
         if any(w["code"] == "not_a_directive" for w in rec.get("warnings", [])):
-            summary.not_directives.append(path)
+            summary.not_directives.append(shown_path(path))
             if summary.only_directives:
                 return
         outcome = store.put(rec, text, options=okey, force=force)

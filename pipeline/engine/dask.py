@@ -321,14 +321,17 @@ def connect(scheduler: str | None = None, workers: int = 0, *, timeout: float = 
             if "://" not in scheduler:
                 scheduler = f"tcp://{scheduler}"
             _check_address(scheduler)
+            end = time.monotonic() + timeout
+            _probe(scheduler, timeout)  # bounded end to end: whatever answers there, or nothing does
+            left = lambda: max(0.5, end - time.monotonic())  # noqa: E731
             try:
-                with dask.config.set({"distributed.comm.timeouts.connect": f"{timeout}s"}):
-                    client = distributed.Client(scheduler, timeout=timeout, set_as_default=False)
-            except (OSError, TimeoutError, distributed.TimeoutError):
-                raise ClusterError(f"cannot reach the Dask scheduler at {scheduler} within {timeout:g} s",
+                with dask.config.set({"distributed.comm.timeouts.connect": f"{left()}s"}):
+                    client = distributed.Client(scheduler, timeout=left(), set_as_default=False)
+            except Exception as e:  # noqa: BLE001 - a scheduler that answered the probe, then failed
+                raise ClusterError(f"cannot connect to the Dask scheduler at {scheduler}: {_short(e)}",
                                    "is `dask scheduler` running there and its port open?") from None
             try:
-                client.wait_for_workers(1, timeout=timeout)
+                client.wait_for_workers(1, timeout=left())
             except (TimeoutError, distributed.TimeoutError, OSError):
                 raise ClusterError(f"the Dask scheduler at {scheduler} has no worker after {timeout:g} s",
                                    "start workers with `dask worker " + scheduler + "`") from None
@@ -425,6 +428,46 @@ def _preload() -> None:
         return
     mods = list(getattr(fs._forkserver, "_preload_modules", None) or [])
     ctx.set_forkserver_preload(mods + [m for m in PRELOAD if m not in mods])
+
+
+#: schemes chithi can reach without more set-up (tls/wss need certificates chithi has no flags for; ucx needs
+#: UCX and ucx-py; inproc is a scheduler inside the same process)
+SCHEMES = ("tcp", "ws")
+
+
+def _probe(address: str, timeout: float) -> None:
+    """Ask whatever listens at ``address`` who it is (Dask's handshake, then an ``identity`` call), all within
+    ``timeout`` seconds: a silent listener, an HTTP server or anything else that is not a Dask scheduler, and a
+    scheme chithi cannot use, end in one ClusterError (exit 9)."""
+    import asyncio
+
+    from distributed.comm import connect as comm_connect, parse_address
+
+    scheme = parse_address(address)[0]
+    if scheme not in SCHEMES:
+        raise ClusterError(f"cannot reach the Dask scheduler at {address}: chithi is not set up for {scheme}:// "
+                           "schedulers", "give the scheduler's tcp:// address, through an SSH tunnel if it must be "
+                           "encrypted")
+
+    async def ask() -> Any:
+        comm = await comm_connect(address, timeout=timeout)  # TCP, then Dask's handshake
+        try:
+            await comm.write({"op": "identity", "reply": True})
+            return await comm.read()
+        finally:
+            comm.abort()
+
+    try:
+        who = asyncio.run(asyncio.wait_for(ask(), timeout))
+    except OSError:  # refused (retried until the timeout), reset, closed, silent until the timeout
+        raise ClusterError(f"cannot reach the Dask scheduler at {address} within {timeout:g} s",
+                           "is `dask scheduler` running there and its port open?") from None
+    except Exception as e:  # noqa: BLE001 - garbage in answer: not a scheduler we can use
+        raise ClusterError(f"what answers at {address} is not a Dask scheduler ({_short(e)})",
+                           "give the address `dask scheduler` prints (tcp://HOST:8786)") from None
+    if not isinstance(who, dict) or who.get("type") != "Scheduler":
+        raise ClusterError(f"what answers at {address} is not a Dask scheduler",
+                           "give the address `dask scheduler` prints (tcp://HOST:8786)")
 
 
 def _check_address(address: str) -> None:

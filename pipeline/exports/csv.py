@@ -6,6 +6,7 @@ import csv
 from typing import Any, Iterable, TextIO
 
 from pipeline.exports.base import RecordWriter, lead_units
+from pipeline.exports.cells import csv_row
 from pipeline.store import label
 from pipeline.store.decisions import by_item, status_text
 
@@ -82,4 +83,4 @@ class Writer(RecordWriter):
         self.writer.writeheader()
 
     def add(self, rec: dict[str, Any], text: str | None = None) -> None:
-        self.writer.writerows(csv_rows(rec))
+        self.writer.writerows(csv_row(r) for r in csv_rows(rec))  # no formulas, no control characters

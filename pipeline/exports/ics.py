@@ -5,10 +5,12 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterable
 
 from pipeline.core.textutil import cut
+from pipeline.exports.cells import clean
 from pipeline.exports.files import write_text
 
 
 def ics_escape(s: str) -> str:
+    s = clean(s)  # no control characters
     return (s.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n")
             .replace("\n", "\\n").replace("\r", "\\n").replace("\f", "\\n"))
 

@@ -5,6 +5,7 @@ from datetime import date
 from typing import Any, Iterable
 
 from pipeline.exports.base import RecordWriter, lead_units
+from pipeline.exports.cells import xlsx_row
 from pipeline.exports.files import write_atomic
 from pipeline.lang.labels import doc_type_label
 from pipeline.store import label
@@ -93,7 +94,7 @@ def write_xlsx(records: Iterable[dict[str, Any]], path: str) -> None:
     for rec in records:
         for name, rows in sheets(rec).items():
             for r in rows:
-                ws_of[name].append(r)
+                xlsx_row(ws_of[name], r)  # text never a formula, no control characters
     for ws in ws_of.values():
         ws.auto_filter.ref = ws.dimensions
         for row in ws.iter_rows(min_row=2):

@@ -3,6 +3,7 @@ copy. The one page renderer: the OCR stage reads :func:`render_page`, the review
 from __future__ import annotations
 
 from pipeline.core.limits import fit_scale
+from pipeline.ocr.imagemodes import to_8bit
 from pipeline.layout.words import config
 from pipeline.readers.image import pil_guard
 
@@ -43,7 +44,8 @@ def _pdf_page(src: str | bytes, index: int, dpi: float | None = None, width: int
 
 
 def _frame(src: str | bytes, index: int):
-    """Frame ``index`` of an image file, as RGB or L."""
+    """Frame ``index`` of an image file, as RGB or L: 16-bit, 1-bit, palette, CMYK or with transparency, scaled,
+    not clipped (pipeline.ocr.imagemodes)."""
     import io
 
     from PIL import Image
@@ -51,7 +53,7 @@ def _frame(src: str | bytes, index: int):
     with pil_guard():
         im = Image.open(io.BytesIO(src) if isinstance(src, bytes) else src)
         im.seek(index)
-        return im.convert("RGB") if im.mode not in ("RGB", "L") else im.copy()
+        return to_8bit(im)
 
 
 def render_page(source: tuple[str | bytes, int], dpi: int | None = None):

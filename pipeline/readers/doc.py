@@ -9,4 +9,4 @@ from pipeline.tools.soffice import convert
 
 
 def read(doc: Document, data: bytes) -> Document:
-    return docx.read(doc, convert(data, Path(doc.path).name), what=".doc")
+    return docx.read(doc, convert(data, Path(doc.path).stem + ".doc"), what=".doc")  # by content: a .doc named .docx

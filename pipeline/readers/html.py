@@ -128,15 +128,59 @@ def _owner_table(tr):
     return p
 
 
-def html_layout(text: str) -> Layout:
+# libxml2 keeps 256 levels of nesting by default and 2,048 with XML_PARSE_HUGE (lxml's huge_tree); below that it
+# drops what follows. Saved portal pages nest unclosed <font>/<span> tags that deep: inline tags carry no structure
+# here, so past the limit they are dropped and the page parsed again; what is still too deep is counted and named.
+MAX_DEPTH = 2047
+_INLINE_TAGS = re.compile(r"</?(?:font|span|b|i|u|em|strong|small|big|a|sup|sub|s|strike|o:p)(?:\s[^>]*)?/?>", re.I)
+_TAG = re.compile(r"<!--.*?-->|<(script|style)\b.*?</\1\s*>|<[^>]*>", re.I | re.S)
+
+
+def _depth(root) -> int:
+    from lxml import etree
+
+    depth = best = 0
+    for event, _ in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        best = max(best, depth)
+    return best
+
+
+def parse_html(text: str):
+    """(root element, characters left out): the page parsed with no nesting limit short of libxml2's
+    :data:`MAX_DEPTH`; ``left out`` counts the letters and digits of text nested deeper still (0: none)."""
+    import html
+
     import lxml.html
 
-    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
-    root = lxml.html.fromstring(text or "<html></html>")
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text) or "<html></html>"
+    parser = lxml.html.HTMLParser(huge_tree=True)
+    root = lxml.html.fromstring(text, parser=parser)
+    if _depth(root) < MAX_DEPTH:
+        return root, 0
+    text = _INLINE_TAGS.sub("", text)
+    root = lxml.html.fromstring(text, parser=parser)
+    if _depth(root) < MAX_DEPTH:
+        return root, 0
+    count = lambda s: sum(c.isalnum() for c in s)  # noqa: E731
+    return root, max(0, count(html.unescape(_TAG.sub(" ", text))) - count(" ".join(root.itertext())))
+
+
+def html_layout(text: str) -> Layout:
+    """The page's blocks; ``Layout.left_out``: characters nested too deep to be read (see :func:`parse_html`)."""
+    import sys
+
+    root, left_out = parse_html(text)
     lay = Layout()
+    lay.left_out = left_out
     w = _Writer(lay)
     top = content_root(root)
-    w.content(top, top.tag.lower() if isinstance(top.tag, str) else "div")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 3 * MAX_DEPTH + 1000))  # _Writer.walk: two frames per level of nesting
+    try:
+        w.content(top, top.tag.lower() if isinstance(top.tag, str) else "div")
+    finally:
+        sys.setrecursionlimit(limit)
     w.flush()
     return lay
 
@@ -145,10 +189,20 @@ def html_layout(text: str) -> Layout:
 
 def read(doc: Document, data: bytes) -> Document:
     text, encoding = decode_text(html_charset(data), doc.path)
-    page = laid_out_page(html_layout(nfc(text)), 1, "html")
+    lay = html_layout(nfc(text))
+    page = laid_out_page(lay, 1, "html")
+    if not page.text.strip() and lay.left_out:
+        raise BadInputError(f"{doc.path}: the HTML page nests elements deeper than {MAX_DEPTH:,} levels, and all "
+                            f"its text ({lay.left_out:,} letters and digits) is below that depth",
+                            "open and re-save the page in a browser")
     if not page.text.strip():
         raise BadInputError(f"{doc.path}: the HTML page has no text", "is it the document's page?")
-    return replace(doc, pages=(page,), encoding=encoding)
+    doc = replace(doc, pages=(page,), encoding=encoding)
+    if lay.left_out:
+        doc = doc.with_warning("html_too_deep", f"the page nests elements deeper than {MAX_DEPTH:,} levels: "
+                               f"{lay.left_out:,} letters and digits nested deeper were left out (save the page "
+                               "again, or open and re-save it in a browser)")
+    return doc
 
 
 def html_charset(data: bytes) -> bytes:

@@ -48,6 +48,20 @@ from schemas.record import SCHEMA_VERSION as RECORD_SCHEMA_VERSION
 
 DEFAULT_DB = "chithi.db"
 BUSY_TIMEOUT_MS = 60_000
+#: how long a writer waits for another one (`--busy-timeout`), and where it says that it waits (the CLI's say)
+_busy: dict[str, Any] = {"ms": BUSY_TIMEOUT_MS, "say": None}
+
+
+def configure_busy(seconds: float | None = None, say: Callable[[str], None] | None = None) -> None:
+    """The wait for a database another program is writing to: ``seconds`` (None: the default, 60 s), and a
+    function that is told, once, that the wait has begun."""
+    _busy["ms"] = BUSY_TIMEOUT_MS if seconds is None else int(seconds * 1000)
+    _busy["say"] = say
+
+
+def _is_busy(e: BaseException) -> bool:
+    return isinstance(e, sqlite3.OperationalError) and ("locked" in str(e) or "busy" in str(e))
+
 KINDS = ("document", "target", "deadline", "task")
 
 
@@ -306,7 +320,9 @@ class Hit:
 class Store:
     """A connection to the database file; not to be shared between processes (open one per process)."""
 
-    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, create: bool = True, timeout_ms: int = BUSY_TIMEOUT_MS):
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, create: bool = True, timeout_ms: int | None = None):
+        timeout_ms = _busy["ms"] if timeout_ms is None else timeout_ms
+        self.timeout_ms = timeout_ms
         self.path = Path(path)
         if not create and not self.path.exists():
             raise DatabaseError(f"{self.path}: no such database", "run `chithi ingest FOLDER --db FILE` first")
@@ -341,6 +357,38 @@ class Store:
                     raise
                 time.sleep(0.05 + 0.01 * i)
 
+    def _begin(self) -> None:
+        """BEGIN IMMEDIATE: the write lock. When another program holds it, say so once and wait up to the busy
+        timeout; then a DatabaseError (exit 8) that says who is in the way."""
+        c = self.db
+        c.execute(f"PRAGMA busy_timeout = {min(200, self.timeout_ms)}")
+        try:
+            try:
+                return self._retry(lambda: c.execute("BEGIN IMMEDIATE"), tries=3)
+            except sqlite3.OperationalError as e:
+                if not _is_busy(e):
+                    raise
+            seconds = self.timeout_ms / 1000
+            if _busy["say"] is not None and not getattr(self, "_said", False):
+                self._said = True
+                _busy["say"](f"chithi: waiting for {self.path}: another program is writing to it (up to {seconds:g} s, "
+                             "--busy-timeout)")
+            end = time.monotonic() + seconds
+            while True:  # SQLite's busy handler waits; a BUSY it returns without waiting is tried again here
+                c.execute(f"PRAGMA busy_timeout = {max(1, int((end - time.monotonic()) * 1000))}")
+                try:
+                    return c.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as e:
+                    if not _is_busy(e):
+                        raise
+                if time.monotonic() >= end - 0.05:
+                    raise DatabaseError(f"{self.path}: another program has been writing to the database for "
+                                        f"{seconds:g} s: gave up", "wait for the other writer, e.g. another "
+                                        "chithi ingest, to finish, or raise --busy-timeout")
+                time.sleep(0.05)
+        finally:
+            c.execute(f"PRAGMA busy_timeout = {int(self.timeout_ms)}")
+
     def _migrate(self) -> None:
         c = self.db
         version = c.execute("PRAGMA user_version").fetchone()[0]
@@ -349,7 +397,7 @@ class Store:
                                 f"({SCHEMA_VERSION})", "upgrade chithi")
         if version == SCHEMA_VERSION:
             return
-        self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+        self._begin()
         try:
             version = c.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
             for i in range(version, SCHEMA_VERSION):
@@ -399,7 +447,7 @@ class Store:
         sha = rec["source"]["sha256"]
         c = self.db
         try:
-            self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+            self._begin()
         except sqlite3.DatabaseError as e:
             raise database_error(self.path, "cannot write", e) from None
         try:
@@ -439,9 +487,15 @@ class Store:
                                               " WHERE d.doc_id = ? ORDER BY p.path", (doc_id,))]
 
     def put_failure(self, path: str, sha256: str | None, reason: str, exit_code: int) -> None:
-        self._retry(lambda: self.db.execute(
-            "INSERT OR REPLACE INTO failures(path, sha256, reason, exit_code, pipeline_version, failed_at) "
-            "VALUES (?, ?, ?, ?, ?, ?)", (path, sha256, reason, int(exit_code), pipeline.__version__, _now())))
+        self._begin()
+        try:
+            self.db.execute(
+                "INSERT OR REPLACE INTO failures(path, sha256, reason, exit_code, pipeline_version, failed_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)", (path, sha256, reason, int(exit_code), pipeline.__version__, _now()))
+            self.db.execute("COMMIT")
+        except BaseException:
+            _rollback(self.db)
+            raise
 
     def _delete(self, doc_id: str) -> None:
         c = self.db
@@ -463,60 +517,78 @@ class Store:
         return [dict(zip(cols, r)) for r in self.db.execute(
             f"SELECT {', '.join(cols)} FROM reviews WHERE doc_id = ? ORDER BY item", (doc_id,))]
 
+    def extracted(self, doc_id: str) -> dict[str, Any]:
+        """The stored record of a document as extracted (without reviewers' decisions)."""
+        row = self.db.execute("SELECT record, extracted FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            raise DatabaseError(f"{doc_id}: no such document in {self.path}")
+        rec = json.loads(row[1] or row[0])
+        rec.pop("review", None)
+        return rec
+
     def apply_decisions(self, doc_id: str, decisions: list[dict[str, Any]], reviewer: str | None = None
                         ) -> dict[str, Any]:
         """Store reviewer decisions on a stored document and rewrite its rows from the reviewed record, in one
-        transaction; returns the record's ``review`` block.
+        transaction; returns the record's ``review`` block (see :meth:`apply_batches`)."""
+        return self.apply_batches([(doc_id, decisions)], reviewer)[doc_id]
+
+    def apply_batches(self, batches: list[tuple[str, list[dict[str, Any]]]], reviewer: str | None = None
+                      ) -> dict[str, dict[str, Any]]:
+        """Store reviewer decisions — (doc_id, decisions) for one document or several, checked before (by
+        pipeline.store.decisions.validate or the server) — in one transaction, and rewrite each document's rows
+        from its reviewed record. Returns {doc_id: the record's ``review`` block}.
 
         Decisions are kept per item: two reviewers deciding on different items of one document both keep theirs.
         On one item the decision made last (``decided_at``) is in force, whatever order they reach the store in;
-        the other is kept in the history (:meth:`review_history`) as 'replaced' or 'superseded'. A decision
-        'clear' withdraws the item's decision. A 'correct' decision on a value that was not read (a blank number,
-        date or signer: :func:`pipeline.store.decisions.fillable`) fills it in."""
+        every decision is kept in the history (:meth:`review_history`), the others as 'replaced' or 'superseded'.
+        A decision 'clear' withdraws the item's decision. A 'correct' decision on a value that was not read (a blank
+        number, date or signer: :func:`pipeline.store.decisions.fillable`) fills it in."""
         c = self.db
-        self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
         try:
-            row = c.execute("SELECT record, extracted, options FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-            if row is None:
-                raise DatabaseError(f"{doc_id}: no such document in {self.path}")
-            extracted = json.loads(row[1] or row[0])
-            extracted.pop("review", None)
-            values = dec.reviewable(extracted) | dec.fillable(extracted)
+            self._begin()
+        except sqlite3.DatabaseError as e:
+            raise database_error(self.path, "cannot store the decisions", e) from None
+        out = {}
+        try:
             now = _now()
-            for d in decisions:
-                when = d.get("decided_at") or now
-                who = d.get("reviewer") or reviewer
-                value = d.get("value") if d["decision"] == "correct" else None
-                original = values.get(d["item"], d.get("original"))
-                current = c.execute("SELECT decided_at FROM reviews WHERE doc_id = ? AND item = ?",
-                                    (doc_id, d["item"])).fetchone()
-                in_force = current is None or (current[0] or "") <= when
-                if in_force:
-                    c.execute("UPDATE review_log SET outcome = 'replaced' WHERE doc_id = ? AND item = ? AND "
-                              "outcome = 'in force'", (doc_id, d["item"]))
-                    if d["decision"] == "clear":
-                        c.execute("DELETE FROM reviews WHERE doc_id = ? AND item = ?", (doc_id, d["item"]))
-                    else:
-                        c.execute("INSERT OR REPLACE INTO reviews(doc_id, item, decision, value, original, note, "
-                                  "reviewer, decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                                  (doc_id, d["item"], d["decision"], value, original, d.get("note") or None, who,
-                                   when, now))
-                c.execute("INSERT INTO review_log(doc_id, item, decision, value, original, note, reviewer, "
-                          "decided_at, stored_at, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                          (doc_id, d["item"], d["decision"], value, original, d.get("note") or None, who, when,
-                           now, ("in force" if d["decision"] != "clear" else "withdrawn") if in_force
-                           else "superseded"))
-            text = self.text(doc_id) or ""
-            reviewed = dec.apply(extracted, self.reviews(doc_id))
-            self._delete(doc_id)
-            self._insert(reviewed, text, row[2], extracted=extracted)
+            for doc_id, decisions in batches:
+                row = c.execute("SELECT options FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+                extracted = self.extracted(doc_id)
+                values = dec.reviewable(extracted) | dec.fillable(extracted)
+                for d in sorted(decisions, key=lambda d: dec.decided_key(d.get("decided_at") or now)):
+                    when = d.get("decided_at") or now
+                    who = d.get("reviewer") or reviewer
+                    value = d.get("value") if d["decision"] == "correct" else None
+                    original = values.get(d["item"], d.get("original"))
+                    current = c.execute("SELECT decided_at FROM reviews WHERE doc_id = ? AND item = ?",
+                                        (doc_id, d["item"])).fetchone()
+                    in_force = current is None or dec.decided_key(current[0]) <= dec.decided_key(when)
+                    if in_force:
+                        c.execute("UPDATE review_log SET outcome = 'replaced' WHERE doc_id = ? AND item = ? AND "
+                                  "outcome = 'in force'", (doc_id, d["item"]))
+                        if d["decision"] == "clear":
+                            c.execute("DELETE FROM reviews WHERE doc_id = ? AND item = ?", (doc_id, d["item"]))
+                        else:
+                            c.execute("INSERT OR REPLACE INTO reviews(doc_id, item, decision, value, original, note,"
+                                      " reviewer, decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                                      (doc_id, d["item"], d["decision"], value, original, d.get("note") or None,
+                                       who, when, now))
+                    c.execute("INSERT INTO review_log(doc_id, item, decision, value, original, note, reviewer, "
+                              "decided_at, stored_at, outcome) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                              (doc_id, d["item"], d["decision"], value, original, d.get("note") or None, who, when,
+                               now, ("in force" if d["decision"] != "clear" else "withdrawn") if in_force
+                               else "superseded"))
+                text = self.text(doc_id) or ""
+                reviewed = dec.apply(extracted, self.reviews(doc_id))
+                self._delete(doc_id)
+                self._insert(reviewed, text, row[0], extracted=extracted)
+                out[doc_id] = reviewed["review"]
             c.execute("COMMIT")
-            return reviewed["review"]
+            return out
         except BaseException as e:
-            if c.in_transaction:
-                c.execute("ROLLBACK")
+            _rollback(c)
             if isinstance(e, sqlite3.DatabaseError):
-                raise DatabaseError(f"{self.path}: cannot store the decisions: {e}") from None
+                raise database_error(self.path, "cannot store the decisions", e) from None
             raise
 
     def review_history(self, doc_id: str) -> list[dict[str, Any]]:

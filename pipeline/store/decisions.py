@@ -15,15 +15,26 @@ from __future__ import annotations
 
 import copy
 import json
+import math
 import re
-from datetime import date, timedelta
+import unicodedata
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import BadInputError, InputMissingError
+from pipeline.core.errors import BadInputError, InputMissingError, UsageError
+from pipeline.core.textutil import strip_controls
 
 META_FIELDS = ("number", "doc_type", "issued_date", "place", "issuer", "subject")
 DECISIONS = ("accept", "reject", "correct")
+
+# What a decision may hold (:func:`validate`): a reviewer corrects a value, writes a note, signs with a name.
+MAX_FILE_BYTES = 8 * 2**20   # a decisions file of a 1,000-item document is about 300 KB
+MAX_VALUE_CHARS = 2_000      # a corrected value (a task's whole text is the longest)
+MAX_NOTE_CHARS = 4_000
+MAX_NAME_CHARS = 200         # the reviewer's name
+YEARS = (1900, 2100)         # dates a directive, its deadlines and decisions can have
+MAX_NUMBER = 1e15            # a target's value (the largest budgets are ~1e15 đồng)
 
 
 def reviewable(rec: dict[str, Any]) -> dict[str, str]:
@@ -77,6 +88,10 @@ def load(path: str | Path) -> dict[str, Any]:
     p = Path(path)
     if not p.is_file():
         raise InputMissingError(f"{p}: no such decisions file", "download it from the review page")
+    size = p.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise BadInputError(f"{p}: the decisions file is {size / 2**20:.0f} MiB, over the "
+                            f"{MAX_FILE_BYTES // 2**20} MiB limit", "give the JSON the review page downloads")
     try:
         data = json.loads(p.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as e:
@@ -119,11 +134,113 @@ def iso_date(s: str) -> str | None:
     if (day := day_date(t)) is not None:
         return day
     m = re.fullmatch(r"(?:(\d{1,2})[/.-])?(\d{4})", t)
-    if m and 1 <= int(m.group(1) or 12) <= 12:
+    if m and 1 <= int(m.group(1) or 12) <= 12 and int(m.group(2)) < 9999:
         month, year = int(m.group(1) or 12), int(m.group(2))
         nxt = date(year + month // 12, month % 12 + 1, 1)
         return (nxt - timedelta(days=1)).isoformat()
     return None
+
+
+_VI_DAY = re.compile(r"(?:ngày\s*)?(\d{1,2})\s*tháng\s*(\d{1,2})\s*năm\s*(\d{4})", re.I)
+
+
+def day_of(value: str) -> str | None:
+    """A day written '30/6/2025', '2025-06-30' or 'ngày 30 tháng 6 năm 2025' → '2025-06-30'; None otherwise
+    (31/02/2025 is no day)."""
+    from pipeline.core.textutil import day_date
+
+    if m := _VI_DAY.fullmatch(value.strip()):
+        value = f"{m.group(1)}/{m.group(2)}/{m.group(3)}"
+    return day_date(value)
+
+
+def clean(text: Any) -> str:
+    """Text of a decision as the document's text is: NFC, without control and bidi-override characters."""
+    return strip_controls(unicodedata.normalize("NFC", str(text))).strip()
+
+
+def _decided_at(raw: Any, now: datetime) -> str:
+    """An ISO 8601 time (naive: UTC) → its UTC form, 'YYYY-MM-DDTHH:MM:SS+00:00' (ValueError: not a time)."""
+    t = datetime.fromisoformat(str(raw).strip().replace("Z", "+00:00"))
+    t = (t if t.tzinfo else t.replace(tzinfo=timezone.utc)).astimezone(timezone.utc)
+    if not datetime(2000, 1, 1, tzinfo=timezone.utc) <= t <= now + timedelta(days=1):
+        raise ValueError("out of range")
+    return t.isoformat(timespec="seconds")
+
+
+def decided_key(s: str | None) -> datetime:
+    """A stored ``decided_at`` as a comparable time (unreadable: the earliest)."""
+    try:
+        t = datetime.fromisoformat(str(s).replace("Z", "+00:00"))
+        return t if t.tzinfo else t.replace(tzinfo=timezone.utc)
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
+
+
+def validate(path: str | Path, data: dict[str, Any], rec: dict[str, Any], reviewer: str | None = None,
+             now: datetime | None = None) -> list[dict[str, Any]]:
+    """The decisions of a loaded file (:func:`load`) checked against the stored record ``rec`` (as extracted), in
+    the form they are stored: items the record has, corrected dates real days or months in :data:`YEARS`, numbers
+    finite and at most :data:`MAX_NUMBER`, text NFC without control characters and within its size limit,
+    ``decided_at`` an ISO time (now when absent). The first problem is a usage error (exit 2) naming the item."""
+    now = now or datetime.now(timezone.utc)
+    values = reviewable(rec)
+    blank = fillable(rec)  # a value that was not read may be filled in (a 'correct' decision)
+    out = []
+    for n, d in enumerate(data["decisions"], 1):
+        item = clean(d["item"])[:60]
+        where = f"{path}: decision {n} ({item})"
+        if item in blank and d["decision"] == "correct":
+            values = values | {item: blank[item]}
+        if item not in values:
+            raise UsageError(f"{where}: the stored record of {rec.get('doc_id')} has no item {item!r}",
+                             "download the decisions from the document's current review page")
+        value = None
+        if d["decision"] == "correct":
+            value = clean(d.get("value") or "")
+            _limit(where, "corrected value", value, MAX_VALUE_CHARS)
+            if not value:
+                raise UsageError(f"{where}: the corrected value is empty once control characters are removed",
+                                 "write the value")
+            _check_value(where, item, value)
+        note = clean(d.get("note") or "") or None
+        _limit(where, "note", note, MAX_NOTE_CHARS)
+        who = clean(d.get("reviewer") or reviewer or "") or None
+        _limit(where, "reviewer's name", who, MAX_NAME_CHARS)
+        try:
+            when = _decided_at(d["decided_at"], now) if d.get("decided_at") else now.isoformat(timespec="seconds")
+        except (ValueError, TypeError):
+            raise UsageError(f"{where}: decided_at {clean(d.get('decided_at'))[:40]!r} is not a time between 2000 "
+                             "and now", "write it as ISO 8601, e.g. 2026-11-30T09:15:00Z") from None
+        out.append({"item": item, "decision": d["decision"], "value": value, "original": values[item],
+                    "note": note, "reviewer": who, "decided_at": when})
+    return out
+
+
+def _limit(where: str, what: str, text: str | None, limit: int) -> None:
+    if text is not None and len(text) > limit:
+        raise UsageError(f"{where}: the {what} has {len(text):,} characters, over the {limit:,} character limit",
+                         f"shorten the {what}")
+
+
+def _check_value(where: str, item: str, value: str) -> None:
+    lo, hi = YEARS
+    if item == "meta-issued_date":
+        day = day_of(value)
+        if day is None or not lo <= int(day[:4]) <= hi:
+            raise UsageError(f"{where}: {value[:40]!r} is not a day between {lo} and {hi}",
+                             "write the issue date as DD/MM/YYYY")
+    elif re.fullmatch(r"d\d+", item):
+        years = re.findall(r"\d{4,}", value)
+        due = iso_date(value) if all(lo <= int(y) <= hi for y in years) else None
+        if due is None:
+            raise UsageError(f"{where}: {value[:40]!r} is not a date between {lo} and {hi}",
+                             "write the deadline as DD/MM/YYYY, MM/YYYY or YYYY")
+    elif re.fullmatch(r"t\d+", item):
+        num = _number(value)
+        if num is not None and not (math.isfinite(num[0]) and abs(num[0]) <= MAX_NUMBER):
+            raise UsageError(f"{where}: the number {value[:40]!r} is not finite or over {MAX_NUMBER:.0e}",
+                             "write the target's number as digits, e.g. 96% or 2.900 hộ")
 
 
 def _correct(rec: dict[str, Any], item: str, value: str) -> None:
@@ -139,8 +256,7 @@ def _correct(rec: dict[str, Any], item: str, value: str) -> None:
         if name == "signer":
             md["signer"]["name"] = value
         elif name == "issued_date":
-            md[name]["value"] = iso_date(value) if re.search(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{4}|\d{4}-\d{2}-\d{2}", value) \
-                else value
+            md[name]["value"] = day_of(value) or md[name]["value"]  # validate() lets no other value through
         elif name == "doc_type":
             from pipeline.core.textutil import doc_type_code
 
@@ -199,7 +315,11 @@ def apply(extracted: dict[str, Any], decisions: list[dict[str, Any]]) -> dict[st
     rec.pop("review", None)
     values = reviewable(rec)
     blank = fillable(rec)
-    kept = [d for d in decisions if d["item"] in values or (d["item"] in blank and d["decision"] == "correct")]
+    latest: dict[str, dict[str, Any]] = {}  # one decision per item: the one decided last
+    for d in sorted((d for d in decisions if d["item"] in values or (d["item"] in blank and d["decision"] == "correct")),
+                    key=lambda d: decided_key(d.get("decided_at"))):
+        latest[d["item"]] = d
+    kept = sorted(latest.values(), key=lambda d: d["item"])
     for d in kept:
         if d["decision"] == "correct":
             _correct(rec, d["item"], str(d["value"]).strip())
