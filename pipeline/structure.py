@@ -23,6 +23,7 @@ class Field:
     start: int
     end: int
     inferred: bool = False
+    origin: str | None = None  # where a value not read in its usual place came from (pipeline.unread_meta)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Structure:
     body_end: int
     number: Field | None = None
     number_blank: bool = False
+    date_unread: str | None = None  # "day" or "day_month": the handwritten part of the issue date OCR could not read
+    number_unread: Field | None = None  # the printed symbol of a number that could not be read ("Số: 4Jl2 /CAT-PC04")
     doc_type: Field | None = None
     issued_date: Field | None = None
     place: Field | None = None
@@ -239,6 +242,7 @@ def _number(text: str, folded: str, lines, st: Structure) -> int | None:
         m = _NUMBER_UNREADABLE.match(folded, s, e)
         if m:
             sym = re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")])
+            st.number_unread = Field(sym, m.start(), m.end("sym"))
             st.notes.append(("unreadable_number", f"the number of the số ký hiệu is unreadable (handwritten?): "
                                                   f"'{squash(text[s:m.end()])}', symbol '{sym}': check the scan"))
             st.header_end = max(st.header_end, e)
@@ -294,6 +298,7 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
         st.issued_date = Field(iso, folded.find("ngay", m.start(), m.end()), m.end())
         quoted = squash(text[m.start("place") if st.place is None else pe:m.end()]).lstrip(", ")
         if junk:
+            st.date_unread = "day" if junk == ["dj"] else "day_month"
             st.notes.append(("unreadable_date", f"the issue date's {'day' if junk == ['dj'] else 'day or month'} "
                                                 f"could not be read ('{quoted}'): check the scan"))
         elif not d:
@@ -704,6 +709,7 @@ def _sections(text: str, lines, body_start: int, body_end: int) -> tuple[list[Pa
 
 
 def structure(doc: Document) -> Document:
+    from pipeline import unread_meta
     from pipeline.attachments import find_attachments
 
     atts = find_attachments(doc.text) if len(doc.pages) > 1 else []
@@ -715,6 +721,9 @@ def structure(doc: Document) -> Document:
                                f"{', '.join(str(a.first_page) for a in atts)}: the record describes the first")
     else:
         st = parse(doc.text, doc.blocks)
+    for f in unread_meta.fill(doc.text, st, doc.path):  # a handwritten number or day: the document itself or
+        setattr(st, f.field, Field(f.value, f.start, f.end, origin=f.origin))  # its file name may hold it
+        st.notes.append((f.code, f.message))
     for code, msg in st.notes:
         doc = doc.with_warning(code, msg)
     if st.issuer is not None and st.issuer.inferred:

@@ -52,7 +52,7 @@ def test_provenance_fields_and_spans_point_at_their_text(seed_records):
 
     doc, rec = process(CORPUS / "000_4a226a3da77387bf.txt")
     assert rec.source.sha256 == doc.sha256 and len(rec.source.sha256) == 64
-    assert rec.doc_id == doc.sha256[:16] and rec.pipeline_version and rec.schema_version == "1.2.0"
+    assert rec.doc_id == doc.sha256[:16] and rec.pipeline_version and rec.schema_version == "1.3.0"
     assert rec.metadata.number.value == "01/CT-UBND"
     assert doc.text[rec.metadata.number.span.start:rec.metadata.number.span.end] == "01/CT-UBND"
     items = [*rec.targets, *rec.deadlines, *(u for k in rec.tasks for u in k.units)]
