@@ -124,6 +124,8 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     tasks = sorted(ctx.results["tasks"] + ctx.results["tables"] + ctx.results["fields"], key=lambda k: k["start"])
     for i, k in enumerate(tasks, 1):
         k["id"] = f"k{i}"
+    if not ctx.issued and structure is not None and structure.issued_date is not None:
+        ctx.issued = _issued_at_least(structure.issued_date.value, ctx.results.get("references", []))
     # a due date before the document was issued belongs to an instruction it recounts, not to this one
     ctx.results["deadlines"] = sorted((d for d in ctx.results["deadlines"]
                                        if not (ctx.issued and d["due"] and d["due"] < ctx.issued)),
@@ -132,6 +134,15 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
     return Extraction(targets=ctx.results["targets"], deadlines=ctx.results["deadlines"], tasks=tasks,
                       references=ctx.results["references"])
+
+
+def _issued_at_least(partial: str, references: list[dict[str, Any]]) -> str | None:
+    """The earliest the document can have been issued when its day (or month) is unread ("2025", "2026-03"): not
+    before the first day the header allows, nor before the latest document it cites (a document cites only earlier
+    ones; dates the header rules out are misreads and left aside)."""
+    floor = partial + ("-01" * (3 - partial.count("-") - 1))
+    cited = [r["date"] for r in references if r.get("date") and floor <= r["date"] and r["date"][:len(partial)] == partial]
+    return max([floor, *cited])
 
 
 def _link(tasks, items, field_name: str, prefix: str) -> None:
