@@ -108,14 +108,23 @@ _KIND_RANK = {"article": -1, "upper": 0, "roman": 1, "arabic": 2, "letter": 3, "
 
 
 def _lines(text: str, start: int = 0, end: int | None = None):
-    """(start, end) of every line of text[start:end], form feeds counted as line breaks."""
+    """(start, end) of every line of text[start:end], form feeds counted as line breaks — except one inside a
+    sentence that runs on into the next page ("… các nội dung, nhiệm\fvụ của các dự án …")."""
     end = len(text) if end is None else end
     pos = start
     for m in re.finditer(r"[\n\f]", text[start:end]):
+        if m.group() == "\f" and _runs_on(text, start + m.start()):
+            continue
         yield pos, start + m.start()
         pos = start + m.end()
     if pos < end:
         yield pos, end
+
+
+def _runs_on(text: str, ff: int) -> bool:
+    """The page break at ``ff`` falls inside a sentence: a letter or a comma before it, a lower-case letter after."""
+    before, after = text[max(0, ff - 2):ff].rstrip(" "), text[ff + 1:ff + 3].lstrip(" ")
+    return bool(before and after) and (before[-1].isalpha() or before[-1] == ",") and after[0].islower()
 
 
 def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:

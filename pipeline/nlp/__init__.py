@@ -112,6 +112,7 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     ctx.ranges = ((ctx.body_start, ctx.body_end),)
     if structure is not None and structure.annex_start is not None:
         ctx.ranges += ((structure.annex_start, len(text)),)
+    ctx.header_year = ctx.year
     if ctx.year is None:  # no issue date: the year of the first full date (a meeting's), else the latest named
         first = re.search(r"(?<![\d/])\d{1,2}\s*(?:/|-|\.|\s+thang\s+)\s*\d{1,2}\s*(?:/|-|\.|\s+nam\s+)\s*(20\d\d)(?!\d)",
                           ctx.folded[:2000])

@@ -92,11 +92,11 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
         if fold(ctx.text[m.start():m.end()]).startswith("truoc nam"):
             y -= 1
         add(m.start(), m.end(), f"{y:04d}-12-31", "year")
-    for m in (_IN_YEAR.finditer(f, lo, hi) if ctx.year else ()):  # "hoàn thành ... trong năm 2027": a year
-        y = int(m.group("y"))                                        # after the document's own bounds the work
+    for m in (_IN_YEAR.finditer(f, lo, hi) if ctx.header_year else ()):  # "hoàn thành ... trong năm 2027": a
+        y = int(m.group("y"))                                        # year after the document's own bounds the work
         before = f[max(lo, m.start() - 60):m.start()]
         seg_start = max(before.rfind(";"), before.rfind("."), before.rfind(":"))
-        if y <= ctx.year or c.dl_blocker.search(before[seg_start + 1:]) or _in_blocked(ctx, m.start(), m.end()) \
+        if y <= ctx.header_year or c.dl_blocker.search(before[seg_start + 1:]) or _in_blocked(ctx, m.start(), m.end()) \
                 or _cites_before(ctx, m.start()):
             continue
         add(m.start(), m.end(), f"{y:04d}-12-31", "year")
