@@ -207,10 +207,13 @@ def format_side_by_side(reps, halves, details, show: bool = False) -> str:
         meta = sorted(set(b["metadata_wrong"]) - set(a["metadata_wrong"]))
         out.append(f"  {row['id']}: targets {a['targets']['tp']}→{b['targets']['tp']}, deadlines "
                    f"{a['deadlines']['tp']}→{b['deadlines']['tp']}, assignments {a['assignments']['tp']}→"
-                   f"{b['assignments']['tp']}, who_by_when {a['who_by_when']['tp']}→{b['who_by_when']['tp']}"
+                   f"{b['assignments']['tp']}"
+                   + (f", who_by_when {a['who_by_when']['tp']}→{b['who_by_when']['tp']}" if "who_by_when" in a else "")
                    + (f"; metadata {', '.join(meta)}" if meta else ""))
         if show:
             for fld in ("targets", "deadlines", "assignments", "who_by_when"):
+                if fld not in b:
+                    continue
                 miss = [m for m in b[fld]["missed"] if m not in a[fld]["missed"]]
                 extra = [e for e in b[fld]["extra"] if e not in a[fld]["extra"]]
                 if miss:
