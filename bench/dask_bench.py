@@ -26,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.batch import run_batch  # noqa: E402
+from pipeline.engine.batch import run_batch  # noqa: E402
 from pipeline.run import Options  # noqa: E402
 
 SCANS = ROOT.parent / "shared" / "samples" / "scans"
@@ -59,7 +59,7 @@ def run(engine: str, files: list[Path], db: Path, workers: int) -> tuple[float, 
         s = run_batch(files, db, workers=workers, options=Options(workers=1), progress=None)
         start = 0.0
     else:
-        from pipeline.dask_engine import connect
+        from pipeline.engine.dask import connect
 
         with connect(None, workers) as ex:
             start = time.perf_counter() - t

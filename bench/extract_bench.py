@@ -20,10 +20,10 @@ def main() -> None:
     args = ap.parse_args()
     os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})  # one core
     from pipeline.assemble import assemble
-    from pipeline.extract import extract
-    from pipeline.ingest import ingest
+    from pipeline.nlp import extract
+    from pipeline.readers import ingest
     from pipeline.normalize import normalize
-    from pipeline.structure import structure
+    from pipeline.structure.parse import structure
 
     paths = args.paths or sorted((ROOT / "corpus").glob("*.txt"))
     docs = [normalize(ingest(p)) for p in paths]

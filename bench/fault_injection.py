@@ -328,7 +328,7 @@ def _case_old_store(tmp, small):
     """A store whose text holds control characters (as one written before they were dropped at ingestion)."""
     db = ingest_db(tmp, "o.db", SEED)
     con = sqlite3.connect(db)
-    from pipeline.textutil import fold
+    from pipeline.core.textutil import fold
 
     with con:
         (rowid,) = con.execute("SELECT id FROM search_items WHERE field = 'subject'").fetchone()

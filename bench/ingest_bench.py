@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.batch import run_batch  # noqa: E402
+from pipeline.engine.batch import run_batch  # noqa: E402
 from pipeline.run import Options  # noqa: E402
 
 

@@ -123,14 +123,14 @@ def main() -> int:
     a = ap.parse_args()
     from dataclasses import replace
 
-    from pipeline.ingest import ingest
+    from pipeline.readers import ingest
     from pipeline.normalize import normalize
     from pipeline.ocr import ocr
 
     def read_first_page(path: Path) -> tuple[str, str]:
         """(OCR stage text, `chithi text` text) of page 1."""
         doc = ingest(path)
-        doc = ocr(replace(doc, pages=doc.pages[:1]), workers=1)
+        doc = ocr(replace(doc, pages=doc.pages[:1]))
         return squash(doc.pages[0].text), squash(normalize(doc).text)
 
     rng = random.Random(4)
@@ -151,7 +151,7 @@ def main() -> int:
         if a.no_real or not SCANS.exists():
             return 0
         exp = json.loads((ROOT / "tests" / "data" / "ocr" / "headers.json").read_text(encoding="utf-8"))
-        from pipeline.ocr import render_page
+        from pipeline.ocr.render import render_page
 
         te = tb = tn = tr = 0
         for name, e in exp.items():

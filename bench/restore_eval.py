@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "scripts"))
 
-from pipeline.restore import restore_text, tokenize  # noqa: E402
+from pipeline.lang.restore import restore_text, tokenize  # noqa: E402
 from train_lm import TRAIN_SEEDS, heldout_files  # noqa: E402
 
 REFERENCE_002 = REPO / "tests" / "data" / "restore" / "002_reference.txt"

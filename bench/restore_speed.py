@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.restore import load_confusions, load_model, restore_text, tokenize  # noqa: E402
+from pipeline.lang.restore import load_confusions, load_model, restore_text, tokenize  # noqa: E402
 
 FALLBACK = ("Phat dong phong trao thi dua thuc hien thang loi nhiem vu phat trien kinh te - xa hoi cua "
             "phuong nam 2024. Cac co quan, don vi, dia phuong to chuc trien khai thuc hien nghiem tuc.\n\n") * 40

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from pipeline.textutil import fold_words, token_set_ratio
+from pipeline.core.textutil import fold_words, token_set_ratio
 
 FIELDS = ("targets", "deadlines", "assignments", "who_by_when")
 META_FIELDS = ("number", "doc_type", "issued_date", "place", "issuer", "signer_name", "signer_title")
@@ -224,7 +224,7 @@ def evaluate(gold_dir: str | Path, docs_dir: str | Path | None = None,
              extract: Callable[[Path], dict] | None = None) -> Report:
     """Score the documents the gold files in ``gold_dir`` name. ``gold_dir`` may also be a set's folder holding
     ``gold/`` and ``docs/`` (as corpus/realdev); a ``split.tsv`` there adds a report per half."""
-    from pipeline.errors import InputMissingError
+    from pipeline.core.errors import InputMissingError
 
     gold_dir = Path(gold_dir)
     if (gold_dir / "gold").is_dir() and not any(gold_dir.glob("*.json")):

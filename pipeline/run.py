@@ -1,7 +1,8 @@
-"""The one place the stages are composed: ingest → ocr → normalize → structure → extract → assemble.
+"""The one place the stages are composed: read → ocr → normalize → structure → extract → assemble.
 
-Every stage is a plain function of a Document; nothing is shared between documents, so a batch engine can call
-:func:`process` in parallel worker processes (pipeline.schedule does, page by page).
+Every stage is a plain function of a Document; nothing is shared between documents, so the engine
+(pipeline.engine) can call these in parallel worker processes, page by page. No pool is made here: the OCR stage is
+handed the executor the caller passes (``read(…, executor=…)``), else it reads the pages in this process.
 """
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pipeline.document import Document
-from pipeline.ingest import ingest
+from pipeline.core.document import Document
+from pipeline.readers import ingest
 
 if TYPE_CHECKING:  # the later stages are imported when first used: `chithi text` on a scan needs none of them
     from schemas.record import DirectiveRecord
@@ -18,18 +19,19 @@ if TYPE_CHECKING:  # the later stages are imported when first used: `chithi text
 
 @dataclass(frozen=True)
 class Options:
-    workers: int = 1          # processes for OCR pages
+    workers: int = 1          # processes for OCR pages (the engine's: pipeline.engine)
     ocr_timeout: float = 180  # seconds per page
     restore: bool = True
 
 
-def read(path: str | Path, options: Options = Options(), on_page=None) -> Document:
-    """Ingest and OCR: the document with page texts (``on_page(done, total)`` as OCR reads each page)."""
+def read(path: str | Path, options: Options = Options(), on_page=None, executor=None) -> Document:
+    """Read and OCR: the document with page texts (``on_page(done, total)`` as OCR reads each page; ``executor``:
+    where the OCR stage reads the pages, see pipeline.ocr.ocr)."""
     doc = ingest(path)
     if any(p.needs_ocr for p in doc.pages):
         from pipeline.ocr import ocr
 
-        doc = ocr(doc, workers=options.workers, timeout=options.ocr_timeout, on_page=on_page)
+        doc = ocr(doc, executor, timeout=options.ocr_timeout, on_page=on_page)
     return doc
 
 
@@ -42,9 +44,9 @@ def text_stages(doc: Document, options: Options = Options()) -> Document:
 
 def record_of(doc: Document, options: Options = Options()) -> tuple[Document, DirectiveRecord]:
     """The stages after reading: normalize, structure, extract, assemble."""
-    from pipeline.directive_check import not_a_directive
+    from pipeline.assemble.directive_check import not_a_directive
     from pipeline.assemble import assemble
-    from pipeline.extract import extract
+    from pipeline.nlp import extract
 
     doc = extract(text_stages(doc, options))
     record = assemble(doc)

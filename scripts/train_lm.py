@@ -25,7 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from pipeline.restore import BOS, MODEL_PATH, NUM, SPECIALS, UNK, lm_units, write_model  # noqa: E402
+from pipeline.lang.restore import BOS, MODEL_PATH, NUM, SPECIALS, UNK, lm_units, write_model  # noqa: E402
 
 TRAIN_SEEDS = ("000_", "001_", "003_", "004_")
 EVAL_SEED = "002_"

@@ -332,7 +332,7 @@ def test_unit_heading_leads_its_bullets_and_partners_count(tmp_path):
 ])
 def test_time_phrase_grammar(phrase, expected):
     from pipeline.nlp.timephrase import parse_time
-    from pipeline.textutil import fold
+    from pipeline.core.textutil import fold
 
     due = parse_time(fold(phrase), 2025)
     assert (None if due is None else (due.due, due.precision, due.recurrence)) == expected
@@ -344,7 +344,7 @@ def test_time_phrase_grammar(phrase, expected):
     ("Thời gian dự kiến hoàn thành", "deadline"), ("Sản phẩm", "product"), ("Nội dung nhiệm vụ", "task"),
     ("STT", "number"), ("Nguồn kinh phí", None)])
 def test_column_roles(header, role):
-    from pipeline.blocks import column_role
+    from pipeline.layout.blocks import column_role
 
     assert column_role(header) == role
 
@@ -360,7 +360,7 @@ def test_column_roles(header, role):
 def test_listed_units_split_between_kinds(cell, units):
     from pipeline.nlp.context import Ctx
     from pipeline.nlp.units import listed_units
-    from pipeline.textutil import fold_keep_len
+    from pipeline.core.textutil import fold_keep_len
 
     ctx = Ctx(text=cell, folded=fold_keep_len(cell), lower=cell.lower(), body_start=0, body_end=len(cell),
               year=2026, paragraphs=[], results={}, blocked=[])
@@ -368,7 +368,7 @@ def test_listed_units_split_between_kinds(cell, units):
 
 
 def test_blocks_of_a_saved_page_table():
-    from pipeline.blocks import text_blocks
+    from pipeline.layout.blocks import text_blocks
 
     lay = text_blocks("|\n**STT**\n|\n**NỘI DUNG**\n|\n**CHỦ TRÌ**\n|\n|\n**I**\n|\n**NHÓM GIẢI PHÁP**\n|\n|\n1\n|\n"
                       "Rà soát, kịp thời cụ thể\nhoá các cơ chế\n|\nSở Tài chính\n|\n\nĐoạn sau.\n", markdown=True)
@@ -386,7 +386,7 @@ def test_chithi_text_blocks_prints_json_lines(tmp_path, capsys):
 
     p = _make_pipe_lines(tmp_path / "kh.md")
     assert main(["text", "--blocks", "--workers", "1", str(p)]) == 0
-    from pipeline.blocks import KINDS
+    from pipeline.layout.blocks import KINDS
 
     rows = [json.loads(x) for x in capsys.readouterr().out.splitlines()]
     kinds = [r["kind"] for r in rows]

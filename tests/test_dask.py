@@ -21,11 +21,11 @@ pytest.importorskip("distributed", reason="dask[distributed] is not installed (p
 
 import cloudpickle  # noqa: E402  (installed with distributed)
 
-from pipeline import batch  # noqa: E402
+from pipeline.engine import batch  # noqa: E402
 from pipeline.cli.extract import _output  # noqa: E402
-from pipeline.errors import ExitCode  # noqa: E402
+from pipeline.core.errors import ExitCode  # noqa: E402
 from pipeline.run import Options  # noqa: E402
-from pipeline.schedule import run_many  # noqa: E402
+from pipeline.engine.schedule import run_many  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = sorted((ROOT / "corpus").glob("*.txt"))
@@ -38,7 +38,7 @@ cloudpickle.register_pickle_by_value(sys.modules[__name__])
 @pytest.fixture(scope="module")
 def dask_executor():
     """A LocalCluster of 2 single-threaded worker processes, closed whatever happens."""
-    from pipeline.dask_engine import connect
+    from pipeline.engine.dask import connect
 
     cm = connect(None, 2)
     ex = cm.__enter__()
@@ -168,7 +168,7 @@ def test_a_document_that_kills_every_worker_fails_alone(dask_executor, tmp_path,
     s = batch.run_batch([folder], db, workers=2, progress=None, executor=dask_executor)
     assert s.stored == 3 and [f.path for f in s.failed] == [str(folder / "killer.txt")], s.lines()
     f = s.failed[0]
-    assert f.reason == ("the worker process died while reading it (crash or out of memory), "
+    assert f.reason() == ("the worker process died while reading it (crash or out of memory), "
                         "on 3 Dask workers in turn") and f.exit_code == ExitCode.internal
     assert _stored_paths(db) == sorted(p.name for p in SEEDS[:3])
     with sqlite3.connect(db) as c:  # the failure is recorded with its document, as on the local engine
@@ -246,8 +246,8 @@ def test_a_cluster_left_without_workers_is_exit_9_not_a_hang(monkeypatch):
 
     import distributed
 
-    from pipeline import dask_engine
-    from pipeline.errors import ClusterError
+    from pipeline.engine import dask as dask_engine
+    from pipeline.core.errors import ClusterError
 
     monkeypatch.setattr(dask_engine, "NO_WORKER_TIMEOUT", 2.0)
     cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None)
@@ -267,7 +267,7 @@ def test_a_cluster_left_without_workers_is_exit_9_not_a_hang(monkeypatch):
 def test_limits_travel_with_the_tasks(dask_executor, monkeypatch):
     """A limit set for the command (the workers do not share its environment) fails the same document with the
     same message on both engines."""
-    from pipeline.limits import Limits, configure
+    from pipeline.core.limits import Limits, configure
 
     monkeypatch.setenv("CHITHI_LIMITS", "{}")
     configure(Limits(max_chars=2000))
@@ -284,7 +284,7 @@ def _sleeps_on_first_seed(doc) -> str:
 
 
 def test_a_document_past_its_timeout_fails_alone_with_exit_7(dask_executor, monkeypatch):
-    from pipeline.limits import Limits, configure
+    from pipeline.core.limits import Limits, configure
 
     monkeypatch.setenv("CHITHI_LIMITS", "{}")
     configure(Limits(doc_timeout=3))

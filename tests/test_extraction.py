@@ -8,7 +8,7 @@ from conftest import GOLD
 
 def _extract(body: str, year: int = 2024):
     from pipeline.nlp import run_extraction
-    from pipeline.structure import parse
+    from pipeline.structure.parse import parse
 
     text = f"Số: 01/KH-UBND\n\nNha Trang, ngày 02 tháng 1 năm {year}\n\nKẾ HOẠCH\n\nVề việc thử\n\n{body}\n"
     return run_extraction(text, parse(text))
@@ -52,10 +52,10 @@ TARGETS = [
 @pytest.mark.parametrize("body,value,vmax,unit,comp,metric_word", TARGETS)
 def test_targets(body, value, vmax, unit, comp, metric_word):
     ex = _extract(body)
-    assert len(ex.targets) == 1, [t["text"] for t in ex.targets]
+    assert len(ex.targets) == 1, ex.targets
     t = ex.targets[0]
-    assert (t["value"], t["value_max"], t["unit"], t["comparator"]) == (value, vmax, unit, comp)
-    assert metric_word in (t["metric"] or "").lower()
+    assert (t.value, t.value_max, t.unit, t.comparator) == (value, vmax, unit, comp)
+    assert metric_word in (t.metric or "").lower()
 
 
 NOT_TARGETS = [
@@ -69,7 +69,7 @@ NOT_TARGETS = [
 
 @pytest.mark.parametrize("body", NOT_TARGETS)
 def test_not_targets(body):
-    assert _extract(body).targets == []
+    assert _extract(body).targets == ()
 
 
 DEADLINES = [
@@ -90,7 +90,7 @@ DEADLINES = [
 @pytest.mark.parametrize("body,due,precision,recurrence", DEADLINES)
 def test_deadlines(body, due, precision, recurrence):
     ex = _extract(body)
-    assert [(d["due"], d["precision"], d["recurrence"]) for d in ex.deadlines] == [(due, precision, recurrence)]
+    assert [(d.due, d.precision, d.recurrence) for d in ex.deadlines] == [(due, precision, recurrence)]
 
 
 NOT_DEADLINES = [
@@ -102,13 +102,13 @@ NOT_DEADLINES = [
 
 def test_phase_heading_bounds_its_targets():
     ex = _extract("2. Mục tiêu cụ thể\n\na) Giai đoạn 1 (2026 - 2028)\n\n- Phấn đấu 30% - 40% cán bộ được bồi dưỡng.")
-    assert [(d["due"], d["precision"]) for d in ex.deadlines] == [("2028-12-31", "year")]
-    assert [(t["value"], t["value_max"]) for t in ex.targets] == [(30, 40)]
+    assert [(d.due, d.precision) for d in ex.deadlines] == [("2028-12-31", "year")]
+    assert [(t.value, t.value_max) for t in ex.targets] == [(30, 40)]
 
 
 @pytest.mark.parametrize("body", NOT_DEADLINES)
 def test_not_deadlines(body):
-    assert _extract(body).deadlines == []
+    assert _extract(body).deadlines == ()
 
 
 UNITS = [
@@ -142,14 +142,14 @@ UNITS = [
 @pytest.mark.parametrize("body,expected", UNITS)
 def test_units_and_roles(body, expected):
     ex = _extract(body)
-    got = {(u["name"], u["role"]) for k in ex.tasks for u in k["units"]}
+    got = {(u.name, u.role) for k in ex.tasks for u in k.units}
     assert got == expected
 
 
 def test_task_links_its_deadline_and_targets():
     ex = _extract("1. Giao Sở Y tế chủ trì, bảo đảm tỷ lệ bao phủ bảo hiểm y tế đạt 95%, hoàn thành trước 30/6/2024.")
     (task,) = ex.tasks
-    assert task["target_ids"] == [ex.targets[0]["id"]] and task["deadline_ids"] == [ex.deadlines[0]["id"]]
+    assert task.target_ids == (ex.targets[0].id,) and task.deadline_ids == (ex.deadlines[0].id,)
 
 
 @pytest.mark.parametrize("text", ["Số: 01/CT-UBND ngày 19/3/2024, đạt 92,45% và 43.000 tỷ đồng; “Thi đua”.",

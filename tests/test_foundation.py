@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CORPUS, GOLD, ROOT, run_cli, shared_dir
-from pipeline.errors import ExitCode
+from pipeline.core.errors import ExitCode
 
 
 def test_schema_export_has_not_drifted():
@@ -91,7 +91,7 @@ def test_references_are_cited_documents(seed_records):
 # -- ingestion ---------------------------------------------------------------------------------------
 
 def test_text_is_nfc_and_encodings_are_detected(tmp_path):
-    from pipeline.ingest import ingest
+    from pipeline.readers import ingest
 
     decomposed = "Chỉ thị về bảo hiểm y tế".encode("utf-8")
     import unicodedata
@@ -228,7 +228,7 @@ def test_text_command_prints_normalized_text():
 
 
 def test_scan_header_with_handwriting_misread_keeps_what_is_readable_and_warns():
-    from pipeline.structure import parse
+    from pipeline.structure.parse import parse
 
     text = ("BỘ CÔNG AN\nCÔNG AN TỈNH LÂM ĐỒNG\n\nSố: 44ŸTTr-CAT-PC04\n\nCỘNG HOÀ XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
             "Lâm Đồng, ngày .4Đ tháng 12 năm 2025\n\nTỜ TRÌNH\n\nVề việc tổng kết\n\nNội dung.")
@@ -243,7 +243,7 @@ def test_scan_header_with_handwriting_misread_keeps_what_is_readable_and_warns()
                                        ("/2022/QĐ-TTg", "/2022/QĐ-TTg"), ("/UBND-NC", "/UBND-NC"),
                                        ("/TTr-CAT-PC04", "/TTr-CAT-PC04")])
 def test_ocr_misread_type_abbreviation_is_repaired(sym, fixed):
-    from pipeline.structure import repair_symbol
+    from pipeline.structure.parse import repair_symbol
 
     assert repair_symbol(sym) == fixed
 
@@ -261,7 +261,7 @@ HEADER_TAIL = ("Số: 12/KH-CAT\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
      "Ban Chỉ đạo phát triển khoa học, công nghệ, đổi mới sáng tạo"),
 ])
 def test_issuer_over_several_header_lines(header, issuer):
-    from pipeline.structure import parse
+    from pipeline.structure.parse import parse
 
     assert parse(header + HEADER_TAIL).issuer.value == issuer
 
@@ -275,7 +275,7 @@ def test_issuer_over_several_header_lines(header, issuer):
     ("TM. ỦY BAN NHÂN DÂN\nCHỦ TỊCH\n\nNguyễn Văn A", "Nguyễn Văn A", "Chủ tịch"),
 ])
 def test_signer_after_rank_and_debris(block, name, title):
-    from pipeline.structure import parse
+    from pipeline.structure.parse import parse
 
     text = "BỘ CÔNG AN\n" + HEADER_TAIL + "2. Tổ chức thực hiện.\n\nNơi nhận:\n- Như trên;\n- Lưu: VT.\n\n" + block
     st = parse(text)
@@ -290,7 +290,7 @@ def test_signer_after_rank_and_debris(block, name, title):
     ("Số: 2 3Ø/TTr-CAT-PC06", "/TTr-CAT-PC06"),
 ])
 def test_unreadable_handwritten_number_is_a_warning(line, symbol):
-    from pipeline.structure import parse
+    from pipeline.structure.parse import parse
 
     st = parse("BỘ CÔNG AN\nCÔNG AN TỈNH LÂM ĐỒNG\n" + line + "\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
                "Lâm Đồng, ngày 16 tháng 3 năm 2026\n\nTỜ TRÌNH\nVề việc thử\n\n1. Nội dung.\n")
@@ -301,7 +301,7 @@ def test_unreadable_handwritten_number_is_a_warning(line, symbol):
 
 
 def test_readable_and_blank_numbers_are_not_called_unreadable():
-    from pipeline.structure import parse
+    from pipeline.structure.parse import parse
 
     for line, number in [("Số: 62/TTr-STP", "62/TTr-STP"), ("Số:      /KH-UBND", None)]:
         st = parse("SỞ TƯ PHÁP\n" + line + "\n\nLâm Đồng, ngày 12 tháng 9 năm 2025\n\nTỜ TRÌNH\n\n1. Nội dung.\n")
@@ -315,7 +315,7 @@ def test_readable_and_blank_numbers_are_not_called_unreadable():
     ("Lâm Đồng, ngày .4Ð tháng 12 năm 2025", "2025-12", "day"),
 ])
 def test_impossible_day_or_month_is_unreadable(line, iso, what):
-    from pipeline.structure import parse
+    from pipeline.structure.parse import parse
 
     st = parse("SỞ TƯ PHÁP\nSố: 62/TTr-STP\n\n" + line + "\n\nTỜ TRÌNH\n\n1. Nội dung.\n")
     assert st.issued_date.value == iso and st.place.value == "Lâm Đồng"

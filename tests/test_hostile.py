@@ -29,7 +29,7 @@ def test_hostile_input(case, tmp_path):
 # -- the pieces, in-process ---------------------------------------------------------------------------------
 
 def test_utf16_without_bom_both_endiannesses():
-    from pipeline.legacy import decode_text
+    from pipeline.lang.legacy import decode_text
 
     text = fi.VI * 2
     assert decode_text(text.encode("utf-16-le"), "x") == (text, "utf-16-le")
@@ -37,8 +37,8 @@ def test_utf16_without_bom_both_endiannesses():
 
 
 def test_binary_with_nuls_still_refused():
-    from pipeline.errors import BadInputError
-    from pipeline.legacy import decode_text
+    from pipeline.core.errors import BadInputError
+    from pipeline.lang.legacy import decode_text
 
     with pytest.raises(BadInputError, match="binary data, not text"):
         decode_text(bytes(range(256)) * 8, "x")
@@ -47,7 +47,7 @@ def test_binary_with_nuls_still_refused():
 @pytest.mark.parametrize("text", [fi.WESTERN * 3, "Café à Paris, déjà vu. Ça coûte 10 €? Non: 8 £.\n",
                                   "Straße, Größe, Übung, Mädchen und Jürgen.\n"])
 def test_western_single_byte_read_as_cp1252_not_baltic(text):
-    from pipeline.legacy import decode_text, restorable
+    from pipeline.lang.legacy import decode_text, restorable
 
     got, enc = decode_text(text.encode("cp1252"), "x")
     assert (got, enc) == (text, "cp1252")
@@ -56,7 +56,7 @@ def test_western_single_byte_read_as_cp1252_not_baltic(text):
 
 def test_vietnamese_windows_1258_keeps_its_encoding():
     """Also valid cp1252 and mostly ASCII: charset-normalizer's Vietnamese guess must win over the Western rule."""
-    from pipeline.legacy import decode_text, restorable
+    from pipeline.lang.legacy import decode_text, restorable
 
     # cp1258 writes tones as combining marks after a precomposed vowel (â, ê, ô, ă, ơ, ư)
     text = ("Chi\u0309 thi\u0323 vê\u0300 vi\u0323ê\u0323c tăng cươ\u0300ng ba\u0309o hiê\u0309m y tê\u0301 cho "
@@ -66,7 +66,7 @@ def test_vietnamese_windows_1258_keeps_its_encoding():
 
 
 def test_cyrillic_single_byte_keeps_its_encoding():
-    from pipeline.legacy import decode_text
+    from pipeline.lang.legacy import decode_text
 
     text = "Министерство здравоохранения поручает выполнить план до конца года.\n" * 3
     assert decode_text(text.encode("cp1251"), "x")[0] == text
@@ -93,7 +93,7 @@ def test_controls_dropped_from_normalized_text_and_record(tmp_path):
 
 
 def test_term_safe_and_json_safe():
-    from pipeline.textutil import json_safe, term_safe
+    from pipeline.core.textutil import json_safe, term_safe
 
     assert term_safe("a\x1b[2Jb\x07\tc\n\u202ed\x85\r") == "a\\x1b[2Jb\\x07\tc\n\\u202ed\\x85\\x0d"
     s = json.dumps({"k": "x\u202ey\x9b"}, ensure_ascii=False)
@@ -124,7 +124,7 @@ def test_docx_part_limit_flag(tmp_path):
 
 
 def test_huge_pdf_page_rendered_within_the_pixel_limit(tmp_path):
-    from pipeline.limits import Limits, configure, current, fit_scale
+    from pipeline.core.limits import Limits, configure, current, fit_scale
 
     old = os.environ.get("CHITHI_LIMITS")
     try:
@@ -143,7 +143,7 @@ def test_huge_pdf_page_rendered_within_the_pixel_limit(tmp_path):
 def test_blank_image_detection():
     from PIL import Image, ImageDraw
 
-    from pipeline.ocr import blank_image
+    from pipeline.ocr.render import blank_image
 
     page = Image.new("L", (2480, 3508), 245)
     assert blank_image(page)
@@ -172,8 +172,8 @@ def _stuck(doc):
 def test_worker_stuck_past_the_alarm_is_killed_and_the_batch_goes_on(monkeypatch):
     import time
 
-    from pipeline import schedule
-    from pipeline.limits import Limits, configure
+    from pipeline.engine import schedule
+    from pipeline.core.limits import Limits, configure
     from pipeline.run import Options
 
     monkeypatch.setenv("CHITHI_LIMITS", "{}")
@@ -194,7 +194,7 @@ def test_full_disk_while_creating_the_schema_names_the_cause(tmp_path, monkeypat
     import sqlite3
 
     from pipeline import store as store_mod
-    from pipeline.errors import DatabaseError
+    from pipeline.core.errors import DatabaseError
 
     def full_disk(c):
         c.execute("CREATE TABLE documents (doc_id TEXT)")
@@ -211,8 +211,8 @@ def test_full_disk_while_creating_the_schema_names_the_cause(tmp_path, monkeypat
 
 
 def test_review_renders_a_very_tall_page_within_the_pixel_limit(tmp_path, monkeypatch):
-    from pipeline.limits import Limits, configure
-    from pipeline.review import _render_source
+    from pipeline.core.limits import Limits, configure
+    from pipeline.exports.review import _render_source
 
     monkeypatch.setenv("CHITHI_LIMITS", "{}")
     configure(Limits(max_megapixels=2))

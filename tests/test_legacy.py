@@ -10,19 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pipeline.errors import DataFileError
-from pipeline.legacy import decode_text
-from pipeline.legacy_tables import (
-    DATA_FILE,
-    VIETNAMESE_LETTERS,
-    build_tables,
-    convert_legacy,
-    convert_legacy_text,
-    detect_legacy,
-    detect_legacy_text,
-    is_vietnamese_syllable,
-    tables,
-)
+from pipeline.core.errors import DataFileError
+from pipeline.lang.legacy import decode_text
+from pipeline.lang.legacy_tables import DATA_FILE, VIETNAMESE_LETTERS, build_tables, convert_legacy, convert_legacy_text, detect_legacy, detect_legacy_text, is_vietnamese_syllable, tables
 
 CORPUS_FILE = Path(__file__).resolve().parents[1] / "corpus" / "000_4a226a3da77387bf.txt"
 
@@ -336,7 +326,7 @@ def test_malformed_data_rejected(path, value, message):
 
 
 def test_duplicate_key_rejected(tmp_path, monkeypatch):
-    import pipeline.legacy_tables as lt
+    import pipeline.lang.legacy_tables as lt
 
     text = DATA_FILE.read_text(encoding="utf-8").replace('    "B5": "à"', '    "B5": "à"\n    "B5": "á"')
     bad = tmp_path / "legacy_encodings.yaml"

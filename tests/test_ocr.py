@@ -16,9 +16,9 @@ import pytest
 
 from conftest import needs_tesseract
 
-from pipeline.document import Document
-from pipeline.errors import BadInputError, ExitCode, ExternalTimeoutError, MissingDependencyError
-from pipeline.ingest import ingest
+from pipeline.core.document import Document
+from pipeline.core.errors import BadInputError, ExitCode, ExternalTimeoutError, MissingDependencyError
+from pipeline.readers import ingest
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SCANS = SHARED / "samples" / "scans"
@@ -94,7 +94,7 @@ def _clear_caches(t):
 
 
 def test_missing_tesseract_binary(monkeypatch):
-    from pipeline._exec import tesseract as t
+    from pipeline.tools import tesseract as t
 
     monkeypatch.setattr(t, "BINARY", "/nonexistent/tesseract")
     _clear_caches(t)
@@ -110,7 +110,7 @@ def test_missing_tesseract_binary(monkeypatch):
 
 
 def test_missing_vie_data(monkeypatch):
-    from pipeline._exec import tesseract as t
+    from pipeline.tools import tesseract as t
 
     _clear_caches(t)
     monkeypatch.setattr(t, "version", lambda: "5.3.0")
@@ -127,9 +127,9 @@ def test_missing_vie_data(monkeypatch):
 def test_missing_tesseract_in_a_batch_fails_only_the_scans(monkeypatch, tmp_path):
     from PIL import Image
 
-    from pipeline._exec import tesseract as t
+    from pipeline.tools import tesseract as t
     from pipeline.run import Options
-    from pipeline.schedule import run_many
+    from pipeline.engine.schedule import run_many
 
     png = tmp_path / "scan.png"
     Image.new("L", (400, 300), 255).save(png)
@@ -152,8 +152,8 @@ def test_missing_tesseract_in_a_batch_fails_only_the_scans(monkeypatch, tmp_path
 def test_tesseract_version_and_timeout():
     from PIL import Image
 
-    from pipeline._exec import tesseract as t
-    from pipeline.ocr import _pnm
+    from pipeline.tools import tesseract as t
+    from pipeline.ocr.preprocess import pnm as _pnm
 
     assert int(t.check().split(".")[0]) >= 4
     with pytest.raises(ExternalTimeoutError) as e:
@@ -164,7 +164,7 @@ def test_tesseract_version_and_timeout():
 # -- layout ------------------------------------------------------------------------------------------------------
 
 def test_layout_two_column_header_and_offsets():
-    from pipeline.ocr import LWord, layout
+    from pipeline.layout.words import LWord, layout
 
     def line(y, *runs):
         out = []
@@ -226,11 +226,12 @@ def synthetic_scan(seal: bool = True):
 
 @needs_tesseract
 def test_ocr_synthetic_scan_with_seal(tmp_path):
+    from pipeline.engine.schedule import PagePool
     from pipeline.ocr import ocr
 
     p = tmp_path / "seal.png"
     synthetic_scan().save(p)
-    doc = ocr(ingest(p), workers=1, timeout=60)
+    doc = ocr(ingest(p), timeout=60)
     page = doc.pages[0]
     assert page.method == "ocr" and not page.needs_ocr and page.image_source == (str(p), 0)
     lines = page.text.split("\n")
@@ -251,6 +252,7 @@ def test_ocr_synthetic_scan_with_seal(tmp_path):
 def test_ocr_parallel_pdf_pages_in_order(tmp_path):
     from PIL import Image, ImageDraw, ImageFont
 
+    from pipeline.engine.schedule import PagePool
     from pipeline.ocr import ocr
 
     f = ImageFont.truetype(FONT, 40)
@@ -261,7 +263,7 @@ def test_ocr_parallel_pdf_pages_in_order(tmp_path):
         pages.append(im)
     p = tmp_path / "three.pdf"
     pages[0].save(p, "PDF", resolution=150, save_all=True, append_images=pages[1:])
-    doc = ocr(ingest(p), workers=2, timeout=60)
+    doc = ocr(ingest(p), PagePool(2, str(p)), timeout=60)
     assert [pg.number for pg in doc.pages] == [1, 2, 3]
     for n, pg in enumerate(doc.pages, 1):
         assert pg.method == "ocr" and f"Trang số {n} của văn bản" in pg.text
@@ -279,7 +281,7 @@ def test_run_many_schedules_pages_of_several_documents(tmp_path):
     from PIL import Image, ImageDraw, ImageFont
 
     from pipeline.run import Options
-    from pipeline.schedule import run_many
+    from pipeline.engine.schedule import run_many
 
     f = ImageFont.truetype(FONT, 40)
 
@@ -328,7 +330,8 @@ def test_cli_text_several_scans_in_order(tmp_path):
 # -- real scans --------------------------------------------------------------------------------------------------
 
 def _ocr_first_page(name: str):
-    from pipeline.ocr import ocr_image, render_page
+    from pipeline.ocr import ocr_image
+    from pipeline.ocr.render import render_page
 
     p = SCANS / name
     if not p.exists():
@@ -368,13 +371,14 @@ def test_real_scan_metadata_and_provenance():
     from dataclasses import replace
 
     from pipeline.assemble import assemble
-    from pipeline.extract import extract
+    from pipeline.nlp import extract
+    from pipeline.engine.schedule import PagePool
     from pipeline.ocr import ocr
     from pipeline.run import text_stages
 
     doc = ingest(p)
     doc = replace(doc, pages=doc.pages[:1])  # one page keeps the test short
-    doc = ocr(doc, workers=1, timeout=120)
+    doc = ocr(doc, timeout=120)
     doc = text_stages(doc)
     rec = assemble(extract(doc))
     md = json.loads(rec.model_dump_json())["metadata"]

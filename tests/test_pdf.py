@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.document import Document
-from pipeline.errors import BadInputError, ExitCode
-from pipeline.ingest import ingest
-from pipeline.pdf import read_pdf, text_quality, usable_text
+from pipeline.core.document import Document
+from pipeline.core.errors import BadInputError, ExitCode
+from pipeline.readers import ingest
+from pipeline.readers.pdf import read_pdf, text_quality, usable_text
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 PDF_SAMPLES = SHARED / "samples" / "pdf"
@@ -168,7 +168,7 @@ def test_scanned_pages_are_not_parsed_by_pdfplumber(tmp_path, monkeypatch):
     handed to pdfplumber, whose parse would load the page image into memory."""
     import pdfplumber.page
 
-    from pipeline.pdf import _check_pdf
+    from pipeline.readers.pdf import _check_pdf
 
     text_pdf = make_pdf([_page(0), _page(1)])
     assert all(n > 25 for n in _check_pdf("t.pdf", text_pdf))

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import restore as R
-from pipeline.restore import detect, restore_text
+from pipeline.lang import restore as R
+from pipeline.lang.restore import detect, restore_text
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -371,7 +371,7 @@ def test_ocr_mark_correction_rarely_touches_clean_text():
 
 
 def _ocr_doc(text: str, method: str = "ocr"):
-    from pipeline.document import Document, Page, Word
+    from pipeline.core.document import Document, Page, Word
 
     words = []
     for m in re.finditer(r"\S+", text):
@@ -402,7 +402,7 @@ def test_normalize_corrects_ocr_pages_and_keeps_the_reading():
 
 def test_values_from_corrected_words_are_marked_restored():
     from pipeline.assemble import assemble
-    from pipeline.extract import extract
+    from pipeline.nlp import extract
     from pipeline.run import text_stages
 
     rec = assemble(extract(text_stages(_ocr_doc(SCAN_TEXT))))

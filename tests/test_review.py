@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.review import Item, mark_up, render_review
+from pipeline.exports.review import Item, mark_up, render_review
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "corpus"
@@ -262,15 +262,15 @@ def _smallest_scan() -> Path:
 @pytest.fixture(scope="module")
 def scan():
     from pipeline.assemble import assemble
-    from pipeline.extract import extract
-    from pipeline.ingest import ingest
+    from pipeline.nlp import extract
+    from pipeline.readers import ingest
     from pipeline.ocr import ocr
     from pipeline.run import text_stages
 
     path = _smallest_scan()
     doc = ingest(path)
     doc = replace(doc, pages=doc.pages[:1])  # one page keeps the test short
-    doc = ocr(doc, workers=1, timeout=120)
+    doc = ocr(doc, timeout=120)
     doc = extract(text_stages(doc))
     rec = assemble(doc)
     return doc, rec, render_review(doc, rec, doc.text, None)

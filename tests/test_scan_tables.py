@@ -53,8 +53,8 @@ def table_image(merged: bool = False, degraded: bool = True):
 
 
 def _detect(im):
-    from pipeline.ocr import preprocess
-    from pipeline.scan_tables import find_tables
+    from pipeline.ocr.preprocess import preprocess
+    from pipeline.layout.scan_tables import find_tables
 
     gray, _ = preprocess(im)
     return find_tables(gray)
@@ -95,7 +95,7 @@ def test_no_table_on_prose_and_single_rules():
 
 @needs_tesseract
 def test_ocr_page_with_table_gives_table_block():
-    from pipeline.document import Document
+    from pipeline.core.document import Document
     from pipeline.normalize import normalize
     from pipeline.ocr import ocr_image
 
@@ -143,9 +143,9 @@ def test_scanned_task_table_gives_assignments_and_deadlines(tmp_path):
 def test_table_continued_on_next_scanned_page():
     """The next page's table repeats the header and opens with the end of the last task (empty number cell):
     both rows leave the table block, the rows after them stay."""
-    from pipeline.blocks import Layout
-    from pipeline.document import Page
-    from pipeline.scan_tables import continued_tables
+    from pipeline.layout.blocks import Layout
+    from pipeline.core.document import Page
+    from pipeline.layout.scan_tables import continued_tables
 
     def page(n, rows, prose=""):
         lay = Layout(page=n)

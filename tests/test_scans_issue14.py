@@ -11,7 +11,7 @@ import pytest
 
 from conftest import needs_tesseract
 
-from pipeline.document import Document, Page
+from pipeline.core.document import Document, Page
 
 SCANS = Path(__file__).resolve().parents[1].parent / "shared" / "samples" / "scans"
 
@@ -137,7 +137,7 @@ def test_decision_closing_article_names_the_leads():
 # -- header and signature as scans give them ------------------------------------------------------------------
 
 def test_date_wrapped_in_narrow_header_column_and_misread_signer():
-    from pipeline.structure import parse
+    from pipeline.structure.parse import parse
 
     text = ("ỦY BAN NHÂN DÂN\nTỈNH LÂM ĐỒNG\nSố:\n/UBND-NC\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
             "Độc lập - Tự do - Hạnh phúc\nLâm Đồng, ngày\ntháng 12 năm 2025\n\nKính gửi: Công an tỉnh\n\n"
@@ -213,7 +213,8 @@ def test_single_document_has_no_attachments():
 # -- the real scans -------------------------------------------------------------------------------------------
 
 def _real(name: str, pages: int, workers: int = 2) -> dict:
-    from pipeline.ingest import ingest
+    from pipeline.readers import ingest
+    from pipeline.engine.schedule import PagePool
     from pipeline.ocr import ocr
     from pipeline.run import record_of
 
@@ -222,7 +223,7 @@ def _real(name: str, pages: int, workers: int = 2) -> dict:
         pytest.skip(f"shared sample {p} is not available")
     doc = ingest(p)
     doc = replace(doc, pages=doc.pages[:pages])
-    doc = ocr(doc, workers=workers, timeout=120)
+    doc = ocr(doc, PagePool(workers, str(p)), timeout=120)
     return json.loads(record_of(doc)[1].model_dump_json())
 
 
@@ -249,7 +250,7 @@ def test_real_scan_to_trinh_239_attachment():
 
 def test_annex_form_with_motto_is_not_an_attachment():
     """A Quyết định's annexed form ('Mẫu số 03' with its own motto, a 'Số' column header) stays part of it."""
-    from pipeline.attachments import find_attachments, starts_document
+    from pipeline.structure.attachments import find_attachments, starts_document
 
     form = ("Mẫu số 03\n\nTÊN DOANH NGHIỆP\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\n"
             "DANH SÁCH NGƯỜI LAO ĐỘNG ĐỀ NGHỊ HỖ TRỢ\nSố\nHọ và tên\n")
@@ -263,7 +264,7 @@ def test_annex_form_with_motto_is_not_an_attachment():
                                          ("- Rà soát;\nø) Sở Y tế:\n", "- Rà soát;\ng) Sở Y tế:\n"),
                                          ("Mã ø) giữa dòng", "Mã ø) giữa dòng")])
 def test_quarter_numerals_read_as_digits(read, fixed):
-    from pipeline.ocrwords import fix_cue_words
+    from pipeline.lang.ocrwords import fix_cue_words
 
     assert fix_cue_words(read)[0] == fixed
 

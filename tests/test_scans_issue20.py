@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _line(text: str, top: float, x0: float = 340, height: float = 40, word_w: float = 60):
-    from pipeline.ocr import LWord
+    from pipeline.layout.words import LWord
 
     out, x = [], x0
     for w in text.split():
@@ -44,7 +44,7 @@ NOTES = ["! Theo yêu cầu của Chính phủ tại Nghị quyết số 23/NQ-C
 
 
 def test_footnotes_go_before_the_paragraph_that_runs_on():
-    from pipeline.ocr import layout
+    from pipeline.layout.words import layout
 
     text, words = layout(_page(BODY, NOTES), 2480, 3500)
     paras = text.split("\n\n")
@@ -54,7 +54,7 @@ def test_footnotes_go_before_the_paragraph_that_runs_on():
 
 
 def test_no_footnotes_when_the_foot_is_body_text():
-    from pipeline.ocr import layout
+    from pipeline.layout.words import layout
 
     # the same lines at the body's pitch and height: no notes, order kept
     text, _ = layout(_page(BODY, NOTES, note_pitch=72, note_h=40), 2480, 3500)
@@ -65,7 +65,7 @@ def test_no_footnotes_when_the_foot_is_body_text():
 
 
 def test_ocr_year_misread():
-    from pipeline.ocrwords import fix_cue_words
+    from pipeline.lang.ocrwords import fix_cue_words
 
     fixed, pairs = fix_cue_words("xây dựng 20% trong năm 7025 và 50% vào năm 2030; năm 1010, năm 7125")
     assert fixed == "xây dựng 20% trong năm 2025 và 50% vào năm 2030; năm 1010, năm 7125"
@@ -73,7 +73,7 @@ def test_ocr_year_misread():
 
 
 def test_page_break_inside_a_sentence_is_no_line_break():
-    from pipeline.structure import _lines
+    from pipeline.structure.parse import _lines
 
     text = "Đề nghị UBND tỉnh: chỉ đạo các nội dung, nhiệm\fvụ của các dự án.\fNơi nhận:\n- Như trên."
     lines = [text[s:e] for s, e in _lines(text)]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 
-from pipeline.errors import ExitCode
+from pipeline.core.errors import ExitCode
 from pipeline.run import Options
-from pipeline.schedule import Failed, run_many
+from pipeline.engine.failure import Failure
+from pipeline.engine.schedule import run_many
 
 
 def first_line(doc) -> str:
@@ -44,7 +45,7 @@ def test_ordered_results_and_per_document_errors(tmp_path):
                                                         "d4.txt", "d5.txt", "d6.txt"]
     assert [v for _, v, _ in got if v] == [f"Kế hoạch số {i}" for i in range(7)]
     err = got[3][2]
-    assert isinstance(err, Failed) and err.exit_code == ExitCode.bad_input and "file is empty" in err.message
+    assert isinstance(err, Failure) and err.exit_code == ExitCode.bad_input and "file is empty" in err.message
 
 
 def test_a_worker_that_dies_fails_only_its_document(tmp_path):
@@ -62,7 +63,7 @@ def test_a_bug_in_a_stage_is_reported_with_its_document(tmp_path):
     paths = _files(tmp_path, ["Quyết định 1", "BUG", "Quyết định 3"])
     got = list(run_many(paths, raises_on_bug, Options(workers=2)))
     assert [v for _, v, _ in got] == ["Quyết định 1", None, "Quyết định 3"]
-    assert got[1][2] == Failed("internal error: KeyError: 'a bug in a stage'", int(ExitCode.internal))
+    assert got[1][2] == Failure("internal error: KeyError: 'a bug in a stage'", int(ExitCode.internal))
 
 
 def test_paths_are_taken_lazily_within_the_window(tmp_path):

@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 
 import pipeline
-from pipeline.errors import DatabaseError
+from pipeline.core.errors import DatabaseError
 from pipeline.store import SCHEMA_VERSION, Store, fts_query, snippet
-from pipeline.textutil import fold
+from pipeline.core.textutil import fold
 from schemas.record import (
     Deadline, DirectiveRecord, Metadata, MetaValue, Signer, Source, Span, Target, Task, Unit,
 )

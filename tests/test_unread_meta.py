@@ -48,7 +48,7 @@ def _fields(rec) -> dict[str, list[str]]:
     ("scan.pdf", None),
 ])
 def test_number_of_a_file_name(name, number):
-    from pipeline.unread_meta import from_file_name
+    from pipeline.structure.unread_meta import from_file_name
 
     assert from_file_name(name) == number
 

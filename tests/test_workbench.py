@@ -325,7 +325,7 @@ def test_debug_and_quiet_anywhere_and_stdin(tmp_path):
 
 
 def test_progress_only_on_a_terminal():
-    from pipeline.progress import bar, shown
+    from pipeline.engine.progress import bar, shown
 
     class Tty(io.StringIO):
         def isatty(self):
@@ -419,7 +419,7 @@ def test_bad_decision_files(db, tmp_path):
 
 
 def test_review_page_labels_full_tasks_and_implausible_years(seeds):
-    from pipeline.review import render_review
+    from pipeline.exports.review import render_review
 
     doc, rec = seeds["001_6dd6d2f37ee23f38.txt"]
     odd = rec.model_copy(update={"deadlines": [rec.deadlines[0].model_copy(update={"due": "7025-12-31"}),
@@ -430,7 +430,7 @@ def test_review_page_labels_full_tasks_and_implausible_years(seeds):
     assert "implausible_date" in page and "năm 7025" in page and 'class="badge b-implausible"' in page
     longest = max(rec.tasks, key=lambda k: len(k.text))
     assert " ".join(longest.text.split()) in page  # the whole task, not cut
-    assert page.count('class="decide"') == len(__import__("pipeline.decisions", fromlist=["x"]).reviewable(
+    assert page.count('class="decide"') == len(__import__("pipeline.store.decisions", fromlist=["x"]).reviewable(
         rec.model_dump(mode="json")))
     assert "<title>Phát động phong trào thi đua và tổ chức các hoạt động chào mừng" in page
 
@@ -555,7 +555,7 @@ def test_a_version_1_database_is_migrated_to_2(tmp_path):
 
 
 def test_decisions_applied_to_a_record(seeds):
-    from pipeline.decisions import apply, reviewable
+    from pipeline.store.decisions import apply, reviewable
 
     _, rec = seeds["001_6dd6d2f37ee23f38.txt"]
     r = rec.model_dump(mode="json")

@@ -12,8 +12,8 @@ import sqlite3
 import sys
 
 import pipeline
-from pipeline import limits
-from pipeline.errors import ChithiError, ExitCode
+from pipeline.core import limits
+from pipeline.core.errors import ChithiError, ExitCode
 
 COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.store", "pipeline.cli.docs",
                    "pipeline.cli.review")

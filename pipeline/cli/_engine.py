@@ -6,7 +6,7 @@ import sys
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-from pipeline.errors import UsageError
+from pipeline.core.errors import UsageError
 
 
 def add_engine_args(p) -> None:
@@ -39,7 +39,7 @@ def executor(args, workers: int, initializer: Callable[[], None] | None = None, 
     if engine_of(args) == "local":
         yield None
         return
-    from pipeline.dask_engine import CONNECT_TIMEOUT, connect
+    from pipeline.engine.dask import CONNECT_TIMEOUT, connect
 
     with connect(args.scheduler, workers, timeout=args.connect_timeout or CONNECT_TIMEOUT,
                  initializer=initializer, quiet=not getattr(args, "debug", False)) as ex:

@@ -5,7 +5,7 @@ import json
 import sys
 
 from pipeline.cli.store import _cut, _db, _open, parse_date, table
-from pipeline.errors import ExitCode
+from pipeline.core.errors import ExitCode
 
 REVIEW_STATUSES = ("unreviewed", "in_review", "reviewed")
 
@@ -28,7 +28,7 @@ def register(sub) -> None:
 
 
 def cmd_docs(args) -> int:
-    from pipeline.labels import doc_type_label
+    from pipeline.lang.labels import doc_type_label
 
     since, until = parse_date(args.since, "--since"), parse_date(args.until, "--until")
     with _open(args) as store:

@@ -18,7 +18,7 @@ def register(sub) -> None:
 
 def cmd_eval(args) -> int:
     from pipeline.evaluate import evaluate, format_report
-    from pipeline.progress import bar
+    from pipeline.engine.progress import bar
     from pipeline.run import extract_record
 
     with bar(None, "eval", quiet=args.quiet) as b:

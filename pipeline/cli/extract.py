@@ -10,8 +10,8 @@ from pathlib import Path
 from pipeline.cli import add_workers, int_in
 from pipeline.cli._engine import add_engine_args, engine_of, executor
 from pipeline.cli.output import json_safe, say, term_safe
-from pipeline.errors import BadInputError, ChithiError, ExitCode
-from pipeline.limits import add_flags
+from pipeline.core.errors import BadInputError, ChithiError, ExitCode
+from pipeline.core.limits import add_flags
 from pipeline.run import Options
 
 STDIN = "-"
@@ -94,9 +94,8 @@ def _run(paths: list[str], args, kind: str, opts: Options, indent: int | None, r
     :func:`pipeline.schedule.run_many`, which schedules them page by page over the workers (a bar of documents)."""
     from functools import partial
 
-    from pipeline.progress import pages
-    from pipeline.run import read
-    from pipeline.schedule import run_many
+    from pipeline.engine.progress import pages
+    from pipeline.engine.schedule import read_document, run_many
 
     output = partial(_output, kind, opts.restore, indent, raw, stdin_file)
     quiet = args.quiet
@@ -113,7 +112,7 @@ def _run(paths: list[str], args, kind: str, opts: Options, indent: int | None, r
             return _print(run_many(paths, output, opts, executor=ex), len(paths), kind, quiet, stdin_file)
     if len(paths) == 1:
         with pages(Path(shown[0]).name, quiet) as on_page:
-            doc = read(paths[0], opts, on_page=on_page)
+            doc = read_document(paths[0], opts, on_page=on_page)
         sys.stdout.write(output(doc))
         return ExitCode.ok
     if opts.workers > 1:
@@ -125,7 +124,7 @@ def _run(paths: list[str], args, kind: str, opts: Options, indent: int | None, r
 
 def _print(results, n: int, kind: str, quiet: bool, stdin_file: str | None) -> int:
     """Print each output in order, a bar of documents on a terminal; a failure is reported and the others go on."""
-    from pipeline.progress import bar
+    from pipeline.engine.progress import bar
 
     failed = 0
     with bar(n, kind, quiet=quiet) as b:
@@ -149,12 +148,12 @@ def _print(results, n: int, kind: str, quiet: bool, stdin_file: str | None) -> i
 
 def _one(path: str, output, opts: Options):
     from pipeline.run import read
-    from pipeline.schedule import Failed
+    from pipeline.engine.failure import Failure
 
     try:
         return path, output(read(path, opts)), None
     except ChithiError as e:
-        return path, None, Failed(e.one_line(), int(e.exit_code))
+        return path, None, Failure.of(e)
 
 
 def _workers(args) -> Options:

@@ -5,8 +5,8 @@ import os
 import sys
 from typing import TextIO
 
-from pipeline.errors import InputMissingError
-from pipeline.textutil import json_safe, term_safe
+from pipeline.core.errors import InputMissingError
+from pipeline.core.textutil import json_safe, term_safe
 
 __all__ = ["check_out", "json_safe", "say", "term_safe"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from pipeline.cli import add_workers
 from pipeline.cli.output import check_out
-from pipeline.errors import InputMissingError, UsageError
-from pipeline.limits import add_flags
+from pipeline.core.errors import InputMissingError, UsageError
+from pipeline.core.limits import add_flags
 
 
 def register(sub) -> None:
@@ -60,8 +60,8 @@ def load_stored(db: str, key: str):
 
 
 def cmd_apply(args) -> int:
-    from pipeline import decisions
-    from pipeline.decisions import status_text
+    from pipeline.store import decisions
+    from pipeline.store.decisions import status_text
     from pipeline.store import DEFAULT_DB, Store, label
 
     db = args.db or DEFAULT_DB
@@ -83,7 +83,7 @@ def cmd_apply(args) -> int:
 
 
 def cmd_review(args) -> int:
-    from pipeline.review import render_review
+    from pipeline.exports.review import render_review
 
     if args.apply:
         if args.out or args.source:
@@ -96,12 +96,13 @@ def cmd_review(args) -> int:
     if src.is_file():
         if args.db:
             print("chithi: note: PATH exists, so it is processed and --db is not used", file=sys.stderr)
-        from pipeline.progress import pages
-        from pipeline.run import Options, process
+        from pipeline.engine.progress import pages
+        from pipeline.engine.schedule import read_document
+        from pipeline.run import Options, record_of
 
-        workers = args.workers or os.cpu_count() or 1
+        options = Options(workers=args.workers or os.cpu_count() or 1, restore=not args.no_restore)
         with pages(src.name, args.quiet) as on_page:
-            doc, record = process(src, Options(workers=workers, restore=not args.no_restore), on_page=on_page)
+            doc, record = record_of(read_document(src, options, on_page=on_page), options)
         page = render_review(doc, record, doc.text, None)
     else:
         from pipeline.store import DEFAULT_DB

@@ -11,8 +11,8 @@ from typing import Any, Iterable, TextIO
 from pipeline.cli import add_workers, int_in
 from pipeline.cli._engine import add_engine_args, executor
 from pipeline.cli.output import check_out, json_safe, say, term_safe
-from pipeline.errors import ExitCode, UsageError
-from pipeline.limits import add_flags
+from pipeline.core.errors import ExitCode, UsageError
+from pipeline.core.limits import add_flags
 from pipeline.store import DEFAULT_DB, KINDS
 
 DEFAULT_INDEX = "chithi-directives"
@@ -94,7 +94,7 @@ def _open(args):
 # -- ingest ----------------------------------------------------------------------------------------------
 
 def cmd_ingest(args) -> int:
-    from pipeline.batch import run_batch
+    from pipeline.engine.batch import run_batch
     from pipeline.run import Options
 
     with executor(args, args.workers or 0, announce=not args.quiet) as ex:
@@ -165,7 +165,7 @@ def cmd_search(args) -> int:
 def parse_date(s: str | None, flag: str) -> str | None:
     if s is None:
         return None
-    from pipeline.textutil import day_date
+    from pipeline.core.textutil import day_date
 
     day = day_date(s)
     if day is None:
@@ -186,7 +186,7 @@ def cmd_deadlines(args) -> int:
         n = write_ics(rows, args.ics)
         print(f"chithi: wrote {n} deadlines to {args.ics}", file=sys.stderr)
     if args.html:
-        from pipeline.timeline import render_timeline
+        from pipeline.exports.timeline import render_timeline
 
         _write_text(args.html, render_timeline(rows, today))
         print(f"chithi: wrote the timeline of {sum(1 for r in rows if r['due'])} deadlines to {args.html}",
@@ -270,7 +270,7 @@ def _write_text(path: str, text: str) -> None:
         with open(path, "w", encoding="utf-8", newline="") as f:
             f.write(text)
     except OSError as e:
-        from pipeline.errors import InputMissingError
+        from pipeline.core.errors import InputMissingError
 
         raise InputMissingError(f"{path}: cannot write: {e.strerror}", "check the folder and permissions") from None
 
@@ -313,7 +313,7 @@ def _review_cols(decision: dict[str, Any] | None) -> dict[str, Any]:
 def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
     """Flat rows of a record: its document row, then one per target, deadline and assignment; the review columns
     say the reviewer's decision on each (rejected values are not in a reviewed record)."""
-    from pipeline.decisions import by_item, status_text
+    from pipeline.store.decisions import by_item, status_text
     from pipeline.store import label
 
     md = rec["metadata"]
@@ -353,8 +353,8 @@ def csv_rows(rec: dict[str, Any]) -> Iterable[dict[str, Any]]:
 
 def sheets(rec: dict[str, Any]) -> dict[str, list[list[Any]]]:
     """The rows a record adds to each sheet of the .xlsx workbook (:data:`SHEETS` gives the columns)."""
-    from pipeline.decisions import by_item, status_text
-    from pipeline.labels import doc_type_label
+    from pipeline.store.decisions import by_item, status_text
+    from pipeline.lang.labels import doc_type_label
     from pipeline.store import label
 
     md, src = rec["metadata"], rec["source"]
@@ -437,7 +437,7 @@ def write_xlsx(records: Iterable[dict[str, Any]], path: str) -> None:
         wb.save(tmp)
         os.replace(tmp, path)
     except OSError as e:
-        from pipeline.errors import InputMissingError
+        from pipeline.core.errors import InputMissingError
 
         raise InputMissingError(f"{path}: cannot write: {e.strerror}", "check the folder and permissions") from None
 

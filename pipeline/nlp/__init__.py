@@ -20,9 +20,9 @@ position indexes the original text; values are always copied from the original.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from functools import lru_cache
 
-from pipeline.extract import Extraction
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.deadlines import _deadlines
 from pipeline.nlp.fields import _fields
@@ -31,9 +31,13 @@ from pipeline.nlp.references import _references
 from pipeline.nlp.targets import _targets
 from pipeline.nlp.tables import _tables
 from pipeline.nlp.tasks import _tasks
-from pipeline.textutil import fold, fold_keep_len
+from pipeline.core.document import Document
+from pipeline.core.limits import check_chars
+from pipeline.core.textutil import fold, fold_keep_len
+from pipeline.nlp.ocrnames import correct_units
+from pipeline.nlp.results import Extraction
 
-__all__ = ["get_nlp", "run_extraction", "parse_number"]
+__all__ = ["Extraction", "extract", "get_nlp", "run_extraction", "parse_number"]
 
 _TOKEN_MATCH = re.compile(rf"^(?:{NUM})(?:[%‰])?$|^\d+(?:[/.-]\d+)+$|^[\wĐđ]+(?:[/\-][\wĐđ.]+)+$")
 
@@ -133,8 +137,7 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
                                       key=lambda d: d["start"])
     _link(tasks, ctx.results["targets"], "target_ids", "t")
     _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
-    return Extraction(targets=ctx.results["targets"], deadlines=ctx.results["deadlines"], tasks=tasks,
-                      references=ctx.results["references"])
+    return Extraction.of(ctx.results["targets"], ctx.results["deadlines"], tasks, ctx.results["references"])
 
 
 def _issued_at_least(partial: str, references: list[dict[str, Any]]) -> str | None:
@@ -158,3 +161,22 @@ def _link(tasks, items, field_name: str, prefix: str) -> None:
             owner.setdefault(field_name, []).append(it["id"])
     for k in tasks:
         k.pop("scope_end", None)
+
+
+def extract(doc: Document) -> Document:
+    """Stage 5 — extract: targets, deadlines, tasks and their responsible units, references (typed results in
+    ``Document.extraction``)."""
+    check_chars(doc.path, len(doc.text))  # OCR'd pages count too
+    nlp = get_nlp()
+    nlp.max_length = max(nlp.max_length, len(doc.text) + 1)  # our limit decides, never spaCy's E088
+    ex = run_extraction(doc.text, doc.structure, doc.blocks)
+    if any(p.method == "ocr" for p in doc.pages):  # unit names misread by OCR take their known spelling
+        tasks, fixed = correct_units(ex.tasks, doc.text)
+        if fixed:
+            ex = replace(ex, tasks=tasks)
+            doc = doc.with_warning(
+                "ocr_unit_corrected",
+                f"{len(fixed)} unit name(s) read by OCR corrected against known unit words and place names: "
+                + "; ".join(f"'{a}' → '{b}'" for a, b in fixed[:5]) + ("; ..." if len(fixed) > 5 else "")
+                + " (each unit's text keeps what was read)")
+    return replace(doc, extraction=ex)

@@ -7,8 +7,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict
 
-from pipeline.lexicon import load_yaml
-from pipeline.textutil import fold
+from pipeline.lang.lexicon import load_yaml
+from pipeline.core.textutil import fold
 
 class Roles(BaseModel):
     model_config = ConfigDict(extra="forbid")

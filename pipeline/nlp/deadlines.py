@@ -8,7 +8,7 @@ from pipeline.nlp.context import Ctx, _in_blocked
 from pipeline.nlp.data import compiled
 from pipeline.nlp.numbers import _ROMAN, _last_day, _valid_day
 from pipeline.nlp.timephrase import _PERIODIC
-from pipeline.textutil import fold
+from pipeline.core.textutil import fold
 
 _DAY_DATE = re.compile(r"(?:ngay\s*)?(?P<d>\d{1,2})\s*(?:/|-|\.|\s+thang\s+)\s*(?P<m>\d{1,2})"
                        r"(?:\s*(?:/|-|\.|\s+nam\s+)\s*(?P<y>(?:19|20)\d\d))?(?![\d/])")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.blocks import field_role
+from pipeline.layout.blocks import field_role
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.tables import UNIT_ROLES
 from pipeline.nlp.timephrase import parse_time

@@ -17,10 +17,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Sequence
 
-from pipeline.textutil import fold
+from pipeline.core.textutil import distance, fold
+from pipeline.lang.syllables import syllable_shape
+from pipeline.nlp.results import TaskResult
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -35,7 +38,7 @@ class _Phrases:
 def phrases() -> _Phrases:
     from pydantic import BaseModel, ConfigDict
 
-    from pipeline.lexicon import load_yaml
+    from pipeline.lang.lexicon import load_yaml
     from pipeline.nlp.data import compiled
 
     class OcrNames(BaseModel):
@@ -56,21 +59,6 @@ def phrases() -> _Phrases:
     return _Phrases(by_len, frozenset(seen))
 
 
-def _distance(a: str, b: str, bound: int) -> int:
-    """Levenshtein distance of ``a`` and ``b``, or ``bound + 1`` once it exceeds ``bound``."""
-    if abs(len(a) - len(b)) > bound:
-        return bound + 1
-    prev = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        cur = [i]
-        for j, cb in enumerate(b, 1):
-            cur.append(min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb)))
-        if min(cur) > bound:
-            return bound + 1
-        prev = cur
-    return prev[-1]
-
-
 def _cased(like: str, word: str) -> str:
     """``word`` in the case of ``like`` (all capitals, capitalised, or lowercase)."""
     if len(like) > 1 and like.isupper():
@@ -82,8 +70,6 @@ def _cased(like: str, word: str) -> str:
 
 def correct_name(name: str) -> tuple[str, list[tuple[str, str]]]:
     """``name`` with OCR-misread words corrected, and the corrections as (read, corrected) word pairs."""
-    from pipeline.pdf import is_vietnamese_syllable
-
     name = unicodedata.normalize("NFC", name)
     toks = list(_WORD.finditer(name))
     if not toks:
@@ -104,10 +90,10 @@ def correct_name(name: str) -> tuple[str, list[tuple[str, str]]]:
             for cand in ph.by_len.get(n, ()):
                 cf = tuple(w.casefold() for w in cand)
                 diff = [k for k in range(n) if cf[k] != folded[k]]
-                dist = [_distance(folded[k], cf[k], 2 if len(cf[k]) >= 7 else 1) for k in diff]
+                dist = [distance(folded[k], cf[k], 2 if len(cf[k]) >= 7 else 1) for k in diff]
                 if any(d > (2 if len(cf[k]) >= 7 else 1) for k, d in zip(diff, dist)):
                     continue
-                real = [k for k in diff if is_vietnamese_syllable(window[k])]
+                real = [k for k in diff if syllable_shape(window[k])]
                 if n == 1 and (real or len(folded[0]) < 3):
                     continue  # a lone word is corrected only when it is no Vietnamese syllable
                 if len(real) > 1 or (real and fold(window[real[0]]) != fold(cand[real[0]])):
@@ -148,28 +134,33 @@ def _cut_at_stop(name: str) -> int | None:
     return None
 
 
-def correct_units(tasks: list[dict], text: str | None = None) -> list[tuple[str, str]]:
-    """Correct the unit names of ``tasks`` in place; returns (read name, corrected name) for each change. With the
+def correct_units(tasks: Sequence[TaskResult], text: str | None = None
+                  ) -> tuple[tuple[TaskResult, ...], list[tuple[str, str]]]:
+    """The tasks with their unit names corrected, and (read name, corrected name) for each change. With the
     document ``text`` (which the units' offsets index), a name that runs on into a task verb read wrong is cut
     there, its end offset with it."""
     done: list[tuple[str, str]] = []
+    out = []
     for k in tasks:
-        for u in k.get("units", ()):
-            old = u["name"]
+        units = []
+        for u in k.units:
+            old = u.name
             new = correct_name(old)[0]
             if new == old:
+                units.append(u)
                 continue
+            end = u.end
             cut = _cut_at_stop(new)
             if cut is not None and text is not None:
                 words = list(_WORD.finditer(new))
                 new = new[:words[cut].start()].rstrip(" ,;:-–")
-                span_words = list(_WORD.finditer(text, u["start"], u["end"]))
+                span_words = list(_WORD.finditer(text, u.start, u.end))
                 if len(span_words) > cut:
                     end = span_words[cut].start()
-                    while end > u["start"] and text[end - 1] in " ,;:-–\n":
+                    while end > u.start and text[end - 1] in " ,;:-–\n":
                         end -= 1
-                    u["end"] = end
-            u["name"] = new
+            units.append(replace(u, name=new, end=end))
             if (old, new) not in done:
                 done.append((old, new))
-    return done
+        out.append(replace(k, units=tuple(units)) if units != list(k.units) else k)
+    return tuple(out), done

@@ -6,8 +6,8 @@ from typing import Any
 
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.numbers import _valid_day
-from pipeline.lexicon import lexicon
-from pipeline.textutil import fold, squash
+from pipeline.lang.lexicon import lexicon
+from pipeline.core.textutil import fold, squash
 
 _REF = re.compile(
     r"(?<![\w])(?P<type>nghi quyet|chi thi|ke hoach|quyet dinh|thong tu lien tich|thong tu|nghi dinh|cong van|"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pipeline.blocks import Block, Cell, column_role
+from pipeline.layout.blocks import Block, Cell, column_role
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.timephrase import parse_time
 from pipeline.nlp.units import listed_units, merge_units

@@ -7,7 +7,7 @@ from typing import Any
 from pipeline.nlp.context import Ctx, _in_blocked
 from pipeline.nlp.data import compiled
 from pipeline.nlp.numbers import _NUMBER, parse_number
-from pipeline.textutil import fold, fold_words, squash
+from pipeline.core.textutil import fold, fold_words, squash
 
 _SEG_SPLIT = re.compile(r"[;\n]|[.:!?](?=\s+[A-ZĐÀ-Ỹa-zđà-ỹ(“\"]|\s*$)|\.\s*$")
 _NEAR_WORDS = 3  # a comparator counts when it stands within this many words before the number

@@ -5,7 +5,7 @@ from typing import Any
 
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.units import units_in
-from pipeline.textutil import fold
+from pipeline.core.textutil import fold
 
 
 _BULLETS = ("dash", "plus", "paren")
@@ -41,7 +41,7 @@ def _tasks(ctx: Ctx) -> list[dict[str, Any]]:
 def _scope_end(paras: list, i: int) -> int:
     """A task heads the paragraphs after it until the next paragraph of the same or a higher level; bullets
     ("-", "+") under a numbered item are inside it."""
-    from pipeline.structure import _KIND_RANK
+    from pipeline.structure.parse import KIND_RANK
 
     p = paras[i]
     for q in paras[i + 1:]:
@@ -50,7 +50,7 @@ def _scope_end(paras: list, i: int) -> int:
         if p.kind is None:
             return q.start
         if p.kind in _BULLETS:
-            if q.kind not in _BULLETS or _KIND_RANK[q.kind] <= _KIND_RANK[p.kind]:
+            if q.kind not in _BULLETS or KIND_RANK[q.kind] <= KIND_RANK[p.kind]:
                 return q.start
         elif q.kind not in _BULLETS and len(q.path) <= len(p.path):
             return q.start

@@ -16,7 +16,7 @@ from typing import Any
 
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.data import compiled
-from pipeline.textutil import fold, squash
+from pipeline.core.textutil import fold, squash
 
 _NAME = re.compile(r"(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?P<n>(?:[A-ZĐÀ-Ỹ][\wÀ-ỹ]*\s+){1,4}[A-ZĐÀ-Ỹ][\wÀ-ỹ]*)")
 
@@ -250,7 +250,7 @@ def _is_issuer(ctx: Ctx, name: str) -> bool:
     assigns the task ("Chủ tịch UBND tỉnh chỉ đạo ..."), not a unit doing it."""
     if not ctx.issuer:
         return False
-    from pipeline.structure import expand_abbreviations
+    from pipeline.structure.parse import expand_abbreviations
 
     f = " ".join(fold(expand_abbreviations(name)).split())
     f = _LEADER.sub("", f)
@@ -260,7 +260,7 @@ def _is_issuer(ctx: Ctx, name: str) -> bool:
 @lru_cache(maxsize=1)
 def _ranked() -> re.Pattern:
     """'Đồng chí' and a rank from the lexicon ("Đồng chí Thượng tướng ...")."""
-    from pipeline.lexicon import lexicon
+    from pipeline.lang.lexicon import lexicon
 
     ranks = "|".join(re.escape(r) for r in sorted(lexicon().ranks, key=len, reverse=True))
     return re.compile(rf"^(?:[Đđ]ồng chí|[Đđ]/[Cc])\s+(?:{ranks})\s+")
@@ -268,7 +268,7 @@ def _ranked() -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _surnames() -> frozenset[str]:
-    from pipeline.lexicon import lexicon
+    from pipeline.lang.lexicon import lexicon
 
     return frozenset(fold(x) for x in lexicon().surnames)
 

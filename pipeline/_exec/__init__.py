@@ -1,1 +1,0 @@
-"""Wrappers around external programs (one module per binary), in the manner of OCRmyPDF's ``_exec``."""

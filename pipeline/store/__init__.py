@@ -1,0 +1,986 @@
+"""The SQLite store: one row per document, its text, tasks, units, targets, deadlines, references, and a
+full-text index over all of them. See docs/database.md for the schema and example queries.
+
+Schema (version :data:`SCHEMA_VERSION`, kept in ``PRAGMA user_version``; :data:`MIGRATIONS` upgrades older files)::
+
+    documents(doc_id PK, path, sha256 UNIQUE, size, media_type, pipeline_version, schema_version, options,
+              status 'ok'|'warnings', number, doc_type, issued_date, place, issuer, subject,
+              signer_name, signer_title, signer_capacity, page_count, text_method, encoding, ocr_confidence,
+              warnings JSON, record JSON, extracted_at, ingested_at)
+    texts(doc_id PK, text)                                  -- the normalized text all spans index
+    tasks(doc_id, task_id, section, text, start, end, page)           PK (doc_id, task_id)
+    units(id, doc_id, task_id, name, name_folded, role, text, start, end, page)
+    targets(doc_id, target_id, task_id, metric, value, value_max, unit, comparator, period, text, start, end, page)
+    deadlines(doc_id, deadline_id, task_id, due, precision, recurrence, text, start, end, page)
+    doc_references(id, doc_id, number, doc_type, date, issuer, text, start, end, page)  -- "references" is SQL
+    recipients(id, doc_id, name)
+    failures(path PK, sha256, reason, exit_code, pipeline_version, failed_at)   -- last failed attempt per file
+    search_items(id PK, doc_id, kind, field, item, value, text)   -- what a search hit shows
+    search_fts USING fts5(body, tokenize="unicode61 remove_diacritics 2")   -- rowid = search_items.id
+
+``search_fts.body`` holds :func:`pipeline.textutil.fold` of the item (lowercase, no diacritics, đ→d) so that
+"bao hiem y te", "Bảo hiểm Y tế" and "bảo hiểm y tế" find the same rows; fold queries the same way
+(:func:`fts_query` does). The tokenizer's ``remove_diacritics 2`` also folds diacritics of raw queries typed
+in the sqlite3 shell, except đ, which it leaves alone.
+
+Writing: WAL journal, ``busy_timeout``, one ``BEGIN IMMEDIATE`` transaction per document (:meth:`Store.put`), so a
+killed process leaves every document either fully stored or absent. Child rows go with their document through
+``ON DELETE CASCADE``.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import pipeline
+from pipeline.core.errors import DatabaseError
+from pipeline.core.textutil import doc_type_code, fold, fold_keep_len
+from pipeline.store import decisions as dec
+from schemas.record import SCHEMA_VERSION as RECORD_SCHEMA_VERSION
+
+DEFAULT_DB = "chithi.db"
+BUSY_TIMEOUT_MS = 60_000
+KINDS = ("document", "target", "deadline", "task")
+
+
+# -- migrations ------------------------------------------------------------------------------------------
+
+def _script(c: sqlite3.Connection, sql: str) -> None:
+    """Run statements one by one (``executescript`` would COMMIT the migration's transaction first)."""
+    stmt = ""
+    for line in sql.splitlines(keepends=True):
+        stmt += line
+        if sqlite3.complete_statement(stmt):
+            c.execute(stmt)
+            stmt = ""
+    if stmt.strip():
+        c.execute(stmt)
+
+
+def _m1_initial(c: sqlite3.Connection) -> None:
+    _script(c, """
+    CREATE TABLE documents (
+        doc_id            TEXT PRIMARY KEY,
+        path              TEXT NOT NULL,
+        sha256            TEXT NOT NULL UNIQUE,
+        size              INTEGER,
+        media_type        TEXT,
+        pipeline_version  TEXT NOT NULL,
+        schema_version    TEXT NOT NULL,
+        options           TEXT NOT NULL DEFAULT '',
+        status            TEXT NOT NULL,
+        number            TEXT,
+        doc_type          TEXT,
+        issued_date       TEXT,
+        place             TEXT,
+        issuer            TEXT,
+        subject           TEXT,
+        signer_name       TEXT,
+        signer_title      TEXT,
+        signer_capacity   TEXT,
+        page_count        INTEGER,
+        text_method       TEXT,
+        encoding          TEXT,
+        ocr_confidence    REAL,
+        warnings          TEXT NOT NULL DEFAULT '[]',
+        record            TEXT NOT NULL,
+        extracted_at      TEXT,
+        ingested_at       TEXT NOT NULL
+    );
+    CREATE INDEX documents_issued ON documents(issued_date);
+    CREATE INDEX documents_type ON documents(doc_type, issued_date);
+    CREATE INDEX documents_number ON documents(number);
+
+    CREATE TABLE texts (
+        doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
+        text   TEXT NOT NULL
+    );
+
+    CREATE TABLE tasks (
+        doc_id  TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        task_id TEXT NOT NULL,
+        section TEXT,
+        text    TEXT NOT NULL,
+        start   INTEGER, "end" INTEGER, page INTEGER,
+        PRIMARY KEY (doc_id, task_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE units (
+        id          INTEGER PRIMARY KEY,
+        doc_id      TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        task_id     TEXT NOT NULL,
+        name        TEXT NOT NULL,
+        name_folded TEXT NOT NULL,
+        role        TEXT NOT NULL,
+        text        TEXT,
+        start       INTEGER, "end" INTEGER, page INTEGER
+    );
+    CREATE INDEX units_name ON units(name_folded);
+    CREATE INDEX units_task ON units(doc_id, task_id);
+
+    CREATE TABLE targets (
+        doc_id     TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        target_id  TEXT NOT NULL,
+        task_id    TEXT,
+        metric     TEXT,
+        value      REAL,
+        value_max  REAL,
+        unit       TEXT,
+        comparator TEXT,
+        period     TEXT,
+        text       TEXT NOT NULL,
+        start      INTEGER, "end" INTEGER, page INTEGER,
+        PRIMARY KEY (doc_id, target_id)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE deadlines (
+        doc_id      TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        deadline_id TEXT NOT NULL,
+        task_id     TEXT,
+        due         TEXT,
+        precision   TEXT,
+        recurrence  TEXT,
+        text        TEXT NOT NULL,
+        start       INTEGER, "end" INTEGER, page INTEGER,
+        PRIMARY KEY (doc_id, deadline_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX deadlines_due ON deadlines(due);
+
+    CREATE TABLE doc_references (
+        id       INTEGER PRIMARY KEY,
+        doc_id   TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        number   TEXT,
+        doc_type TEXT,
+        date     TEXT,
+        issuer   TEXT,
+        text     TEXT,
+        start    INTEGER, "end" INTEGER, page INTEGER
+    );
+    CREATE INDEX doc_references_doc ON doc_references(doc_id);
+    CREATE INDEX doc_references_number ON doc_references(number);
+
+    CREATE TABLE recipients (
+        id     INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        name   TEXT NOT NULL
+    );
+    CREATE INDEX recipients_doc ON recipients(doc_id);
+
+    CREATE TABLE failures (
+        path             TEXT PRIMARY KEY,
+        sha256           TEXT,
+        reason           TEXT NOT NULL,
+        exit_code        INTEGER,
+        pipeline_version TEXT,
+        failed_at        TEXT NOT NULL
+    );
+
+    CREATE TABLE search_items (
+        id     INTEGER PRIMARY KEY,
+        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+        kind   TEXT NOT NULL,
+        field  TEXT NOT NULL,
+        item   TEXT,
+        value  TEXT,
+        text   TEXT NOT NULL
+    );
+    CREATE INDEX search_items_doc ON search_items(doc_id);
+
+    CREATE VIRTUAL TABLE search_fts USING fts5(body, tokenize="unicode61 remove_diacritics 2");
+    """)
+
+
+def _m2_reviews(c: sqlite3.Connection) -> None:
+    """Reviewer decisions (`chithi review --apply`). Not tied to the documents row by a foreign key, so that they
+    outlive a re-extraction and are applied again to the new record; ``documents.extracted`` keeps the record as
+    extracted when ``record`` holds the reviewed one."""
+    _script(c, """
+    CREATE TABLE reviews (
+        doc_id     TEXT NOT NULL,
+        item       TEXT NOT NULL,
+        decision   TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'correct')),
+        value      TEXT,
+        original   TEXT,
+        note       TEXT,
+        reviewer   TEXT,
+        decided_at TEXT,
+        applied_at TEXT NOT NULL,
+        PRIMARY KEY (doc_id, item)
+    ) WITHOUT ROWID;
+    ALTER TABLE documents ADD COLUMN extracted TEXT;
+    ALTER TABLE documents ADD COLUMN review_status TEXT NOT NULL DEFAULT 'unreviewed';
+    """)
+
+
+#: Each function upgrades the file by one version; the list index + 1 is the version it produces.
+#: Never edit a released migration: append a new function (ALTER TABLE / CREATE INDEX / data fixes).
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+_COUNTED = ("documents", "texts", "tasks", "units", "targets", "deadlines", "doc_references", "recipients",
+            "search_items", "failures", "reviews")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def options_key(restore: bool = True) -> str:
+    """What, besides the pipeline version, changes the extraction: a stored document made with other options
+    is re-extracted."""
+    return "" if restore else "no-restore"
+
+
+@dataclass
+class Hit:
+    doc_id: str
+    number: str | None
+    issued_date: str | None
+    path: str
+    kind: str
+    field: str
+    item: str | None
+    value: str | None
+    snippet: str
+    text: str
+    score: float
+    document: str = ""            # the number, else subject and file name (:func:`label`)
+    subject: str | None = None
+    review: str | None = None     # the reviewer's decision on the item, when there is one
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class Store:
+    """A connection to the database file; not to be shared between processes (open one per process)."""
+
+    def __init__(self, path: str | os.PathLike = DEFAULT_DB, *, create: bool = True, timeout_ms: int = BUSY_TIMEOUT_MS):
+        self.path = Path(path)
+        if not create and not self.path.exists():
+            raise DatabaseError(f"{self.path}: no such database", "run `chithi ingest FOLDER --db FILE` first")
+        if self.path.is_dir():
+            raise DatabaseError(f"{self.path}: is a directory", "give a database file name with --db")
+        try:
+            self.db = sqlite3.connect(str(self.path), timeout=timeout_ms / 1000, isolation_level=None,
+                                      check_same_thread=False)
+            self._retry(lambda: self._setup(timeout_ms))
+            self._migrate()
+        except sqlite3.DatabaseError as e:
+            raise database_error(self.path, "cannot open the database", e) from None
+
+    # -- connection ------------------------------------------------------------------------------------
+    def _setup(self, timeout_ms: int) -> None:
+        c = self.db
+        c.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+        if c.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+            c.execute("PRAGMA journal_mode = WAL")
+        c.execute("PRAGMA synchronous = NORMAL")   # WAL + NORMAL: durable across process kills
+        c.execute("PRAGMA foreign_keys = ON")
+        c.create_function("fold", 1, lambda x: fold(x) if x else "", deterministic=True)
+
+    def _retry(self, fn, tries: int = 50):
+        """Some statements (journal mode switch, schema reads of a file being created) can return SQLITE_BUSY
+        without calling the busy handler; retry them for a while."""
+        for i in range(tries):
+            try:
+                return fn()
+            except sqlite3.OperationalError as e:
+                if "locked" not in str(e) and "busy" not in str(e) or i == tries - 1:
+                    raise
+                time.sleep(0.05 + 0.01 * i)
+
+    def _migrate(self) -> None:
+        c = self.db
+        version = c.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise DatabaseError(f"{self.path}: database schema version {version} is newer than this chithi's "
+                                f"({SCHEMA_VERSION})", "upgrade chithi")
+        if version == SCHEMA_VERSION:
+            return
+        self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+        try:
+            version = c.execute("PRAGMA user_version").fetchone()[0]  # another process may have migrated
+            for i in range(version, SCHEMA_VERSION):
+                MIGRATIONS[i](c)
+                c.execute(f"PRAGMA user_version = {i + 1}")
+            c.execute("COMMIT")
+        except BaseException:
+            _rollback(c)  # after a failed write SQLite may have rolled back already: keep the real error
+            raise
+
+    @property
+    def version(self) -> int:
+        return self.db.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # -- reading state -------------------------------------------------------------------------------------
+    def lookup(self, sha256: str) -> sqlite3.Row | None:
+        cur = self.db.execute("SELECT doc_id, path, pipeline_version, schema_version, options FROM documents "
+                              "WHERE sha256 = ?", (sha256,))
+        return cur.fetchone()
+
+    def is_current(self, sha256: str, options: str = "") -> bool:
+        """True when the file is stored by this pipeline version with the same options: nothing to redo."""
+        row = self.lookup(sha256)
+        return row is not None and tuple(row[2:]) == (pipeline.__version__, RECORD_SCHEMA_VERSION, options)
+
+    def counts(self) -> dict[str, int]:
+        return {t: self.db.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in _COUNTED} | {
+            "search_fts": self.db.execute("SELECT count(*) FROM search_fts").fetchone()[0]}
+
+    # -- writing ------------------------------------------------------------------------------------------
+    def put(self, record: Any, text: str, *, options: str = "", force: bool = False) -> str:
+        """Store one document (a DirectiveRecord or its JSON dict) and its text in one transaction.
+
+        Returns 'stored' (new), 'updated' (replaced a record made by another pipeline version or options, or
+        ``force``) or 'skipped' (already current: e.g. another process stored it meanwhile).
+        """
+        rec = record if isinstance(record, dict) else record.model_dump(mode="json")
+        sha = rec["source"]["sha256"]
+        c = self.db
+        try:
+            self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+        except sqlite3.DatabaseError as e:
+            raise database_error(self.path, "cannot write", e) from None
+        try:
+            row = c.execute("SELECT doc_id, pipeline_version, schema_version, options FROM documents "
+                            "WHERE sha256 = ? OR doc_id = ?", (sha, rec["doc_id"])).fetchone()
+            outcome = "stored"
+            if row is not None:
+                current = tuple(row[1:]) == (rec["pipeline_version"], rec["schema_version"], options)
+                if current and not force:
+                    c.execute("ROLLBACK")
+                    return "skipped"
+                self._delete(row[0])
+                outcome = "updated"
+            self._insert_reviewed(rec, text, options)
+            c.execute("DELETE FROM failures WHERE path = ? OR sha256 = ?", (rec["source"]["path"], sha))
+            c.execute("COMMIT")
+            return outcome
+        except BaseException as e:
+            _rollback(c)
+            if isinstance(e, sqlite3.DatabaseError):
+                raise database_error(self.path, f"cannot store {rec['source']['path']}", e) from None
+            raise
+
+    def put_failure(self, path: str, sha256: str | None, reason: str, exit_code: int) -> None:
+        self._retry(lambda: self.db.execute(
+            "INSERT OR REPLACE INTO failures(path, sha256, reason, exit_code, pipeline_version, failed_at) "
+            "VALUES (?, ?, ?, ?, ?, ?)", (path, sha256, reason, int(exit_code), pipeline.__version__, _now())))
+
+    def _delete(self, doc_id: str) -> None:
+        c = self.db
+        c.execute("DELETE FROM search_fts WHERE rowid IN (SELECT id FROM search_items WHERE doc_id = ?)", (doc_id,))
+        c.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))  # children cascade
+
+    def _insert_reviewed(self, extracted: dict[str, Any], text: str, options: str) -> None:
+        """Insert a record with the stored reviewer decisions of its document applied (those whose value is still
+        the one decided on: a re-extraction keeps them when it reads the same)."""
+        values = dec.reviewable(extracted)
+        stored = [d for d in self.reviews(extracted["doc_id"]) if values.get(d["item"]) == d["original"]]
+        if not stored:
+            self._insert(extracted, text, options)
+        else:
+            self._insert(dec.apply(extracted, stored), text, options, extracted=extracted)
+
+    def reviews(self, doc_id: str) -> list[dict[str, Any]]:
+        cols = ("item", "decision", "value", "original", "note", "reviewer", "decided_at", "applied_at")
+        return [dict(zip(cols, r)) for r in self.db.execute(
+            f"SELECT {', '.join(cols)} FROM reviews WHERE doc_id = ? ORDER BY item", (doc_id,))]
+
+    def apply_decisions(self, doc_id: str, decisions: list[dict[str, Any]], reviewer: str | None = None
+                        ) -> dict[str, Any]:
+        """Store reviewer decisions on a stored document (a later decision on an item replaces the earlier one)
+        and rewrite its rows from the reviewed record; returns the record's ``review`` block."""
+        c = self.db
+        self._retry(lambda: c.execute("BEGIN IMMEDIATE"))
+        try:
+            row = c.execute("SELECT record, extracted, options FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            if row is None:
+                raise DatabaseError(f"{doc_id}: no such document in {self.path}")
+            extracted = json.loads(row[1] or row[0])
+            extracted.pop("review", None)
+            values = dec.reviewable(extracted)
+            now = _now()
+            for d in decisions:
+                c.execute("INSERT OR REPLACE INTO reviews(doc_id, item, decision, value, original, note, reviewer,"
+                          " decided_at, applied_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                          (doc_id, d["item"], d["decision"], d.get("value") if d["decision"] == "correct" else None,
+                           values.get(d["item"], d.get("original")), d.get("note") or None,
+                           d.get("reviewer") or reviewer, d.get("decided_at") or now, now))
+            text = self.text(doc_id) or ""
+            reviewed = dec.apply(extracted, self.reviews(doc_id))
+            self._delete(doc_id)
+            self._insert(reviewed, text, row[2], extracted=extracted)
+            c.execute("COMMIT")
+            return reviewed["review"]
+        except BaseException as e:
+            if c.in_transaction:
+                c.execute("ROLLBACK")
+            if isinstance(e, sqlite3.DatabaseError):
+                raise DatabaseError(f"{self.path}: cannot store the decisions: {e}") from None
+            raise
+
+    def _insert(self, rec: dict[str, Any], text: str, options: str, extracted: dict[str, Any] | None = None) -> None:
+        c = self.db
+        doc_id, src, md = rec["doc_id"], rec["source"], rec["metadata"]
+        mv = lambda k: (md.get(k) or {}).get("value")  # noqa: E731
+        signer = md.get("signer") or {}
+        c.execute(
+            "INSERT INTO documents(doc_id, path, sha256, size, media_type, pipeline_version, schema_version, options,"
+            " status, number, doc_type, issued_date, place, issuer, subject, signer_name, signer_title,"
+            " signer_capacity, page_count, text_method, encoding, ocr_confidence, warnings, record, extracted_at,"
+            " ingested_at, extracted, review_status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (doc_id, src["path"], src["sha256"], src.get("size"), src.get("media_type"), rec["pipeline_version"],
+             rec["schema_version"], options, "warnings" if rec.get("warnings") else "ok",
+             mv("number"), mv("doc_type"), mv("issued_date"), mv("place"), mv("issuer"), mv("subject"),
+             signer.get("name"), signer.get("title"), signer.get("capacity"), src.get("page_count"),
+             src.get("text_method"), src.get("encoding"), src.get("ocr_confidence"),
+             json.dumps(rec.get("warnings", []), ensure_ascii=False), json.dumps(rec, ensure_ascii=False),
+             rec.get("extracted_at"), _now(),
+             json.dumps(extracted, ensure_ascii=False) if extracted is not None else None,
+             (rec.get("review") or {}).get("status") or "unreviewed"))
+        c.execute("INSERT INTO texts(doc_id, text) VALUES (?, ?)", (doc_id, text))
+
+        def pos(x):
+            sp = x.get("span") or {}
+            return sp.get("start"), sp.get("end"), sp.get("page")
+
+        tasks = rec.get("tasks", [])
+        task_of_deadline = {d: k["id"] for k in tasks for d in k.get("deadline_ids", [])}
+        task_of_target = {t: k["id"] for k in tasks for t in k.get("target_ids", [])}
+        items: list[tuple] = []
+        for k in tasks:
+            c.execute('INSERT INTO tasks(doc_id, task_id, section, text, start, "end", page) VALUES (?,?,?,?,?,?,?)',
+                      (doc_id, k["id"], k.get("section"), k["text"], *pos(k)))
+            items.append(("task", "task", k["id"], k.get("section"), k["text"]))
+            for u in k.get("units", []):
+                c.execute('INSERT INTO units(doc_id, task_id, name, name_folded, role, text, start, "end", page) '
+                          'VALUES (?,?,?,?,?,?,?,?,?)', (doc_id, k["id"], u["name"], fold(u["name"]), u["role"],
+                                                         u.get("text"), *pos(u)))
+                items.append(("task", "unit", k["id"], f"{u['name']} ({u['role']})", u["name"]))
+        for t in rec.get("targets", []):
+            task_id = t.get("task_id") or task_of_target.get(t["id"])
+            c.execute('INSERT INTO targets(doc_id, target_id, task_id, metric, value, value_max, unit, comparator,'
+                      ' period, text, start, "end", page) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)',
+                      (doc_id, t["id"], task_id, t.get("metric"), t.get("value"), t.get("value_max"), t.get("unit"),
+                       t.get("comparator"), t.get("period"), t["text"], *pos(t)))
+            items.append(("target", "target", t["id"], describe_target(t), t["text"]))
+        for d in rec.get("deadlines", []):
+            task_id = d.get("task_id") or task_of_deadline.get(d["id"])
+            c.execute('INSERT INTO deadlines(doc_id, deadline_id, task_id, due, precision, recurrence, text, start,'
+                      ' "end", page) VALUES (?,?,?,?,?,?,?,?,?,?)',
+                      (doc_id, d["id"], task_id, d.get("due"), d.get("precision"), d.get("recurrence"), d["text"],
+                       *pos(d)))
+            items.append(("deadline", "deadline", d["id"], d.get("due") or d.get("recurrence"), d["text"]))
+        for r in md.get("references", []):
+            c.execute('INSERT INTO doc_references(doc_id, number, doc_type, date, issuer, text, start, "end", page) '
+                      'VALUES (?,?,?,?,?,?,?,?,?)', (doc_id, r.get("number"), r.get("doc_type"), r.get("date"),
+                                                      r.get("issuer"), r.get("text"), *pos(r)))
+            items.append(("document", "reference", None, r.get("number"), r.get("text") or ""))
+        for r in md.get("recipients", []):
+            c.execute("INSERT INTO recipients(doc_id, name) VALUES (?, ?)", (doc_id, r["name"]))
+            items.append(("document", "recipient", None, r["name"], r["name"]))
+        for key in ("number", "doc_type", "issued_date", "place", "issuer", "subject"):
+            if md.get(key):
+                items.append(("document", key, None, md[key]["value"], md[key].get("text") or md[key]["value"]))
+        if signer.get("name"):
+            items.append(("document", "signer", None, signer["name"],
+                          " ".join(x for x in (signer.get("title"), signer["name"]) if x)))
+        for start, para in paragraphs(text):
+            items.append(("document", "text", str(start), None, para))
+        for kind, field, item, value, itext in items:
+            cur = c.execute("INSERT INTO search_items(doc_id, kind, field, item, value, text) VALUES (?,?,?,?,?,?)",
+                            (doc_id, kind, field, item, value, itext))
+            body = fold(itext if not value or value in itext else f"{itext} {value}")
+            c.execute("INSERT INTO search_fts(rowid, body) VALUES (?, ?)", (cur.lastrowid, body))
+
+    # -- questions -----------------------------------------------------------------------------------------
+    def search(self, query: str, kind: str | None = None, limit: int = 20) -> list[Hit]:
+        return self.search_page(query, kind, limit)[0]
+
+    def search_page(self, query: str, kind: str | None = None, limit: int = 20) -> tuple[list[Hit], int, bool]:
+        """(the first ``limit`` hits, how many there are, True when that count is a lower bound: the best
+        :data:`SEARCH_CANDIDATES` matches are ranked). Ranked: when the query is typed with diacritics, the
+        rows spelled as typed first, then the folded matches; then extracted targets, deadlines and tasks above
+        document metadata and raw text; then the whole query as a phrase; then BM25. One hit per passage: a hit
+        whose text holds, or is held in, a better hit's text of the same document is left out."""
+        match, phrase, terms = fts_query(query)
+        sql = ("SELECT i.doc_id, d.number, d.issued_date, d.path, i.kind, i.field, i.item, i.value, i.text, "
+               "bm25(search_fts) AS score, f.body, d.subject, k.text FROM search_fts f "
+               "JOIN search_items i ON i.id = f.rowid JOIN documents d ON d.doc_id = i.doc_id "
+               "LEFT JOIN tasks k ON i.field = 'unit' AND k.doc_id = i.doc_id AND k.task_id = i.item "
+               "WHERE search_fts MATCH ?")
+        args: list[Any] = [match]
+        if kind:
+            sql += " AND i.kind = ?"
+            args.append(kind)
+        sql += " ORDER BY score LIMIT ?"
+        args.append(SEARCH_CANDIDATES)
+        try:
+            rows = self.db.execute(sql, args).fetchall()
+        except sqlite3.OperationalError as e:
+            from pipeline.core.errors import UsageError
+
+            raise UsageError(f"cannot search for {query!r}: {e}", "use plain words, or \"a phrase\"") from None
+        typed = _typed_terms(query)
+        ranked = []
+        for r in rows:
+            text = r[12] or r[8]  # a unit hit shows its task
+            in_phrase = f" {phrase} " in f" {' '.join(_WORD.findall(r[10]))} "
+            tier = 0
+            if typed:
+                words = " " + " ".join(_WORD.findall((text + " " + (r[7] or "")).lower())) + " "
+                tier = 0 if f" {typed[0]} " in words else 1 if all(f" {w} " in words for w in typed[1:]) else 2
+            value = " ".join(r[8].split()) if r[5] == "task" else r[7]
+            hit = Hit(doc_id=r[0], number=r[1], issued_date=r[2], path=r[3], kind=r[4], field=r[5], item=r[6],
+                      value=value, text=text, snippet="", score=round(-r[9], 4),
+                      document=label(r[1], r[11], r[3]), subject=r[11])
+            ranked.append(((tier, _RANK.get((r[4], r[5]), _RANK.get(r[4], 9)), 0 if in_phrase else 1, r[9]), hit))
+        ranked.sort(key=lambda x: x[0])
+        kept: list[Hit] = []
+        passages: dict[str, list[str]] = {}
+        for _, h in ranked:
+            flat = " ".join(h.text.split())
+            seen = passages.setdefault(h.doc_id, [])
+            if any(flat in p or p in flat for p in seen):
+                continue
+            seen.append(flat)
+            kept.append(h)
+        shown = kept[:limit]
+        for h in shown:  # snippets for the hits shown only
+            h.snippet = snippet(h.text, terms, typed)
+        decided = {}
+        for h in shown:
+            if h.item and h.kind != "document":
+                key = (h.doc_id, h.item)
+                if key not in decided:
+                    row = self.db.execute("SELECT decision FROM reviews WHERE doc_id = ? AND item = ?", key).fetchone()
+                    decided[key] = row[0] if row else None
+                h.review = decided[key]
+        return shown, len(kept), len(rows) >= SEARCH_CANDIDATES
+
+    def deadlines(self, date_from: str | None = None, date_to: str | None = None, unit: str | None = None,
+                  today: str | None = None, undated: bool = False, doc_ids: list[str] | None = None,
+                  issuer: str | None = None, overdue: bool | None = None) -> list[dict[str, Any]]:
+        """One row per deadline with its task (the task it belongs to, else the one whose text holds it, else
+        the sentence around it) and that task's units; the same due date and task twice in a document is one row.
+        Order: due today and upcoming (soonest first), then overdue (most recent first), then recurring duties
+        (``undated``). ``overdue`` True keeps only the overdue ones, False only the others."""
+        today = today or datetime.now().date().isoformat()
+        where, args = [], []
+        where.append("(dl.due IS NOT NULL OR dl.recurrence IS NOT NULL)" if undated else "dl.due IS NOT NULL")
+        if date_from:
+            where.append("dl.due >= ?")
+            args.append(date_from)
+        if date_to:
+            where.append("dl.due <= ?")
+            args.append(date_to)
+        if overdue is not None:
+            where.append("dl.due < ?" if overdue else "(dl.due >= ? OR dl.due IS NULL)")
+            args.append(today)
+        if doc_ids is not None:
+            where.append(f"dl.doc_id IN ({','.join('?' * len(doc_ids))})")
+            args += doc_ids
+        if issuer:
+            where.append("fold(d.issuer) LIKE ? ESCAPE '\\'")
+            args.append(_like(issuer))
+        sql = ("SELECT dl.doc_id, dl.deadline_id, dl.due, dl.precision, dl.recurrence, dl.text, dl.page, dl.task_id,"
+               " dl.start, dl.\"end\", d.number, d.doc_type, d.issuer, d.path, d.subject FROM deadlines dl"
+               " JOIN documents d ON d.doc_id = dl.doc_id WHERE " + " AND ".join(where) +
+               " ORDER BY dl.doc_id, dl.start, dl.deadline_id")
+        out, seen = [], set()
+        for r in self.db.execute(sql, args).fetchall():
+            task_id, task, section = self._task_of(r[0], r[7], r[8], r[9])
+            context = _BULLET.sub("", task or self._sentence(r[0], r[8], r[9]) or r[5])
+            key = (r[0], r[2], r[4], " ".join(context.split()))
+            if key in seen:
+                continue
+            seen.add(key)
+            units = [{"name": n, "role": role} for n, role in self.db.execute(
+                "SELECT name, role FROM units WHERE doc_id = ? AND task_id = ? ORDER BY "
+                "CASE role WHEN 'lead' THEN 0 WHEN 'direct' THEN 1 ELSE 2 END, id", (r[0], task_id))] if task_id else []
+            if unit and not any(fold(unit) in fold(u["name"]) for u in units):
+                continue
+            due = r[2]
+            if due is None:
+                status, days = "recurring", None
+            else:
+                try:
+                    days = (datetime.fromisoformat(due).date() - datetime.fromisoformat(today).date()).days
+                except ValueError:
+                    days = None
+                status = "overdue" if due < today else "today" if due == today else "upcoming"
+            out.append({"doc_id": r[0], "deadline_id": r[1], "due": due, "precision": r[3], "recurrence": r[4],
+                        "status": status, "days_left": days, "text": r[5], "page": r[6], "task_id": task_id,
+                        "task": context, "section": section, "units": units, "number": r[10], "doc_type": r[11],
+                        "issuer": r[12], "path": r[13], "subject": r[14], "document": label(r[10], r[14], r[13])})
+        group = {"today": 0, "upcoming": 0, "overdue": 1, "recurring": 2}
+
+        def order(x):
+            due = x["due"] or ""
+            back = -int(due.replace("-", "")) if x["status"] == "overdue" and due[:4].isdigit() else 0
+            return group[x["status"]], back, due, x["document"], x["deadline_id"]
+
+        return sorted(out, key=order)
+
+    def _task_of(self, doc_id: str, task_id: str | None, start: int | None, end: int | None
+                 ) -> tuple[str | None, str | None, str | None]:
+        """(task id, text, section) of a deadline: its own task, else the smallest task whose text holds it."""
+        if task_id:
+            row = self.db.execute("SELECT task_id, text, section FROM tasks WHERE doc_id = ? AND task_id = ?",
+                                  (doc_id, task_id)).fetchone()
+        elif start is not None:
+            row = self.db.execute('SELECT task_id, text, section FROM tasks WHERE doc_id = ? AND start <= ? AND '
+                                  '"end" >= ? ORDER BY "end" - start LIMIT 1', (doc_id, start, end)).fetchone()
+        else:
+            row = None
+        return (row[0], row[1], row[2]) if row else (task_id, None, None)
+
+    def _sentence(self, doc_id: str, start: int | None, end: int | None) -> str | None:
+        """The sentence of the text around a span: from the last sentence or paragraph break before it to the
+        next one after it (lines wrapped inside a paragraph are joined), at most 300 characters either side."""
+        if start is None:
+            return None
+        lo_pos = max(0, start - 300)
+        row = self.db.execute("SELECT substr(text, ?, ?) FROM texts WHERE doc_id = ?",
+                              (lo_pos + 1, (end or start) - lo_pos + 300, doc_id)).fetchone()
+        if not row or not row[0]:
+            return None
+        window, at, stop = row[0], start - lo_pos, (end or start) - lo_pos
+        lo = max([window.rfind(b, 0, at) + len(b) for b in _BREAKS if window.rfind(b, 0, at) >= 0] or [0])
+        ends = [window.find(b, stop) + (1 if b == ". " else 0) for b in _BREAKS if window.find(b, stop) >= 0]
+        hi = min(ends) if ends else len(window)
+        if lo == 0 and lo_pos > 0:  # no break in reach: whole words only
+            lo = window.find(" ") + 1
+        if not ends and len(window) > stop + 1:
+            hi = max(window.rfind(" "), stop)
+        return " ".join(window[lo:hi].split()) or None
+
+    def documents(self, *, doc_type: str | None = None, issuer: str | None = None, since: str | None = None,
+                  until: str | None = None, review: str | None = None, warning: str | None = None,
+                  doc_ids: list[str] | None = None) -> list[dict[str, Any]]:
+        """The stored documents (newest issue date first), with their counts, warnings and review status."""
+        where, args = _doc_filter(doc_type, issuer, since, until, doc_ids)
+        if review:
+            where.append("d.review_status = ?")
+            args.append(review)
+        sql = ("SELECT d.doc_id, d.number, d.doc_type, d.issued_date, d.issuer, d.subject, d.path, d.warnings, "
+               "d.review_status, d.record, "
+               "(SELECT count(*) FROM tasks x WHERE x.doc_id = d.doc_id), "
+               "(SELECT count(*) FROM targets x WHERE x.doc_id = d.doc_id), "
+               "(SELECT count(*) FROM deadlines x WHERE x.doc_id = d.doc_id) FROM documents d"
+               + (" WHERE " + " AND ".join(where) if where else "")
+               + " ORDER BY d.issued_date IS NULL, d.issued_date DESC, d.number, d.path")
+        out = []
+        for r in self.db.execute(sql, args):
+            codes = [w["code"] for w in json.loads(r[7] or "[]")]
+            if warning and warning not in codes:
+                continue
+            review_block = json.loads(r[9]).get("review")
+            out.append({"doc_id": r[0], "number": r[1], "doc_type": r[2], "issued_date": r[3], "issuer": r[4],
+                        "subject": r[5], "path": r[6], "file": Path(r[6]).name, "document": label(r[1], r[5], r[6]),
+                        "tasks": r[10], "targets": r[11], "deadlines": r[12], "warnings": codes,
+                        "review_status": r[8],
+                        "reviewed": f"{review_block['decided']}/{review_block['total']}" if review_block else None})
+        return out
+
+    def records(self, doc_type: str | None = None, issuer: str | None = None, since: str | None = None,
+                until: str | None = None) -> Iterator[dict[str, Any]]:
+        where, args = _doc_filter(doc_type, issuer, since, until)
+        sql = "SELECT record FROM documents d" + (" WHERE " + " AND ".join(where) if where else "")
+        for (rec,) in self.db.execute(sql + " ORDER BY d.issued_date, d.doc_id", args).fetchall():
+            yield json.loads(rec)
+
+    def find(self, key: str) -> list[tuple[str, str]]:
+        """(doc_id, record JSON) of the documents ``key`` names: a doc id or sha256, else a hex prefix of one (four
+        or more digits), else a số ký hiệu (case and diacritics ignored), else a path (as given, absolute, or a
+        file name)."""
+        k = key.strip()
+        kl = k.lower()
+        q = "SELECT doc_id, record FROM documents WHERE "
+        rows = self.db.execute(q + "doc_id = ? OR sha256 = ?", (kl, kl)).fetchall()
+        if not rows and len(kl) >= 4 and all(c in "0123456789abcdef" for c in kl):
+            rows = self.db.execute(q + "doc_id LIKE ? OR sha256 LIKE ? LIMIT 10", (kl + "%", kl + "%")).fetchall()
+        if not rows and k:
+            rows = self.db.execute(q + "fold(number) = ? LIMIT 10", (fold(k),)).fetchall()
+        if not rows and k:
+            rows = self.db.execute(q + "path = ? OR path = ? LIMIT 10", (k, os.path.abspath(k))).fetchall()
+        if not rows and k and "/" not in k:
+            rows = [r for r in self.db.execute("SELECT doc_id, record, path FROM documents WHERE path LIKE ? LIMIT 50",
+                                               ("%" + k,)) if Path(r[2]).name == k][:10]
+        return [(r[0], r[1]) for r in rows]
+
+    def resolve(self, key: str) -> str:
+        """The doc id of the one document ``key`` names (:meth:`find`); errors when none or several."""
+        from pipeline.core.errors import InputMissingError, UsageError
+
+        rows = self.find(key)
+        if not rows:
+            raise InputMissingError(f"{key}: no document with that id, số ký hiệu or path in {self.path}",
+                                    "see `chithi docs` for the stored documents")
+        if len(rows) > 1:
+            names = ", ".join(f"{r[0]} ({label(*_names(r[1]))})" for r in rows[:3])
+            raise UsageError(f"{key}: names {len(rows)} documents in {self.path}: {names}{', ...' if len(rows) > 3 else ''}",
+                             "give more of the doc id")
+        return rows[0][0]
+
+    def text(self, doc_id: str) -> str | None:
+        row = self.db.execute("SELECT text FROM texts WHERE doc_id = ?", (doc_id,)).fetchone()
+        return row[0] if row else None
+
+    def failures(self) -> list[tuple[str, str]]:
+        return [tuple(r) for r in self.db.execute("SELECT path, reason FROM failures ORDER BY path")]
+
+
+# -- helpers ---------------------------------------------------------------------------------------------
+
+SEARCH_CANDIDATES = 2000
+#: hit order by (kind, field): extracted values first, raw text last
+_RANK = {"target": 0, "deadline": 1, ("task", "unit"): 2, ("task", "task"): 3, "document": 4,
+         ("document", "text"): 5}
+
+
+def label(number: str | None, subject: str | None, path: str | None, width: int | None = None) -> str:
+    """How a document is named to a person: its số ký hiệu, else its subject and file name (the subject cut to
+    fit ``width`` characters in all, when given)."""
+    if number:
+        return number
+    name = Path(path).name if path else ""
+    if not subject:
+        return name or "?"
+    subj = " ".join(subject.split())
+    room = max(width - len(name) - 3, 16) if width else len(subj)
+    subj = subj if len(subj) <= room else subj[:room - 1] + "…"
+    return f"{subj} ({name})" if name else subj
+
+
+def _names(record_json: str) -> tuple[str | None, str | None, str | None]:
+    """(number, subject, path) of a record's JSON, for :func:`label`."""
+    rec = json.loads(record_json)
+    md = rec.get("metadata") or {}
+    return (md.get("number") or {}).get("value"), (md.get("subject") or {}).get("value"), rec["source"]["path"]
+
+
+def _like(s: str) -> str:
+    """A LIKE pattern: the folded ``s`` anywhere."""
+    return "%" + fold(s).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _doc_filter(doc_type: str | None = None, issuer: str | None = None, since: str | None = None,
+                until: str | None = None, doc_ids: list[str] | None = None) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if doc_type:
+        where.append("d.doc_type = ?")
+        args.append(doc_type_code(doc_type))
+    if issuer:
+        where.append("fold(d.issuer) LIKE ? ESCAPE '\\'")
+        args.append(_like(issuer))
+    if since:
+        where.append("d.issued_date >= ?")
+        args.append(since)
+    if until:
+        where.append("substr(d.issued_date, 1, 10) <= ?")
+        args.append(until)
+    if doc_ids is not None:
+        where.append(f"d.doc_id IN ({','.join('?' * len(doc_ids))})")
+        args += doc_ids
+    return where, args
+
+
+def _typed_terms(query: str) -> list[str]:
+    """When the query is typed with diacritics: [the whole query, then each word], lowercased as typed; else []."""
+    words = _WORD.findall(query.lower())
+    if not words or fold_keep_len(" ".join(words)) == " ".join(words):
+        return []
+    return [" ".join(words), *words]
+
+def _rollback(c: sqlite3.Connection) -> None:
+    """Roll back what is open; a failed rollback (SQLite rolls back by itself on a full disk) must not hide the
+    error that caused it."""
+    try:
+        if c.in_transaction:
+            c.execute("ROLLBACK")
+    except sqlite3.Error:
+        pass
+
+
+def database_error(path: str | os.PathLike, doing: str, e: BaseException) -> DatabaseError:
+    """The one-line error for an sqlite3 exception, with the advice that fits its cause."""
+    msg = " ".join(str(e).split()) or type(e).__name__
+    low = msg.lower()
+    if "malformed" in low or "not a database" in low or "corrupt" in low or "constructor failed" in low:
+        hint = (f"the file is damaged: check it with `sqlite3 {path} 'PRAGMA integrity_check'`, "
+                "or restore a backup")
+    elif "full" in low:
+        hint = "free some disk space and run it again"
+    elif "i/o error" in low:
+        hint = "is the disk full or failing? check free space and the disk"
+    elif "readonly" in low or "permission" in low or "unable to open" in low:
+        hint = "check the permissions of the file and its folder"
+    elif "locked" in low or "busy" in low:
+        hint = "is another program holding the database?"
+    else:
+        hint = "is it a chithi database? check permissions and free space"
+    return DatabaseError(f"{path}: {doing}: {msg}", hint)
+
+
+_WORD = re.compile(r"\w+", re.U)
+_BULLET = re.compile(r"^\s*[-+•*–]\s+")
+_BREAKS = (". ", "\n\n", "\f", "\n-", "\n+", "\n•", "\n*", "|")  # sentence, paragraph, list item, table cell
+_PARA = re.compile(r"[^\n\f]+(?:\n(?![ \t]*\n)[^\n\f]+)*")
+
+
+def paragraphs(text: str, max_len: int = 1500) -> Iterator[tuple[int, str]]:
+    """(offset, paragraph) of the text: blocks separated by blank lines or form feeds; long ones cut at lines."""
+    for m in _PARA.finditer(text):
+        block, base = m.group(), m.start()
+        if len(block) <= max_len:
+            if block.strip():
+                yield base, block
+            continue
+        pos = 0
+        for line in block.split("\n"):
+            if line.strip():
+                yield base + pos, line
+            pos += len(line) + 1
+
+
+def fts_query(query: str) -> tuple[str, str, list[str]]:
+    """An FTS5 query from what a person typed: folded words ANDed; "quoted phrases" kept; ``word*`` a prefix.
+    Returns (match expression, the whole query as a folded phrase for ranking, folded terms for snippets)."""
+    from pipeline.core.limits import check_query
+
+    check_query(query)  # the cost of a search grows with the query: long ones are refused
+    parts, words, terms = [], [], []
+    for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', query):
+        if quoted:
+            ws = _WORD.findall(fold(quoted))
+            if ws:
+                parts.append('"' + " ".join(ws) + '"')
+                words += ws
+                terms.append(" ".join(ws))
+            continue
+        prefix = bare.endswith("*")
+        code = bool(re.search(r"\d", bare)) and bool(re.search(r"[/\-]", bare))  # "05/CT-UBND": a number, not words
+        for i, w in enumerate(ws := _WORD.findall(fold(bare))):
+            last = prefix and i == len(ws) - 1
+            parts.append(f'"{w}"' + ("*" if last else "") + (_CODE if code else ""))
+            words.append(w)
+            terms.append(w + ("*" if last else ""))
+    if not parts:
+        from pipeline.core.errors import UsageError
+
+        raise UsageError(f"nothing to search for in {query!r}", "give one or more words")
+    check_query(query, len(words))
+    parts, extra = _with_synonyms(parts)
+    parts = [p.removesuffix(_CODE) for p in parts]
+    return " AND ".join(parts), " ".join(words), terms + [SYNONYM_MARK + x for x in extra]
+
+
+def _with_synonyms(parts: list[str]) -> tuple[list[str], list[str]]:
+    """'"bao" AND "hiem" AND "y" AND "te"' also matches "bhyt", and '"bhyt"' also the words (lexicon.yaml)."""
+    from pipeline.lang.lexicon import lexicon
+
+    syn = {fold(k): _WORD.findall(fold(v)) for k, v in lexicon().search_synonyms.items()}
+    plain = [p[1:-1] if p.startswith('"') and p.endswith('"') and " " not in p else None for p in parts]
+    out, extra, i = [], [], 0
+    while i < len(parts):
+        for abbr, ws in syn.items():
+            n = len(ws)
+            if plain[i:i + n] == ws:
+                out.append("((" + " AND ".join(f'"{w}"' for w in ws) + f') OR "{abbr}")')
+                extra.append(abbr)
+                i += n
+                break
+            if plain[i] == abbr:
+                out.append(f'("{abbr}" OR (' + " AND ".join(f'"{w}"' for w in ws) + "))")
+                extra.append(" ".join(ws))
+                i += 1
+                break
+        else:
+            out.append(parts[i])
+            i += 1
+    return out, extra
+
+
+_CODE = "\x01"  # marks the words of a document number, which synonyms leave alone
+SYNONYM_MARK = "\x00"  # a term that stands for the query's words in another form (an abbreviation)
+
+
+def _find_terms(haystack: str, terms: list[str]) -> list[tuple[int, int]]:
+    """Spans of whole-word matches in ``haystack``: the whole query (or a synonym) when it is there, else each
+    term; a term ending in * is a prefix."""
+    spans: list[tuple[int, int]] = []
+    synonyms = [t[1:] for t in terms if t.startswith(SYNONYM_MARK)]
+    terms = [t for t in terms if not t.startswith(SYNONYM_MARK)]
+    whole = " ".join(t.rstrip("*") for t in terms)
+    candidates = ([whole] if len(terms) > 1 else []) + synonyms + terms
+    for t in candidates:
+        pat = re.escape(t[:-1]) if t.endswith("*") else re.escape(t) + r"(?!\w)"
+        for m in re.finditer(r"(?<!\w)" + pat, haystack):
+            spans.append((m.start(), m.end()))
+        if spans and (t == whole or t in synonyms):
+            break
+    return spans
+
+
+def snippet(text: str, terms: list[str], typed: list[str] | None = None, width: int = 160) -> str:
+    """A window of ``text`` around the first match of the (folded) terms, matches marked «like this». With
+    ``typed`` (the query's words as typed with diacritics, :func:`_typed_terms`), words spelled as typed are
+    marked when there are any, and folded matches only when there are none."""
+    flat = " ".join(text.split())
+    spans = _find_terms(flat.lower(), typed[1:]) if typed else []
+    if not spans:
+        spans = _find_terms(fold_keep_len(flat).lower(), terms)
+    if not spans:
+        return flat[:width] + ("…" if len(flat) > width else "")
+    spans.sort()
+    first = spans[0][0]
+    lo = max(0, first - width // 3)
+    if lo > 0:
+        sp = flat.rfind(" ", 0, lo)
+        lo = sp + 1 if sp >= 0 and lo - sp < 20 else lo
+    hi = min(len(flat), lo + width)
+    out, pos = [], lo
+    for s, e in spans:
+        if s < pos or e > hi:
+            continue
+        out.append(flat[pos:s] + "«" + flat[s:e] + "»")
+        pos = e
+    out.append(flat[pos:hi])
+    return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(flat) else "")
+
+
+_CMP = {"reach": "=", "at_least": "≥", "more_than": ">", "at_most": "≤", "increase_by": "+", "decrease_by": "−",
+        "maintain": "giữ", "approx": "≈"}
+
+
+def describe_target(t: dict[str, Any]) -> str:
+    """'tỷ lệ tham gia bảo hiểm y tế ≥ 95 %' from a target's fields."""
+    def num(v):
+        return None if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
+
+    value = num(t.get("value"))
+    if value and t.get("value_max") is not None:
+        value = f"{value}–{num(t.get('value_max'))}"
+    parts = [t.get("metric") or "", _CMP.get(t.get("comparator") or "", "") if value else "", value or "",
+             t.get("unit") or "" if value else "", f"({t['period']})" if t.get("period") else ""]
+    return " ".join(p for p in parts if p) or t.get("text", "")
