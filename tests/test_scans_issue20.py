@@ -130,3 +130,43 @@ def test_real_scan_r25_footnotes_leave_the_sentence_whole():
     i = doc.text.index("Cơ quan Thường trực Chương trình mục tiêu")
     assert "trân trọng trao đổi" in doc.text[i:i + 200]  # the subject meets its verb over the page break
     assert not [d for d in rec.deadlines if d.due and d.due < "2026-04-10"]  # the footnotes' government deadlines
+
+
+def _text_image(lines: list[str]):
+    from PIL import Image, ImageDraw, ImageFont
+
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", 42)
+    im = Image.new("L", (2400, 120 + 80 * len(lines)), 255)
+    d = ImageDraw.Draw(im)
+    for i, t in enumerate(lines):
+        d.text((150, 80 + 80 * i), t, font=font, fill=0)
+    return im
+
+
+def test_strip_cuts_fall_between_lines():
+    from pipeline.ocr import _strip_cuts
+
+    im = _text_image([f"Dòng thứ {i} của văn bản thử nghiệm" for i in range(20)])
+    cuts = _strip_cuts(im, 2, 12)
+    assert len(cuts) == 1 and abs(cuts[0] - im.height / 2) < im.height / 6
+    a = im.crop((0, cuts[0] - 6, im.width, cuts[0] + 6))
+    assert a.getextrema()[0] > 200  # a blank band: no glyph is cut
+    assert _strip_cuts(Image_black(), 2, 12) == []  # no blank band: no cut
+
+
+def Image_black():
+    from PIL import Image
+
+    return Image.new("L", (800, 1000), 0)
+
+
+@pytest.mark.skipif(not _has_tesseract(), reason="Tesseract with the vie language is not installed")
+def test_a_page_read_as_strips_reads_the_same():
+    from pipeline.ocr import ocr_image
+
+    lines = ["Ủy ban nhân dân tỉnh chỉ đạo các sở, ban, ngành", "triển khai thực hiện kế hoạch trước ngày 30/6/2026",
+             "Sở Tài chính chủ trì, phối hợp với các đơn vị liên quan"] * 4
+    im = _text_image(lines)
+    one, two = ocr_image(im, strips=1), ocr_image(im, strips=2)
+    assert two.text.split() == one.text.split()
+    assert [w.bbox for w in two.words] == [w.bbox for w in one.words]  # boxes back in page coordinates
