@@ -170,3 +170,33 @@ def test_a_page_read_as_strips_reads_the_same():
     one, two = ocr_image(im, strips=1), ocr_image(im, strips=2)
     assert two.text.split() == one.text.split()
     assert [w.bbox for w in two.words] == [w.bbox for w in one.words]  # boxes back in page coordinates
+
+
+SCAN_ORDER = ("BỘ CÔNG AN\nCỤC CẢNH SÁT ĐIỀU TRA\nTỘI PHẠM VỀ MA TÚY\n\nSố: 2388/C04-P6\nV/v tham mưu HĐND cấp tỉnh ban hành\n"
+              "Nghị quyết về nguyên tắc phân bổ vốn\n\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n\n"
+              "Hà Nội, ngày 20 tháng 04 năm 2026\n\n"
+              "Kính gửi: Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương\n\n"
+              "Cục Cảnh sát điều tra tội phạm về ma túy, Bộ Công an - Cơ quan Thường trực Chương trình trân trọng đề nghị "
+              "Ủy ban nhân dân các tỉnh, thành phố chỉ đạo đơn vị chức năng thực hiện:\n\n"
+              "(1) Tham mưu ban hành quy định phân bổ ngân sách nhà nước (bao gồm: ngân sách trung ương hỗ trợ (phần ngân "
+              "sách giao Ủy ban nhân dân cấp tỉnh) và ngân sách địa phương) cho các sở, ban.\n\n"
+              "(2) Trường hợp cần bổ sung kinh phí, đề nghị Ủy ban nhân dân tỉnh phối hợp với Cục Cảnh sát điều tra tội "
+              "phạm về ma túy, Bộ Công an - Cơ quan Thường trực Chương trình đề xuất Bộ Tài chính.\n\n"
+              "Nơi nhận:\n- Như trên;\n- Lưu: VT.\n\nKT. CỤC TRƯỞNG\nPHÓ CỤC TRƯỞNG\n\nĐại tá Nguyễn Văn Cường\n")
+
+
+def test_scanned_letter_addressee_bracket_and_parent_body(tmp_path):
+    from pipeline.run import extract_record
+
+    p = tmp_path / "letter.txt"
+    p.write_text(SCAN_ORDER, encoding="utf-8")
+    rec = extract_record(p)
+    # the Kính gửi line after the motto and date (OCR reads the left column first) is the addressee, not a task
+    assert [a.name for a in rec.metadata.addressees] == ["Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương"]
+    units = {(u.name, u.role) for k in rec.tasks for u in k.units}
+    assert ("Ủy ban nhân dân các tỉnh, thành phố", "lead") in units
+    assert not [n for n, _ in units if "cấp tỉnh)" in n or n.startswith("Ủy ban nhân dân cấp tỉnh")]  # in brackets
+    # "Cục X, Bộ Công an - Cơ quan Thường trực …": one unit, its ministry part of its name
+    assert ("Cục Cảnh sát điều tra tội phạm về ma túy, Bộ Công an - Cơ quan Thường trực Chương trình",
+            "support") in units
+    assert not [n for n, _ in units if n.startswith("Bộ Công an")]

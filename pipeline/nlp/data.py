@@ -44,6 +44,7 @@ class Rules(BaseModel):
     task_verbs: list[str]
     role_cues: Roles
     generic_units: list[str]
+    parent_bodies: list[str] = []  # "Cục X, Bộ Công an": after a comma, the body a unit belongs to (one name)
 
 
 def _alt(phrases, word_end: bool = True, folded: bool = True) -> str:
@@ -87,6 +88,7 @@ class Compiled:
     support_before_tail: re.Pattern
     direct_after: re.Pattern
     generic: re.Pattern
+    parent_body: re.Pattern | None = None
 
 
 def _with_groups(heads: list[str]) -> list[str]:
@@ -140,4 +142,5 @@ def compiled() -> Compiled:
         support_before_tail=re.compile(_alt(r.role_cues.support_before) + r"\s*$"),
         direct_after=re.compile(_alt(r.role_cues.direct_after)),
         generic=re.compile(_alt(r.generic_units)),
+        parent_body=re.compile(_alt(r.parent_bodies, folded=False) + r"(?=\s+[A-ZĐÀ-Ỹ])") if r.parent_bodies else None,
     )

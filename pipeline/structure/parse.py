@@ -345,7 +345,9 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     body_start = subject_end or max(st.header_end, st.doc_type.end if st.doc_type else 0)
     # "Kính gửi: ..." belongs to the header of a công văn; a trích yếu over several lines ("V/v triển khai thực
     # hiện" / "Công văn số 4552/BCA-C04" / "của Bộ Công an") runs up to it
-    after = [(s, e) for s, e in lines if s >= body_start]
+    # (a scan's OCR reads the header's left column, trích yếu included, before the right one: then "Kính gửi"
+    # comes after the motto and the date line)
+    after = [(s, e) for s, e in lines if s >= max(body_start, st.header_end)]
     for k, (s, e) in enumerate(after[:4]):
         if _ADDRESSED.match(folded, s, e):
             if k and st.subject is not None and all(len(text[a:b]) < 120 for a, b in after[:k]):
