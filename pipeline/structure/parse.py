@@ -123,7 +123,11 @@ def _lines(text: str, start: int = 0, end: int | None = None):
 def _runs_on(text: str, ff: int) -> bool:
     """The page break at ``ff`` falls inside a sentence: a letter or a comma before it, a lower-case letter after."""
     before, after = text[max(0, ff - 2):ff].rstrip(" "), text[ff + 1:ff + 3].lstrip(" ")
-    return bool(before and after) and (before[-1].isalpha() or before[-1] == ",") and after[0].islower()
+    return bool(before and after) and (before[-1].isalpha() or before[-1] == ",") and after[0].islower() \
+        and not _ITEM_MARK.match(text, ff + 1)  # "1. Bộ Ngoại giao" / "a) Chủ trì …": a list item starts
+
+
+_ITEM_MARK = re.compile(r"\s*(?:[a-zđ]|[ivx]{1,4})[.)/]\s")
 
 
 def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
@@ -347,7 +351,9 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     # hiện" / "Công văn số 4552/BCA-C04" / "của Bộ Công an") runs up to it
     # (a scan's OCR reads the header's left column, trích yếu included, before the right one: then "Kính gửi"
     # comes after the motto and the date line)
-    after = [(s, e) for s, e in lines if s >= max(body_start, st.header_end)]
+    after = [(s, e) for s, e in lines if s >= body_start]
+    if not any(_ADDRESSED.match(folded, s, e) for s, e in after[:4]):
+        after = [(s, e) for s, e in lines if s >= max(body_start, st.header_end)]
     for k, (s, e) in enumerate(after[:4]):
         if _ADDRESSED.match(folded, s, e):
             if k and st.subject is not None and all(len(text[a:b]) < 120 for a, b in after[:k]):
