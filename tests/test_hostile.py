@@ -212,11 +212,12 @@ def test_full_disk_while_creating_the_schema_names_the_cause(tmp_path, monkeypat
 
 def test_review_renders_a_very_tall_page_within_the_pixel_limit(tmp_path, monkeypatch):
     from pipeline.core.limits import Limits, configure
-    from pipeline.exports.review import _render_source
+    from pipeline.exports.review import IMAGE_WIDTH
+    from pipeline.ocr.render import render_view
 
     monkeypatch.setenv("CHITHI_LIMITS", "{}")
     configure(Limits(max_megapixels=2))
     p = fi.pdf(tmp_path / "tall.pdf", [(72, 14400, fi._boxes(72, 14400))])  # 1 × 200 inches
-    im, frame = _render_source(str(p), 0, "ocr")
+    im, frame = render_view((str(p), 0), IMAGE_WIDTH, ocr=True)
     assert (im.width - 1) * (im.height - 1) <= 2e6 and im.height > 10 * im.width  # pdfium rounds sides up
     assert frame == pytest.approx((300, 60000))  # OCR boxes stay in 300-dpi pixels

@@ -15,7 +15,8 @@ import pipeline
 from pipeline.core import limits
 from pipeline.core.errors import ChithiError, ExitCode
 
-COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.store", "pipeline.cli.docs",
+COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.ingest", "pipeline.cli.search",
+                   "pipeline.cli.deadlines", "pipeline.cli.export", "pipeline.cli.docs",
                    "pipeline.cli.review")
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pipeline.cli import add_workers, int_in
-from pipeline.cli._engine import add_engine_args, engine_of, executor
+from pipeline.cli.engine import add_engine_args, engine_of, executor
 from pipeline.cli.output import json_safe, say, term_safe
 from pipeline.core.errors import BadInputError, ChithiError, ExitCode
 from pipeline.core.limits import add_flags

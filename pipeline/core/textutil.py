@@ -119,3 +119,9 @@ def distance(a: str, b: str, bound: int) -> int:
 def doc_type_code(s: str) -> str:
     """'Chỉ thị', 'chi thi', 'chi_thi' -> 'chi_thi' (a document type's code)."""
     return "_".join(re.findall(r"\w+", fold(s).replace("_", " ")))
+
+
+def cut(s: str | None, n: int) -> str:
+    """``s`` on one line, cut to ``n`` characters with an ellipsis."""
+    s = " ".join((s or "").split())
+    return s if len(s) <= n else s[: n - 1] + "…"

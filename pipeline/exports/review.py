@@ -33,6 +33,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from pipeline.exports.templating import environment, render
+from pipeline.lang.labels import doc_type_label, warning_label
+from pipeline.ocr.render import render_view
+from pipeline.store.decisions import reviewable
 from schemas.record import SCHEMA_VERSION, DirectiveRecord
 
 IMAGE_WIDTH = 1400          # embedded page images are downscaled to this width (px)
@@ -279,38 +283,6 @@ def _encode(im) -> tuple[str, int, int]:
     return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode("ascii"), im.width, im.height
 
 
-def _render_source(path: str, index: int, method: str | None):
-    """(PIL image, (frame width, frame height) in bbox units or None) of page ``index`` of ``path``."""
-    from PIL import Image
-
-    if path.lower().endswith(".pdf"):
-        import pypdfium2 as pdfium
-
-        from pipeline.core.limits import fit_scale
-
-        pdf = pdfium.PdfDocument(path)
-        try:
-            page = pdf[index]
-            w, h = page.get_size()
-            scale = fit_scale(w, h, 72 * IMAGE_WIDTH / w)  # display size; a very tall page within the limit
-            bitmap = page.render(scale=scale)
-            im = bitmap.to_pil().copy()
-            bitmap.close()
-            page.close()
-        finally:
-            pdf.close()
-        if method == "ocr":
-            from pipeline.ocr import config
-
-            k = config()["render"]["dpi"] / 72  # OCR boxes are pixels of the page rendered at the OCR dpi
-            return im, (w * k, h * k)
-        return im, (w, h)
-    src = Image.open(path)
-    src.seek(index)
-    im = src.convert("RGB") if src.mode not in ("RGB", "L") else src.copy()
-    return im, (float(im.width), float(im.height))  # OCR boxes are in the image's own pixels
-
-
 def _line_boxes(doc, it: Item, page_index: int) -> list[tuple[float, float, float, float]]:
     """Boxes of the words of a value, one per line (tighter than the span's union bbox)."""
     page = doc.pages[page_index]
@@ -369,7 +341,7 @@ def page_images(doc, record: DirectiveRecord, items: list[Item], text: str,
                 im.load()
             elif src_ok:
                 source = page.image_source if page is not None and page.image_source else (src_path, i)
-                im, frame = _render_source(source[0], source[1], method)
+                im, frame = render_view(source, IMAGE_WIDTH, ocr=method == "ocr")
         except Exception:  # noqa: BLE001 - a page image is a convenience; the text is still reviewable
             im = None
         if im is None:
@@ -438,8 +410,6 @@ def implausible(record: DirectiveRecord, items: list[Item]) -> list[tuple[Item |
 
 def _warnings(record: DirectiveRecord, items: list[Item], odd: list[tuple[Item | None, str]]) -> list[dict]:
     """The warnings list: the record's, values whose span was not found, restored values, implausible dates."""
-    from pipeline.lang.labels import warning_label
-
     by_id = {it.id: it for it in items}
     out = []
 
@@ -505,10 +475,6 @@ def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[by
     ``stored_review`` (the ``review`` block of a stored record) fills the decisions in when the browser has none."""
     from markupsafe import Markup
 
-    from pipeline.store.decisions import reviewable
-    from pipeline.lang.labels import doc_type_label
-    from pipeline.exports.templating import render
-
     items = collect(record, text)
     odd = implausible(record, items)
     by_id = {it.id: it for it in items}
@@ -554,6 +520,4 @@ def render_review(doc, record: DirectiveRecord, text: str, page_images_: list[by
 
 
 def _asset(name: str) -> str:
-    from pipeline.exports.templating import environment
-
     return environment().loader.get_source(environment(), name)[0]

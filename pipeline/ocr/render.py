@@ -1,5 +1,5 @@
 """A page as an image: a PDF page rendered by pypdfium2 or an image file's frame, blank pages found on a small
-copy. The one page renderer: the OCR stage and the review page's page images both use :func:`render_page`."""
+copy. The one page renderer: the OCR stage reads :func:`render_page`, the review page shows :func:`render_view`."""
 from __future__ import annotations
 
 from pipeline.core.limits import fit_scale
@@ -9,37 +9,63 @@ from pipeline.readers.image import pil_guard
 
 # -- rendering ------------------------------------------------------------------------------------------------
 
+#: a page's source: the file's path or its bytes (a Dask worker is sent the bytes, not a path it cannot see)
+Source = "str | bytes"
 
-def render_page(source: tuple[str, int], dpi: int | None = None):
-    """The page image (PIL RGB/L) of ``(path, index)`` and the scale from image pixels to reported pixels."""
-    from PIL import Image
 
-    path, index = source
-    cfg = config()["render"]
-    dpi = dpi or cfg["dpi"]
-    if path.lower().endswith(".pdf"):
-        import pypdfium2 as pdfium
+def _is_pdf(src: str | bytes) -> bool:
+    return src[:5] == b"%PDF-" if isinstance(src, bytes) else src.lower().endswith(".pdf")
 
-        pdf = pdfium.PdfDocument(path)
+
+def _pdf_page(src: str | bytes, index: int, dpi: float | None = None, width: int | None = None, skip_blank: bool = False):
+    """(image, scale in pixels per point, page size in points) of a PDF page rendered at ``dpi`` (or ``width``
+    pixels wide), within the megapixel limit; (None, …) for a blank page when ``skip_blank``."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(src)
+    try:
+        page = pdf[index]
         try:
-            page = pdf[index]
-            if blank_pdf_page(page):
-                page.close()
-                return None, 1.0
-            scale = fit_scale(page.get_width(), page.get_height(), dpi)  # a huge page: a lower resolution
+            w, h = page.get_size()
+            if skip_blank and blank_pdf_page(page):
+                return None, 1.0, (w, h)
+            scale = fit_scale(w, h, dpi if dpi else 72 * width / w)  # a huge page: a lower resolution
             bitmap = page.render(scale=scale)
             im = bitmap.to_pil()
             im.load()
             im = im.copy()
             bitmap.close()
-            page.close()
         finally:
-            pdf.close()
-        return im, dpi / 72 / scale
+            page.close()
+    finally:
+        pdf.close()
+    return im, scale, (w, h)
+
+
+def _frame(src: str | bytes, index: int):
+    """Frame ``index`` of an image file, as RGB or L."""
+    import io
+
+    from PIL import Image
+
     with pil_guard():
-        src = Image.open(path)
-        src.seek(index)
-        im = src.convert("RGB") if src.mode not in ("RGB", "L") else src.copy()
+        im = Image.open(io.BytesIO(src) if isinstance(src, bytes) else src)
+        im.seek(index)
+        return im.convert("RGB") if im.mode not in ("RGB", "L") else im.copy()
+
+
+def render_page(source: tuple[str | bytes, int], dpi: int | None = None):
+    """The page image (PIL RGB/L) of ``(path or bytes, index)`` to OCR, and the scale from image pixels to reported
+    pixels (those of the page at ``dpi``); (None, 1.0) for a blank page."""
+    from PIL import Image
+
+    src, index = source
+    cfg = config()["render"]
+    dpi = dpi or cfg["dpi"]
+    if _is_pdf(src):
+        im, scale, _size = _pdf_page(src, index, dpi=dpi, skip_blank=True)
+        return (None, 1.0) if im is None else (im, dpi / 72 / scale)
+    im = _frame(src, index)
     if blank_image(im):
         return None, 1.0
     factor = 1.0
@@ -48,6 +74,19 @@ def render_page(source: tuple[str, int], dpi: int | None = None):
         factor = min(2.0, cfg["min_side_px"] / side)
         im = im.resize((round(im.width * factor), round(im.height * factor)), Image.LANCZOS)
     return im, 1 / factor
+
+
+def render_view(source: tuple[str | bytes, int], width: int, ocr: bool):
+    """The page image to show a reader (a PDF page rendered about ``width`` pixels wide; an image's frame as it is)
+    and the page's size in the units of its word boxes: pixels of the page at the OCR dpi for OCR'd PDF pages
+    (``ocr``), points for text-layer pages, the image's own pixels for images."""
+    src, index = source
+    if _is_pdf(src):
+        im, _scale, (w, h) = _pdf_page(src, index, width=width)
+        k = config()["render"]["dpi"] / 72 if ocr else 1.0
+        return im, (w * k, h * k)
+    im = _frame(src, index)
+    return im, (float(im.width), float(im.height))
 
 
 def ink_ratio(gray) -> float:
