@@ -36,7 +36,8 @@ REALDEV = ROOT / "corpus" / "realdev"
 DPI = 300
 # the OCR stage's sources: a change in any of them makes the cached OCR stale
 OCR_SOURCES = ("pipeline/ocr.py", "pipeline/_exec/tesseract.py", "pipeline/pdf.py", "pipeline/scan_tables.py",
-               "pipeline/page_text.py", "pipeline/data/ocr_layout.yaml", "pipeline/ingest.py")
+               "pipeline/page_text.py", "pipeline/data/ocr_layout.yaml", "pipeline/ingest.py", "pipeline/ocr",
+               "pipeline/layout", "pipeline/readers", "pipeline/tools")
 
 
 def to_pdf(docx: list[Path], out: Path) -> None:
@@ -87,10 +88,10 @@ def scan_pdf(pdf: Path, out: Path, seed: int) -> int:
 
 def _ocr_key(path: Path) -> str:
     h = hashlib.sha256(path.read_bytes())
-    for s in OCR_SOURCES:
+    for s in OCR_SOURCES:  # files, or (after the layered package) folders of them
         f = ROOT / s
-        if f.exists():
-            h.update(f.read_bytes())
+        for g in sorted(f.rglob("*.py")) + sorted(f.rglob("*.yaml")) if f.is_dir() else [f] if f.exists() else []:
+            h.update(g.read_bytes())
     return h.hexdigest()[:24]
 
 
@@ -194,20 +195,25 @@ def format_side_by_side(reps, halves, details, show: bool = False) -> str:
     for k, v in t["metadata_accuracy"].items():
         out.append(f"{k:<14} {v:>5.2f} {q['metadata_accuracy'][k]:>5.2f} {s['metadata_accuracy'][k]:>5.2f}")
     if halves:
-        out += ["", f"{'half':<6} {'':<5} {'targets':>7} {'deadlines':>9} {'assignments':>11}"]
+        out += ["", f"{'half':<6} {'':<5} {'targets':>7} {'deadlines':>9} {'assignments':>11} {'who_by_when':>11}"]
         for h in sorted(halves, key=lambda h: (h != "tune", h)):
             for name in ("text", "pdf", "scan"):
                 f = _f1s(halves[h][name])
-                out.append(f"{h:<6} {name:<5} {f['targets']:>7.3f} {f['deadlines']:>9.3f} {f['assignments']:>11.3f}")
+                out.append(f"{h:<6} {name:<5} {f['targets']:>7.3f} {f['deadlines']:>9.3f} {f['assignments']:>11.3f} "
+                           f"{f['who_by_when']:>11.3f}")
     out += ["", "per document (tp text → scan; metadata fields wrong on the scan only)"]
     for row in details:
         a, b = row["text"], row["scan"]
         meta = sorted(set(b["metadata_wrong"]) - set(a["metadata_wrong"]))
         out.append(f"  {row['id']}: targets {a['targets']['tp']}→{b['targets']['tp']}, deadlines "
                    f"{a['deadlines']['tp']}→{b['deadlines']['tp']}, assignments {a['assignments']['tp']}→"
-                   f"{b['assignments']['tp']}" + (f"; metadata {', '.join(meta)}" if meta else ""))
+                   f"{b['assignments']['tp']}"
+                   + (f", who_by_when {a['who_by_when']['tp']}→{b['who_by_when']['tp']}" if "who_by_when" in a else "")
+                   + (f"; metadata {', '.join(meta)}" if meta else ""))
         if show:
-            for fld in ("targets", "deadlines", "assignments"):
+            for fld in ("targets", "deadlines", "assignments", "who_by_when"):
+                if fld not in b:
+                    continue
                 miss = [m for m in b[fld]["missed"] if m not in a[fld]["missed"]]
                 extra = [e for e in b[fld]["extra"] if e not in a[fld]["extra"]]
                 if miss:

@@ -43,6 +43,11 @@ class _Grounded(_Model):
 class MetaValue(_Grounded):
     value: str = Field(description="The normalized value (ISO date for dates, snake_case for doc_type).")
     inferred: bool = Field(False, description="True when not read from its usual place (e.g. issuer inferred from the body).")
+    origin: Optional[Literal["document", "file_name"]] = Field(
+        None, description="Where a value the header does not show in print (a handwritten or stamped number or day) "
+                          "was taken from: 'document' (an annex header or later page naming this document, which "
+                          "``span`` points at) or 'file_name' (``span`` points at the header's unread number); null "
+                          "when read where it stands. Such a value always comes with a warning naming the field.")
 
 
 class Signer(_Grounded):
@@ -158,6 +163,9 @@ class Source(_Model):
 class Warning(_Model):
     code: str = Field(description="Stable machine code, e.g. 'blank_number', 'low_ocr_confidence'.")
     message: str
+    field: Optional[str] = Field(None, description="The metadata field the warning is about ('number', "
+                                                   "'issued_date', 'signer', 'issuer'): a value that was not read "
+                                                   "(null) or was taken from elsewhere, for a reviewer to check or fill.")
     span: Optional[Span] = None
 
 

@@ -8,6 +8,7 @@ import pipeline
 from pipeline.core.document import Document
 from pipeline.core.textutil import clean_value
 from pipeline.core.textutil import shown_path
+from pipeline.lang.labels import warning_field
 from schemas.record import (
     Attachment, DirectiveRecord, Deadline, Metadata, MetaValue, Recipient, Reference, Restoration, Signer, Source, Span, Target,
     Task, Unit, Warning,
@@ -35,18 +36,21 @@ def _grounded(doc: Document, start: int, end: int) -> dict[str, Any]:
 def _meta(doc: Document, f) -> MetaValue | None:
     if f is None:
         return None
-    return MetaValue(value=f.value, inferred=f.inferred, **_grounded(doc, f.start, f.end))
+    return MetaValue(value=f.value, inferred=f.inferred, origin=getattr(f, "origin", None),
+                     **_grounded(doc, f.start, f.end))
 
 
 def assemble(doc: Document) -> DirectiveRecord:
     st, ex = doc.structure, doc.extraction
-    warnings = [Warning(code=w["code"], message=w["message"]) for w in doc.warnings]
+    warnings = [Warning(code=w["code"], message=w["message"], field=w.get("field") or warning_field(w["code"]))
+                for w in doc.warnings]
     signer = None
     if st.signer is not None:
         s = st.signer
         signer = Signer(name=s.name, title=s.title, capacity=s.capacity, **_grounded(doc, s.start, s.end))
         if not s.name:
-            warnings.append(Warning(code="unsigned", message="no signer name in the signature block (a draft?)"))
+            warnings.append(Warning(code="unsigned", message="no signer name in the signature block (a draft?)",
+                                    field="signer"))
     metadata = Metadata(
         number=_meta(doc, st.number), doc_type=_meta(doc, st.doc_type), issued_date=_meta(doc, st.issued_date),
         place=_meta(doc, st.place), issuer=_meta(doc, st.issuer), subject=_meta(doc, st.subject), signer=signer,

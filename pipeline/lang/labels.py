@@ -11,6 +11,7 @@ from pipeline.lang.lexicon import load_yaml
 class _Gloss(BaseModel):
     vi: str
     en: str
+    field: str | None = None  # the metadata field the warning is about (number, issued_date, signer): a value to check or fill
 
 
 class Labels(BaseModel):
@@ -34,3 +35,9 @@ def warning_label(code: str) -> tuple[str, str]:
     """(Vietnamese, English) of a warning code; the code when unknown."""
     g = labels().warnings.get(code)
     return (g.vi, g.en) if g else (code, code)
+
+
+def warning_field(code: str) -> str | None:
+    """The metadata field a warning code is about ('number', 'issued_date', 'signer'), None for others."""
+    g = labels().warnings.get(code)
+    return g.field if g else None

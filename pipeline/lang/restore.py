@@ -216,7 +216,7 @@ def load_confusions(path: str | None = None) -> Confusions:
     """Load and validate the OCR confusion map (cached per process)."""
     p = Path(path) if path else CONFUSIONS_PATH
     try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
+        raw = yaml.load(p.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except FileNotFoundError:
         raise ConfusionDataError(f"{p}: missing (it ships with the package)") from None
     except yaml.YAMLError as exc:

@@ -140,6 +140,9 @@ def layout(lines: Iterable[Sequence[LWord]], width: float, height: float, *, joi
             continue
         kept.append(r)
     rows = kept
+    notes = _footnote_rows(rows, width, med_h, config().get("footnotes", {}))
+    if notes:
+        rows = rows[:len(rows) - len(notes)]
 
     # runs of rows without a spanning segment that hold both a left and a right segment: two-column blocks
     blocks: list[tuple[str, list[_Seg]]] = []  # ("col", segs in L-then-R order) or ("row", segs of a row)
@@ -180,6 +183,16 @@ def layout(lines: Iterable[Sequence[LWord]], width: float, height: float, *, joi
 
     def line_text(segs_: list[_Seg]) -> str:
         return " ".join(s.text for s in segs_)
+
+    if notes:  # footnotes go before the paragraph the page ends in, so that it joins the next page's first line
+        k = len(out_lines)
+        if out_lines and not _SENT_END.search(line_text(out_lines[-1][0]).rstrip()):
+            k -= 1
+            while k > 0 and out_lines[k][1] == out_lines[k - 1][1] == "row" and \
+                    _same_paragraph(out_lines[k - 1][0], out_lines[k][0], pitch, med_h, left_margin):
+                k -= 1
+        bid = len(blocks)
+        out_lines[k:k] = [(r, "row", bid + i) for i, r in enumerate(notes)]
 
     def sep(prev, cur) -> str:
         """'' to join with a space (join mode), '\n' for a new line, '\n\n' for a new paragraph."""
@@ -247,6 +260,41 @@ def layout(lines: Iterable[Sequence[LWord]], width: float, height: float, *, joi
         prev = ln
     text = "".join(parts)
     return text, tuple(words)
+
+
+_NOTE_MARK = re.compile(r"^(?:[0-9¹²³⁴⁵⁶⁷⁸⁹]{1,2}|[^\w\s(\[“\"+•*–—-]{1,2})\s+\S")
+
+
+def _footnote_rows(rows: list[list[_Seg]], width: float, med_h: float, cfg: dict) -> list[list[_Seg]]:
+    """The footnotes at the foot of a page: the last rows, set closer than the body's lines and after a wider gap,
+    the first starting with a note mark ("1 Căn cứ …", OCR's "! Theo …", ": Cơ sở …"); [] when there are none."""
+    if len(rows) < 4 or not cfg:
+        return []
+    tops = [statistics.median(w.bottom for s in r for w in s.words) for r in rows]  # baselines: steadier than tops
+    pitches = [b - a for a, b in zip(tops, tops[1:]) if 0 < b - a < 4 * med_h]
+    if not pitches:
+        return []
+    body = statistics.median(pitches)
+    k = len(rows) - 1
+    while k > 0 and 0 < tops[k] - tops[k - 1] < cfg["max_pitch"] * body:
+        k -= 1
+    # the run's first row: after a wide gap, starting with a note mark, no taller than the body's words
+    if k == 0 or tops[k] - tops[k - 1] < cfg["min_gap"] * body or len(rows) - k > cfg["max_rows"]:
+        return []
+    run = rows[k:]
+    if not _NOTE_MARK.match(" ".join(s.text for s in run[0])):
+        return []
+    if any(_side(s, width) == "R" for r in run for s in r) or any(len(r) > 1 for r in run):
+        return []  # a signature or a two-column block, not notes
+    hs = sorted(w.bottom - w.top for r in run for s in r for w in s.words)
+    return run if hs[len(hs) // 2] <= cfg["max_height"] * med_h else []
+
+
+def _same_paragraph(p: list[_Seg], c: list[_Seg], pitch: float, med_h: float, left: float) -> bool:
+    """Line ``c`` continues the paragraph of line ``p`` (OCR: no wide gap, no indent, no list mark)."""
+    dy = c[0].top - p[0].top
+    return 0 < dy <= pitch + 0.45 * med_h and c[0].x0 <= left + 1.2 * med_h and not ITEM_START.match(c[0].text) \
+        and not _SENT_END.search(" ".join(s.text for s in p).rstrip())
 
 
 def _percentile(xs: list[float], q: float) -> float:

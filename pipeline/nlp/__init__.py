@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 
 from pipeline.nlp.context import Ctx
 from pipeline.nlp.deadlines import _deadlines
@@ -116,6 +117,7 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     ctx.ranges = ((ctx.body_start, ctx.body_end),)
     if structure is not None and structure.annex_start is not None:
         ctx.ranges += ((structure.annex_start, len(text)),)
+    ctx.header_year = ctx.year
     if ctx.year is None:  # no issue date: the year of the first full date (a meeting's), else the latest named
         first = re.search(r"(?<![\d/])\d{1,2}\s*(?:/|-|\.|\s+thang\s+)\s*\d{1,2}\s*(?:/|-|\.|\s+nam\s+)\s*(20\d\d)(?!\d)",
                           ctx.folded[:2000])
@@ -129,6 +131,8 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     for i, k in enumerate(tasks, 1):
         k["id"] = f"k{i}"
     inherit_leads(tasks)
+    if not ctx.issued and structure is not None and structure.issued_date is not None:
+        ctx.issued = _issued_at_least(structure.issued_date.value, ctx.results.get("references", []))
     # a due date before the document was issued belongs to an instruction it recounts, not to this one
     ctx.results["deadlines"] = sorted((d for d in ctx.results["deadlines"]
                                        if not (ctx.issued and d["due"] and d["due"] < ctx.issued)),
@@ -138,6 +142,15 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     _link(tasks, ctx.results["targets"], "target_ids", "t")
     _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
     return Extraction.of(ctx.results["targets"], ctx.results["deadlines"], tasks, ctx.results["references"])
+
+
+def _issued_at_least(partial: str, references: list[dict[str, Any]]) -> str | None:
+    """The earliest the document can have been issued when its day (or month) is unread ("2025", "2026-03"): not
+    before the first day the header allows, nor before the latest document it cites (a document cites only earlier
+    ones; dates the header rules out are misreads and left aside)."""
+    floor = partial + ("-01" * (3 - partial.count("-") - 1))
+    cited = [r["date"] for r in references if r.get("date") and floor <= r["date"] and r["date"][:len(partial)] == partial]
+    return max([floor, *cited])
 
 
 def _link(tasks, items, field_name: str, prefix: str) -> None:

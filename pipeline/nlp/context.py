@@ -22,6 +22,7 @@ class Ctx:
     ranges: tuple = ()  # (start, end) of the body and of annexes after the signature (Phụ lục)
     issuer: str | None = None  # the issuing body (structure), folded: it assigns tasks, it does not do them
     issued: str | None = None  # the issue date when it has a day (ISO): a due date before it is a past one
+    header_year: int | None = None  # the year of the header's issue date (``year`` may be guessed from the body)
 
     def in_ranges(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.ranges)

@@ -47,6 +47,7 @@ class Rules(BaseModel):
     generic_units: list[str]
     clause_intros: list[str] = []  # "Trước ngày 20/12 hằng năm, UBND xã lập …": words opening a clause's preamble
     clause_time_intros: list[str] = []  # time preambles that may leave out their comma before the subject
+    parent_bodies: list[str] = []  # "Cục X, Bộ Công an": after a comma, the body a unit belongs to (one name)
 
 
 def _alt(phrases, word_end: bool = True, folded: bool = True) -> str:
@@ -91,6 +92,7 @@ class Compiled:
     direct_after: re.Pattern
     generic: re.Pattern
     lead_heading: re.Pattern
+    parent_body: re.Pattern | None = None
 
 
 def _with_groups(heads: list[str]) -> list[str]:
@@ -146,4 +148,5 @@ def compiled() -> Compiled:
         generic=re.compile(_alt(r.generic_units)),
         lead_heading=re.compile(_alt([p.lower() for p in r.role_cues.lead_heading] or ["(?!x)x"], folded=False)
                                 + r"\s+"),
+        parent_body=re.compile(_alt(r.parent_bodies, folded=False) + r"(?=\s+[A-ZĐÀ-Ỹ])") if r.parent_bodies else None,
     )

@@ -18,6 +18,7 @@ _QUARTER = re.compile(r"(?P<cue>truoc|trong|het|den het|den|cuoi|hoan thanh|xong
                       r"(?:\s*(?:/|nam|-)\s*(?P<y>(?:19|20)\d\d))?")
 _PHASE_COMMIT = re.compile(r"(?<![\w])trong giai doan\s*(?P<y1>(?:19|20)\d\d)\s*[-–]\s*(?P<y2>(?:19|20)\d\d)"
                            r"(?=[\s,]*(?:\(?[^;.:\n]{0,20}\)?[\s,]*)?(?:phan dau|phai dat|dat|hoan thanh)(?![\w]))")
+_IN_YEAR = re.compile(r"(?<![\w])trong nam\s*(?P<y>(?:19|20)\d\d)(?![\d/])")
 _PERIODIC_WORD = re.compile(r"(?<![\w])dinh ky(?![\w])")
 _REPORTING = re.compile(r"(?:bao cao|tong hop|gui)(?![\w])")  # a duty to report (the guide's recurring kind)
 _QUARTER_TO = re.compile(r"\s*(?:-|–|den)\s*quy\s+(?P<q>iv|iii|ii|i|[1-4])\s*(?:/|nam)\s*(?P<y>(?:19|20)\d\d)")
@@ -90,6 +91,14 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
         y = int(m.group("y"))
         if fold(ctx.text[m.start():m.end()]).startswith("truoc nam"):
             y -= 1
+        add(m.start(), m.end(), f"{y:04d}-12-31", "year")
+    for m in (_IN_YEAR.finditer(f, lo, hi) if ctx.header_year else ()):  # "hoàn thành ... trong năm 2027": a
+        y = int(m.group("y"))                                        # year after the document's own bounds the work
+        before = f[max(lo, m.start() - 60):m.start()]
+        seg_start = max(before.rfind(";"), before.rfind("."), before.rfind(":"))
+        if y <= ctx.header_year or c.dl_blocker.search(before[seg_start + 1:]) or _in_blocked(ctx, m.start(), m.end()) \
+                or _cites_before(ctx, m.start()):
+            continue
         add(m.start(), m.end(), f"{y:04d}-12-31", "year")
     for m in _PHASE_COMMIT.finditer(f, lo, hi):  # "Trong giai đoạn 2026 - 2030 phấn đấu có ít nhất 10% …"
         if not _in_blocked(ctx, m.start(), m.end()):

@@ -159,8 +159,12 @@ _HAS_NOW = re.compile(r"(?<![\w])(?:hiện có|hiện đang có)(?![\w])")  # "T
 _PAST = re.compile(r"(?<![\w])đã\s+(?!được\s+giao)\w")  # "… đã làm 963 nhà bị sập": the past
 _BASELINE_TO = re.compile(r"[^;\n]{0,80}?\s(?:xuống|còn|lên|đến)\s+(?:còn\s+|mức\s+)?\d")
 _METRIC_CUT = re.compile(r",\s*(?:trong đó|đồng thời|nâng|đạt|phấn đấu|tăng|giảm|có thêm)|\s+(?:và|với)\s*$|"
+                         r"\s+theo\s+(?:nghị quyết|quyết định|kế hoạch|chỉ thị|chương trình|kết luận|nghị định|luật)"
+                         r"|\s+thì\s|"
                          r"\((?=\s*(?:trong đó|trong số|riêng|theo|so với|năm|giai đoạn|tương đương|tính|bằng|khoảng|"
                          r"\d))")
+_ANAPHOR = re.compile(r"\s+(?:nêu trên|nói trên|kể trên|trên|này)\s*(?:[,.;:)]|$)")
+_TIME_ONLY = re.compile(r"(?:(?:vào|trong|đến|đến hết|tới|cuối|vào cuối)\s+)?(?:năm|quý|tháng)\s*[\divxl/]+")
 # a rate: "4/100.000 trẻ sinh ra còn sống", "107 trẻ sơ sinh trai/100 trẻ sơ sinh gái" (per 10, 100, 1.000, ...)
 _RATIO = re.compile(r"(?:\s+[^\W\d]\w*){0,4}\s*/\s*(?:10+|1(?=[.,]000))(?:[.,]000)*"
                     r"(?:\s+(?!(?:vào|năm|trong|đến|và|vượt|trở|xuống|lên|đạt|giảm|tăng)(?![\w]))[^\W\d]\w*){1,5}")
@@ -248,6 +252,8 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         if not mm:
             return None
         unit, end = mm.group(1), end + mm.end()
+    if _ANAPHOR.match(L, end, e):
+        return None  # "ngoài giữ vững 03 địa bàn trên, …": the three named before, a count and no commitment
     # fragment: metric before (from the last boundary) and after (up to the next number or a new clause)
     frag_start = max(prev_end, s)
     bar = max(t.rfind("|", frag_start, a), t.rfind("\f", frag_start, a))
@@ -272,8 +278,9 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
     nt = c.not_target.search(L, max(frag_start, clause_lo), after_end)
     if nt and not _PURPOSE.search(L, max(0, nt.start() - 12), nt.start()):  # "để đạt được mục tiêu": a purpose
         return None
+    joined = prev is not None and re.fullmatch(r"[\s,]*(?:và\s*)?", L[max(prev["num_end"], prev["end"]):a])
     if (_NOW.match(L, s) or _HAS_NOW.search(L, s, a) or _PAST.search(L, s, a)) \
-            and not c.commit.search(L, max(s, a - 40), a):
+            and not c.commit.search(L, max(s, a - 40), a) and not joined:  # "ít nhất 22 … và 59 …": one commitment
         return None  # "hiện nay, tổng số … là", "… đã làm 963 nhà bị sập": the present or the past, not a commitment
     is_rate = unit.startswith(("%", "‰"))
     if not is_rate and comp is None and not c.commit.search(L, max(ctx.body_start, frag_start, a - 30), a) \
@@ -293,6 +300,8 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         metric = _strip_metric(metric) or metric
     else:
         metric = before_clean or (unit if unit_is_noun else None)
+    if joined and prev["metric"] and (not before_clean or fold(before_clean) == "va") and _TIME_ONLY.fullmatch(after_clean.lower()):
+        metric = prev["metric"]  # "20% đơn vị … trong năm 2025 và 50% vào năm 2030": the second shares the metric
     period = _period(ctx, s, a, after_end)
     return {"start": frag_start, "end": max(after_end, end), "num_end": end, "metric": metric, "value": value,
             "value_max": value_max, "unit": unit, "comparator": comp or "reach", "period": period}

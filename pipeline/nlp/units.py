@@ -96,6 +96,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         pos = m.end()
         if mlead and pos == mlead.end():
             continue
+        if t.count("(", s, m.start()) > t.count(")", s, m.start()):
+            continue  # "(phần ngân sách giao Ủy ban nhân dân cấp tỉnh)": a remark in brackets assigns nothing
         if c.unit_head.match(t, pos):
             for a, b in _named_first(t, _unit_list(ctx, pos, e)):
                 add(a, b, "lead")
@@ -185,6 +187,9 @@ def _piece_words(t: str, k: int, limit: int) -> int:
     return len(t[k:j if j != -1 else limit].split())
 
 
+_PART_HEAD = re.compile(r"(?:Cục|Vụ|Viện|Văn phòng|Thanh tra|Học viện)\s")  # a part of a ministry
+
+
 def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[int, int]]:
     """Units listed from ``pos``: names split at ', ' / ' và ' where a new unit head starts; ends at a verb."""
     c = compiled()
@@ -237,6 +242,10 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
                 gm = c.generic.match(f, k)
                 units.append((k, gm.end()))
                 return units
+            if ch == "," and c.parent_body is not None and c.parent_body.match(t, k) and not units \
+                    and _PART_HEAD.match(t, start):  # "Cục X, Bộ Công an": the body it belongs to, same name
+                i = c.parent_body.match(t, k).end()
+                continue
             # "Đồng chí Ủy viên Ban Chấp hành Đảng bộ, Phó Chủ tịch …": one person's titles, not two units
             one_person = ch == "," and f.startswith(("dong chi ", "d/c "), start)
             if c.unit_head.match(t, k) and _piece_words(t, k, limit) >= 2 and not one_person:

@@ -43,8 +43,53 @@ def _mean_conf(words: Iterable) -> float:
     return sum(cs) / len(cs) if cs else 0.0
 
 
-def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180, what: str = "page") -> Page:
-    """OCR one (RGB or L) PIL image into a Page; bboxes are in image pixels times ``scale``."""
+def _strip_cuts(gray, k: int, min_gap: int) -> list[int]:
+    """Rows where a page may be cut into ``k`` strips read side by side: for each of the k-1 even cut points,
+    the middle of the widest band of blank rows (at least ``min_gap`` tall) within a sixth of the page of it;
+    fewer cuts where no such band is (a figure, a dense table)."""
+    import numpy as np
+
+    a = np.asarray(gray.reduce(2) if min(gray.size) > 1200 else gray, dtype=np.uint8)
+    f = gray.height / a.shape[0]
+    paper = int(np.median(a))
+    if paper < 128:  # a dark page (a photo, an inverted scan): read it whole
+        return []
+    ink = (a < min(160, paper - 60)).sum(axis=1) <= max(1, a.shape[1] // 800)  # blank rows
+    cuts = []
+    for j in range(1, k):
+        mid, reach = int(len(ink) * j / k), len(ink) // 6
+        best, best_len, run = None, 0, 0
+        for y in range(max(0, mid - reach), min(len(ink), mid + reach)):
+            run = run + 1 if ink[y] else 0
+            if run * f >= min_gap and (run > best_len or (run == best_len and abs(y - mid) < abs(best - mid))):
+                best, best_len = y - run // 2, run
+        if best is not None and (not cuts or best * f > cuts[-1] + min_gap):
+            cuts.append(int(best * f))
+    return cuts
+
+
+def _read_strips(gray, strips: int, *, psm: int, timeout: float, what: str, dpi) -> list:
+    """Tesseract's words of ``gray``, read as ``strips`` horizontal strips by as many Tesseract processes at once
+    (cut in blank bands between lines, so no word is cut), put back in page coordinates and reading order."""
+    from concurrent.futures import ThreadPoolExecutor
+    from dataclasses import replace as _replace
+
+    cuts = _strip_cuts(gray, strips, int(config()["ocr_strips"]["min_gap_px"])) if strips > 1 else []
+    if not cuts:
+        return tesseract.image_to_tsv(pnm(gray), psm=psm, timeout=timeout, what=what, dpi=dpi)
+    bounds = [0, *cuts, gray.height]
+    parts = [gray.crop((0, a, gray.width, b)) for a, b in zip(bounds, bounds[1:])]
+    with ThreadPoolExecutor(len(parts)) as threads:  # each thread waits on its own Tesseract process
+        read = list(threads.map(lambda im: tesseract.image_to_tsv(pnm(im), psm=psm, timeout=timeout, what=what,
+                                                                   dpi=dpi), parts))
+    return [_replace(w, top=w.top + y0, block=w.block + 10000 * i)
+            for i, (y0, words) in enumerate(zip(bounds, read)) for w in words]
+
+
+def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180, what: str = "page",
+              strips: int = 1) -> Page:
+    """OCR one (RGB or L) PIL image into a Page; bboxes are in image pixels times ``scale``. ``strips``: how many
+    Tesseract processes may read the page at once (cores that would idle otherwise, see :func:`ocr`)."""
     from PIL import Image
 
     cfg = config()
@@ -53,8 +98,9 @@ def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180,
     grid = find_tables(gray, number - 1, scale)  # ruled tables: their rules are whitened before Tesseract reads
     if grid.tables:
         gray = erase_rules(gray, grid)
+        strips = 1  # a table is laid out from the words of the whole page
     psm = cfg["tesseract"]["psm"]
-    tw = tesseract.image_to_tsv(pnm(gray), psm=psm, timeout=timeout, what=what, dpi=cfg["tesseract"].get("dpi"))
+    tw = _read_strips(gray, strips, psm=psm, timeout=timeout, what=what, dpi=cfg["tesseract"].get("dpi"))
     conf = _mean_conf(tw)
     if conf < cfg["osd"]["retry_below_conf"] or len(tw) < 5:
         o = tesseract.osd(pnm(gray), timeout=timeout, what=what)
@@ -74,11 +120,12 @@ def ocr_image(img, *, number: int = 1, scale: float = 1.0, timeout: float = 180,
                 confidence=round(_mean_conf(words), 1) if words else 0.0)
 
 
-def ocr_page(task: tuple[str, int, int, float]) -> Page:
+def ocr_page(task: tuple) -> Page:
     """One OCR task of :func:`page_tasks` (the file's path or bytes, page index, page number, timeout, the file's
-    name) → the OCR'd Page.  Runs in a worker process: renders the page, OCRs it with one Tesseract thread and lets
-    the image go."""
-    src, index, number, timeout, name = task
+    name[, strips]) → the OCR'd Page.  Runs in a worker process: renders the page, OCRs it with one Tesseract
+    thread per strip and lets the image go."""
+    src, index, number, timeout, name = task[:5]
+    strips = task[5] if len(task) > 5 else 1
     os.environ["OMP_THREAD_LIMIT"] = "1"
     what = f"{name} page {number}"
     try:
@@ -91,7 +138,7 @@ def ocr_page(task: tuple[str, int, int, float]) -> Page:
         raise BadInputError(f"{what}: cannot render the page ({short_error(e)})") from None
     if img is None:  # blank: no OSD, no OCR
         return Page(number=number, text="", method="ocr", blank=True)
-    page = ocr_image(img, number=number, scale=scale, timeout=timeout, what=what)
+    page = ocr_image(img, number=number, scale=scale, timeout=timeout, what=what, strips=strips)
     return replace(page, downscaled=True) if scale > 1.0001 else page  # a PDF page over the pixel limit
 
 
@@ -142,6 +189,13 @@ def ocr(doc: Document, executor: Any = None, timeout: float = 180,
     if not tasks:
         return doc
     tesseract.check()
+    # the last pages, fewer than the executor's processes, would leave cores idle at the end (one page read here
+    # leaves all but one idle): each of them is read as strips by several Tesseract processes at once
+    width = max(1, int(getattr(executor, "workers", 1) if executor is not None else 1))
+    last = len(tasks) % width if len(tasks) > 1 or executor is not None else 0
+    if width > 1 and last:
+        for i in list(tasks)[-last:]:
+            tasks[i] = (*tasks[i], width // last)
     pages: Iterable[Page] = (executor.map(ocr_page, tasks.values()) if executor is not None
                              else map(ocr_page, tasks.values()))
     done: dict[int, Page] = {}

@@ -1070,6 +1070,8 @@ def database_error(path: str | os.PathLike, doing: str, e: BaseException) -> Dat
     """The one-line error for an sqlite3 exception, with the advice that fits its cause."""
     msg = " ".join(str(e).split()) or type(e).__name__
     low = msg.lower()
+    if "could not decode" in low:  # text chithi stored is always UTF-8: bytes that are not are damage
+        msg, low = "database disk image is malformed", "malformed"
     if "malformed" in low or "not a database" in low or "corrupt" in low or "constructor failed" in low:
         hint = (f"the file is damaged: check it with `sqlite3 {path} 'PRAGMA integrity_check'`, "
                 "or restore a backup")

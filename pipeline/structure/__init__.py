@@ -6,7 +6,8 @@ from dataclasses import replace
 
 from pipeline.core.document import Document
 from pipeline.structure.attachments import find_attachments
-from pipeline.structure.parse import Structure, parse
+from pipeline.structure.parse import Field, Structure, parse
+from pipeline.structure.unread_meta import fill
 
 __all__ = ["Structure", "parse", "structure"]
 
@@ -21,6 +22,9 @@ def structure(doc: Document) -> Document:
                                f"{', '.join(str(a.first_page) for a in atts)}: the record describes the first")
     else:
         st = parse(doc.text, doc.blocks)
+    for f in fill(doc.text, st, doc.path):  # a handwritten number or day: the document itself or its file name
+        setattr(st, f.field, Field(f.value, f.start, f.end, origin=f.origin))  # may hold it (with a warning)
+        st.notes.append((f.code, f.message))
     for code, msg in st.notes:
         doc = doc.with_warning(code, msg)
     if st.issuer is not None and st.issuer.inferred:

@@ -23,6 +23,7 @@ class Field:
     start: int
     end: int
     inferred: bool = False
+    origin: str | None = None  # where a value not read in its usual place came from (pipeline.structure.unread_meta)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class Structure:
     body_end: int
     number: Field | None = None
     number_blank: bool = False
+    date_unread: str | None = None  # "day" or "day_month": the handwritten part of the issue date OCR could not read
+    number_unread: Field | None = None  # the printed symbol of a number that could not be read ("Số: 4Jl2 /CAT-PC04")
     doc_type: Field | None = None
     issued_date: Field | None = None
     place: Field | None = None
@@ -105,14 +108,27 @@ KIND_RANK = {"article": -1, "upper": 0, "roman": 1, "arabic": 2, "letter": 3, "p
 
 
 def _lines(text: str, start: int = 0, end: int | None = None):
-    """(start, end) of every line of text[start:end], form feeds counted as line breaks."""
+    """(start, end) of every line of text[start:end], form feeds counted as line breaks — except one inside a
+    sentence that runs on into the next page ("… các nội dung, nhiệm\fvụ của các dự án …")."""
     end = len(text) if end is None else end
     pos = start
     for m in re.finditer(r"[\n\f]", text[start:end]):
+        if m.group() == "\f" and _runs_on(text, start + m.start()):
+            continue
         yield pos, start + m.start()
         pos = start + m.end()
     if pos < end:
         yield pos, end
+
+
+def _runs_on(text: str, ff: int) -> bool:
+    """The page break at ``ff`` falls inside a sentence: a letter or a comma before it, a lower-case letter after."""
+    before, after = text[max(0, ff - 2):ff].rstrip(" "), text[ff + 1:ff + 3].lstrip(" ")
+    return bool(before and after) and (before[-1].isalpha() or before[-1] == ",") and after[0].islower() \
+        and not _ITEM_MARK.match(text, ff + 1)  # "1. Bộ Ngoại giao" / "a) Chủ trì …": a list item starts
+
+
+_ITEM_MARK = re.compile(r"\s*(?:[a-zđ]|[ivx]{1,4})[.)/]\s")
 
 
 def _strip_span(text: str, s: int, e: int) -> tuple[int, int]:
@@ -279,6 +295,7 @@ def _number(text: str, folded: str, lines, st: Structure) -> int | None:
         m = _NUMBER_UNREADABLE.match(folded, s, e)
         if m:
             sym = re.sub(r"\s+", "", text[m.start("sym"):m.end("sym")])
+            st.number_unread = Field(sym, m.start(), m.end("sym"))
             st.notes.append(("unreadable_number", f"the number of the số ký hiệu is unreadable (handwritten?): "
                                                   f"'{squash(text[s:m.end()])}', symbol '{sym}': check the scan"))
             st.header_end = max(st.header_end, e)
@@ -334,6 +351,7 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
         st.issued_date = Field(iso, folded.find("ngay", m.start(), m.end()), m.end())
         quoted = squash(text[m.start("place") if st.place is None else pe:m.end()]).lstrip(", ")
         if junk:
+            st.date_unread = "day" if junk == ["dj"] else "day_month"
             st.notes.append(("unreadable_date", f"the issue date's {'day' if junk == ['dj'] else 'day or month'} "
                                                 f"could not be read ('{quoted}'): check the scan"))
         elif not d:
@@ -379,7 +397,11 @@ def parse(text: str, blocks: tuple = ()) -> Structure:
     body_start = subject_end or max(st.header_end, st.doc_type.end if st.doc_type else 0)
     # "Kính gửi: ..." belongs to the header of a công văn; a trích yếu over several lines ("V/v triển khai thực
     # hiện" / "Công văn số 4552/BCA-C04" / "của Bộ Công an") runs up to it
+    # (a scan's OCR reads the header's left column, trích yếu included, before the right one: then "Kính gửi"
+    # comes after the motto and the date line)
     after = [(s, e) for s, e in lines if s >= body_start]
+    if not any(_ADDRESSED.match(folded, s, e) for s, e in after[:4]):
+        after = [(s, e) for s, e in lines if s >= max(body_start, st.header_end)]
     for k, (s, e) in enumerate(after[:4]):
         if _ADDRESSED.match(folded, s, e):
             # the wrapped lines of the trích yếu, not the place-date line or a table row between it and Kính gửi
