@@ -23,7 +23,7 @@ def main() -> None:
     from pipeline.nlp import extract
     from pipeline.readers import ingest
     from pipeline.normalize import normalize
-    from pipeline.structure.parse import structure
+    from pipeline.structure import structure
 
     paths = args.paths or sorted((ROOT / "corpus").glob("*.txt"))
     docs = [normalize(ingest(p)) for p in paths]
