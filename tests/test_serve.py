@@ -6,9 +6,7 @@ Screenshots at 1280 and 1920 px go to artifacts/ (gitignored)."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -20,32 +18,18 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ENV, ROOT, headless_chromium
 from conftest import cli_in_process as cli
 from pipeline.store import Store
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
-SEEDS = sorted(CORPUS.glob("*.txt"))
 ARTIFACTS = ROOT / "artifacts"
-ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 DOC = "bac282dc27c08b5d"        # 01/CT-UBND (seed 000)
 BLANK = "2dd379aa"              # the seed whose number is blank (seed 001)
 
 
-@pytest.fixture(scope="module")
-def seeds():
-    from pipeline.run import process
-
-    return {p.name: process(p) for p in SEEDS}
-
-
 @pytest.fixture
-def db(seeds, tmp_path):
-    path = tmp_path / "seeds.db"
-    with Store(path) as s:
-        for doc, rec in seeds.values():
-            assert s.put(rec, doc.text) == "stored"
-    return path
+def db(seeds_db):
+    return seeds_db
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -110,19 +94,7 @@ def csrf_of(url: str) -> str:
 
 
 def _driver(width: int = 1600, height: int = 1000):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
-    from selenium.webdriver.chrome.service import Service
-
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not exe or not driver:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (scripts/setup installs them)")
-    o = webdriver.ChromeOptions()
-    o.binary_location = exe
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-              f"--window-size={width},{height}", "--disable-background-networking", "--no-first-run"):
-        o.add_argument(a)
-    return webdriver.Chrome(service=Service(driver), options=o)
+    return headless_chromium(width, height)
 
 
 def _wait(d, cond, timeout: float = 15):

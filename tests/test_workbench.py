@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -19,13 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import cli_in_process
+from conftest import CORPUS, ENV, ROOT, SEEDS, cli_in_process, headless_chromium
 from pipeline.store import Store, snippet
 
-ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT / "corpus"
-SEEDS = sorted(CORPUS.glob("*.txt"))
-ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 TODAY = "2024-07-01"
 
 
@@ -37,21 +32,14 @@ def chithi(*args, stdin: bytes | None = None, timeout: float = 300) -> subproces
                           capture_output=True, env=ENV, timeout=timeout, cwd=ROOT)
 
 
-@pytest.fixture(scope="module")
-def seeds():
-    from pipeline.run import process
-
-    return {p.name: process(p) for p in SEEDS}
-
-
 @pytest.fixture
-def db(seeds, tmp_path):
-    """The five seeds, stored (a fresh file per test: some tests apply review decisions)."""
-    path = tmp_path / "seeds.db"
-    with Store(path) as s:
-        for doc, rec in seeds.values():
-            assert s.put(rec, doc.text) == "stored"
-    return path
+def db(seeds_db):
+    return seeds_db
+
+
+@pytest.fixture(scope="module")
+def seeds(seed_docs):
+    return seed_docs
 
 
 # -- docs, naming and lookup -----------------------------------------------------------------------------
@@ -441,21 +429,7 @@ def test_review_page_labels_full_tasks_and_implausible_years(seeds):
 # -- a real browser: click, download, apply, export ------------------------------------------------------
 
 def _driver(download_dir: Path):
-    webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed (pip install -e '.[test]')")
-    from selenium.webdriver.chrome.service import Service
-
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = shutil.which("chromedriver")
-    if not exe or not driver:
-        pytest.skip("Debian's chromium and chromium-driver are not installed (scripts/setup installs them)")
-    o = webdriver.ChromeOptions()
-    o.binary_location = exe
-    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1600,1000",
-              "--disable-background-networking", "--no-first-run"):
-        o.add_argument(a)
-    o.add_experimental_option("prefs", {"download.default_directory": str(download_dir),
-                                        "download.prompt_for_download": False})
-    return webdriver.Chrome(service=Service(driver), options=o)
+    return headless_chromium(download_dir=download_dir)
 
 
 def test_review_decisions_in_headless_chromium(db, tmp_path):

@@ -35,15 +35,19 @@ import os
 import re
 import sqlite3
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pipeline
-from pipeline.core.errors import DatabaseError
-from pipeline.core.textutil import doc_type_code, fold, fold_keep_len
+from pipeline.core.errors import DatabaseError, InputMissingError, UsageError
+from pipeline.core.textutil import doc_type_code, fold
 from pipeline.store import decisions as dec
+from pipeline.store.schema import MIGRATIONS, SCHEMA_VERSION
+from pipeline.store.search import SEARCH_CANDIDATES, Hit, describe_target, fts_query, label, paragraphs, rank, snippet
+
+__all__ = ["DEFAULT_DB", "KINDS", "MIGRATIONS", "SCHEMA_VERSION", "Hit", "Store", "configure_busy", "database_error",
+           "fts_query", "label", "options_key", "snippet"]
 from schemas.record import SCHEMA_VERSION as RECORD_SCHEMA_VERSION
 
 DEFAULT_DB = "chithi.db"
@@ -65,223 +69,6 @@ def _is_busy(e: BaseException) -> bool:
 KINDS = ("document", "target", "deadline", "task")
 
 
-# -- migrations ------------------------------------------------------------------------------------------
-
-def _script(c: sqlite3.Connection, sql: str) -> None:
-    """Run statements one by one (``executescript`` would COMMIT the migration's transaction first)."""
-    stmt = ""
-    for line in sql.splitlines(keepends=True):
-        stmt += line
-        if sqlite3.complete_statement(stmt):
-            c.execute(stmt)
-            stmt = ""
-    if stmt.strip():
-        c.execute(stmt)
-
-
-def _m1_initial(c: sqlite3.Connection) -> None:
-    _script(c, """
-    CREATE TABLE documents (
-        doc_id            TEXT PRIMARY KEY,
-        path              TEXT NOT NULL,
-        sha256            TEXT NOT NULL UNIQUE,
-        size              INTEGER,
-        media_type        TEXT,
-        pipeline_version  TEXT NOT NULL,
-        schema_version    TEXT NOT NULL,
-        options           TEXT NOT NULL DEFAULT '',
-        status            TEXT NOT NULL,
-        number            TEXT,
-        doc_type          TEXT,
-        issued_date       TEXT,
-        place             TEXT,
-        issuer            TEXT,
-        subject           TEXT,
-        signer_name       TEXT,
-        signer_title      TEXT,
-        signer_capacity   TEXT,
-        page_count        INTEGER,
-        text_method       TEXT,
-        encoding          TEXT,
-        ocr_confidence    REAL,
-        warnings          TEXT NOT NULL DEFAULT '[]',
-        record            TEXT NOT NULL,
-        extracted_at      TEXT,
-        ingested_at       TEXT NOT NULL
-    );
-    CREATE INDEX documents_issued ON documents(issued_date);
-    CREATE INDEX documents_type ON documents(doc_type, issued_date);
-    CREATE INDEX documents_number ON documents(number);
-
-    CREATE TABLE texts (
-        doc_id TEXT PRIMARY KEY REFERENCES documents(doc_id) ON DELETE CASCADE,
-        text   TEXT NOT NULL
-    );
-
-    CREATE TABLE tasks (
-        doc_id  TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-        task_id TEXT NOT NULL,
-        section TEXT,
-        text    TEXT NOT NULL,
-        start   INTEGER, "end" INTEGER, page INTEGER,
-        PRIMARY KEY (doc_id, task_id)
-    ) WITHOUT ROWID;
-
-    CREATE TABLE units (
-        id          INTEGER PRIMARY KEY,
-        doc_id      TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-        task_id     TEXT NOT NULL,
-        name        TEXT NOT NULL,
-        name_folded TEXT NOT NULL,
-        role        TEXT NOT NULL,
-        text        TEXT,
-        start       INTEGER, "end" INTEGER, page INTEGER
-    );
-    CREATE INDEX units_name ON units(name_folded);
-    CREATE INDEX units_task ON units(doc_id, task_id);
-
-    CREATE TABLE targets (
-        doc_id     TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-        target_id  TEXT NOT NULL,
-        task_id    TEXT,
-        metric     TEXT,
-        value      REAL,
-        value_max  REAL,
-        unit       TEXT,
-        comparator TEXT,
-        period     TEXT,
-        text       TEXT NOT NULL,
-        start      INTEGER, "end" INTEGER, page INTEGER,
-        PRIMARY KEY (doc_id, target_id)
-    ) WITHOUT ROWID;
-
-    CREATE TABLE deadlines (
-        doc_id      TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-        deadline_id TEXT NOT NULL,
-        task_id     TEXT,
-        due         TEXT,
-        precision   TEXT,
-        recurrence  TEXT,
-        text        TEXT NOT NULL,
-        start       INTEGER, "end" INTEGER, page INTEGER,
-        PRIMARY KEY (doc_id, deadline_id)
-    ) WITHOUT ROWID;
-    CREATE INDEX deadlines_due ON deadlines(due);
-
-    CREATE TABLE doc_references (
-        id       INTEGER PRIMARY KEY,
-        doc_id   TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-        number   TEXT,
-        doc_type TEXT,
-        date     TEXT,
-        issuer   TEXT,
-        text     TEXT,
-        start    INTEGER, "end" INTEGER, page INTEGER
-    );
-    CREATE INDEX doc_references_doc ON doc_references(doc_id);
-    CREATE INDEX doc_references_number ON doc_references(number);
-
-    CREATE TABLE recipients (
-        id     INTEGER PRIMARY KEY,
-        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-        name   TEXT NOT NULL
-    );
-    CREATE INDEX recipients_doc ON recipients(doc_id);
-
-    CREATE TABLE failures (
-        path             TEXT PRIMARY KEY,
-        sha256           TEXT,
-        reason           TEXT NOT NULL,
-        exit_code        INTEGER,
-        pipeline_version TEXT,
-        failed_at        TEXT NOT NULL
-    );
-
-    CREATE TABLE search_items (
-        id     INTEGER PRIMARY KEY,
-        doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
-        kind   TEXT NOT NULL,
-        field  TEXT NOT NULL,
-        item   TEXT,
-        value  TEXT,
-        text   TEXT NOT NULL
-    );
-    CREATE INDEX search_items_doc ON search_items(doc_id);
-
-    CREATE VIRTUAL TABLE search_fts USING fts5(body, tokenize="unicode61 remove_diacritics 2");
-    """)
-
-
-def _m2_reviews(c: sqlite3.Connection) -> None:
-    """Reviewer decisions (`chithi review --apply`). Not tied to the documents row by a foreign key, so that they
-    outlive a re-extraction and are applied again to the new record; ``documents.extracted`` keeps the record as
-    extracted when ``record`` holds the reviewed one."""
-    _script(c, """
-    CREATE TABLE reviews (
-        doc_id     TEXT NOT NULL,
-        item       TEXT NOT NULL,
-        decision   TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'correct')),
-        value      TEXT,
-        original   TEXT,
-        note       TEXT,
-        reviewer   TEXT,
-        decided_at TEXT,
-        applied_at TEXT NOT NULL,
-        PRIMARY KEY (doc_id, item)
-    ) WITHOUT ROWID;
-    ALTER TABLE documents ADD COLUMN extracted TEXT;
-    ALTER TABLE documents ADD COLUMN review_status TEXT NOT NULL DEFAULT 'unreviewed';
-    """)
-
-
-def _m3_review_log(c: sqlite3.Connection) -> None:
-    """The history of reviewer decisions (`chithi serve`, `chithi review --apply`): every decision as it was
-    made, in order, including the ones a later decision replaced and the ones withdrawn ('clear'); ``reviews``
-    keeps the one in force per item. And ``doc_paths``: the other paths of a stored document (byte-identical
-    files `chithi ingest` met), by which it is found too."""
-    _script(c, """
-    CREATE TABLE review_log (
-        id         INTEGER PRIMARY KEY,
-        doc_id     TEXT NOT NULL,
-        item       TEXT NOT NULL,
-        decision   TEXT NOT NULL CHECK (decision IN ('accept', 'reject', 'correct', 'clear')),
-        value      TEXT,
-        original   TEXT,
-        note       TEXT,
-        reviewer   TEXT,
-        decided_at TEXT,
-        stored_at  TEXT NOT NULL,
-        outcome    TEXT NOT NULL DEFAULT 'in force'
-    );
-    CREATE INDEX review_log_doc ON review_log(doc_id, id);
-    CREATE TABLE doc_paths (
-        path       TEXT PRIMARY KEY,
-        sha256     TEXT NOT NULL,
-        seen_at    TEXT NOT NULL
-    ) WITHOUT ROWID;
-    CREATE INDEX doc_paths_sha ON doc_paths(sha256);
-    INSERT INTO review_log(doc_id, item, decision, value, original, note, reviewer, decided_at, stored_at)
-        SELECT doc_id, item, decision, value, original, note, reviewer, decided_at, applied_at FROM reviews
-        ORDER BY applied_at, decided_at;
-    """)
-
-
-def _m4_task_actions(c: sqlite3.Connection) -> None:
-    """Who must do what by when (record schema 1.3): each task's action, and on each deadline row the action and
-    the lead units (JSON list) of the task it bounds. Rows stored before stay NULL until re-extracted."""
-    _script(c, """
-    ALTER TABLE tasks ADD COLUMN action TEXT;
-    ALTER TABLE deadlines ADD COLUMN action TEXT;
-    ALTER TABLE deadlines ADD COLUMN lead_units TEXT;
-    """)
-
-
-#: Each function upgrades the file by one version; the list index + 1 is the version it produces.
-#: Never edit a released migration: append a new function (ALTER TABLE / CREATE INDEX / data fixes).
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1_initial, _m2_reviews, _m3_review_log,
-                                                      _m4_task_actions]
-SCHEMA_VERSION = len(MIGRATIONS)
-
 _COUNTED = ("documents", "texts", "tasks", "units", "targets", "deadlines", "doc_references", "recipients",
             "search_items", "failures", "reviews", "review_log", "doc_paths")
 
@@ -294,27 +81,6 @@ def options_key(restore: bool = True) -> str:
     """What, besides the pipeline version, changes the extraction: a stored document made with other options
     is re-extracted."""
     return "" if restore else "no-restore"
-
-
-@dataclass
-class Hit:
-    doc_id: str
-    number: str | None
-    issued_date: str | None
-    path: str
-    kind: str
-    field: str
-    item: str | None
-    value: str | None
-    snippet: str
-    text: str
-    score: float
-    document: str = ""            # the number, else subject and file name (:func:`label`)
-    subject: str | None = None
-    review: str | None = None     # the reviewer's decision on the item, when there is one
-
-    def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
 
 
 class Store:
@@ -701,40 +467,8 @@ class Store:
         try:
             rows = self.db.execute(sql, args).fetchall()
         except sqlite3.OperationalError as e:
-            from pipeline.core.errors import UsageError
-
             raise UsageError(f"cannot search for {query!r}: {e}", "use plain words, or \"a phrase\"") from None
-        typed = _typed_terms(query)
-        asked = " ".join(_WORD.findall(fold(query).lower()))
-        cased = " ".join(_WORD.findall(query)) if any(ch.isupper() for ch in query) else None
-        ranked = []
-        for r in rows:
-            text = r[12] or r[8]  # a unit hit shows its task
-            in_phrase = f" {phrase} " in f" {' '.join(_WORD.findall(r[10]))} "
-            tier = 0
-            if typed:
-                words = " " + " ".join(_WORD.findall((text + " " + (r[7] or "")).lower())) + " "
-                tier = 0 if f" {typed[0]} " in words else 1 if all(f" {w} " in words for w in typed[1:]) else 2
-            value = " ".join(r[8].split()) if r[5] == "task" else r[7]
-            hit = Hit(doc_id=r[0], number=r[1], issued_date=r[2], path=r[3], kind=r[4], field=r[5], item=r[6],
-                      value=value, text=text, snippet="", score=round(-r[9], 4),
-                      document=label(r[1], r[11], r[3]), subject=r[11])
-            exact = _exactness(r[5], r[8] if r[5] == "unit" else r[7], asked, cased)
-            ranked.append(((exact, tier, _RANK.get((r[4], r[5]), _RANK.get(r[4], 9)), 0 if in_phrase else 1, r[9]),
-                           hit))
-        ranked.sort(key=lambda x: x[0])
-        kept: list[tuple[int, Hit]] = []
-        passages: dict[str, list[str]] = {}
-        for key, h in ranked:
-            flat = " ".join(h.text.split())
-            seen = passages.setdefault(h.doc_id, [])
-            if any(flat in p or p in flat for p in seen):
-                continue
-            seen.append(flat)
-            kept.append((key[0], h))
-        shown = _spread(kept, limit)
-        for h in shown:  # snippets for the hits shown only
-            h.snippet = snippet(h.text, terms, typed)
+        shown, total = rank(rows, query, phrase, terms, limit)
         decided = {}
         for h in shown:  # the reviewer's decision on the value a hit shows (✓ ✎ in the listings)
             item = self._review_item(h)
@@ -744,7 +478,7 @@ class Store:
                     row = self.db.execute("SELECT decision FROM reviews WHERE doc_id = ? AND item = ?", key).fetchone()
                     decided[key] = row[0] if row else None
                 h.review = decided[key]
-        return shown, len(kept), len(rows) >= SEARCH_CANDIDATES
+        return shown, total, len(rows) >= SEARCH_CANDIDATES
 
     def _review_item(self, h: Hit) -> str | None:
         """The review item (pipeline.store.decisions.reviewable) a hit shows: a target, deadline or task by its id, a
@@ -778,12 +512,9 @@ class Store:
         if overdue is not None:
             where.append("dl.due < ?" if overdue else "(dl.due >= ? OR dl.due IS NULL)")
             args.append(today)
-        if doc_ids is not None:
-            where.append(f"dl.doc_id IN ({','.join('?' * len(doc_ids))})")
-            args += doc_ids
-        if issuer:
-            where.append("fold(d.issuer) LIKE ? ESCAPE '\\'")
-            args.append(_like(issuer))
+        more, more_args = _doc_filter(issuer=issuer, doc_ids=doc_ids)
+        where += more
+        args += more_args
         sql = ("SELECT dl.doc_id, dl.deadline_id, dl.due, dl.precision, dl.recurrence, dl.text, dl.page, dl.task_id,"
                " dl.start, dl.\"end\", d.number, d.doc_type, d.issuer, d.path, d.subject, dl.action, dl.lead_units"
                " FROM deadlines dl"
@@ -927,8 +658,6 @@ class Store:
 
     def resolve(self, key: str) -> str:
         """The doc id of the one document ``key`` names (:meth:`find`); errors when none or several."""
-        from pipeline.core.errors import InputMissingError, UsageError
-
         rows = self.find(key)
         if not rows:
             raise InputMissingError(f"{key}: no document with that id, số ký hiệu or path in {self.path}",
@@ -949,65 +678,7 @@ class Store:
 
 # -- helpers ---------------------------------------------------------------------------------------------
 
-SEARCH_CANDIDATES = 2000
-#: hit order by (kind, field): extracted values first, raw text last
-_RANK = {"target": 0, "deadline": 1, ("task", "unit"): 2, ("task", "task"): 3, "document": 4,
-         ("document", "text"): 5}
-
-
 _META_ITEMS = ("number", "doc_type", "issued_date", "place", "issuer", "subject", "signer")
-#: fields whose whole value is a name a user types: a unit, a số ký hiệu, a subject
-_NAMED = ("unit", "number", "subject")
-
-
-def _exactness(field: str, value: str | None, asked: str, cased: str | None) -> int:
-    """0 when a unit, number or subject is the query itself (diacritics and case ignored); 1 when a subject holds
-    the query's words in order, or a unit's name starts with them ("Sở Y tế" finds "Sở Y tế tỉnh Hà Nam"); else 2.
-    A query with capitals matches names as typed: "Sở Y tế" is not "cơ sở y tế"."""
-    if field not in _NAMED or not value or not asked:
-        return 2
-    words = " ".join(_WORD.findall(fold(value).lower()))
-    if words == asked:
-        return 0
-    if field == "subject":
-        return 1 if f" {asked} " in f" {words} " else 2
-    if field == "unit":
-        if cased is not None:
-            return 1 if f"{' '.join(_WORD.findall(value))} ".startswith(f"{cased} ") else 2
-        return 1 if f"{words} ".startswith(f"{asked} ") else 2
-    return 2
-
-
-def _spread(kept: list[tuple[int, Hit]], limit: int) -> list[Hit]:
-    """The first ``limit`` hits, at most a quarter of them (3 or more) from one document unless the others run
-    out: one long document does not fill the page. Exact unit, number and subject matches keep their place."""
-    cap = max(3, limit // 4)
-    page: list[Hit] = []
-    later: list[Hit] = []
-    per_doc: dict[str, int] = {}
-    for exact, h in kept:
-        if len(page) >= limit:
-            break
-        if exact == 0 or per_doc.get(h.doc_id, 0) < cap:
-            page.append(h)
-            per_doc[h.doc_id] = per_doc.get(h.doc_id, 0) + 1
-        else:
-            later.append(h)
-    return page + later[:limit - len(page)]
-
-
-def label(number: str | None, subject: str | None, path: str | None, width: int | None = None) -> str:
-    """How a document is named to a person: its số ký hiệu, else its subject and file name (the subject cut to
-    fit ``width`` characters in all, when given)."""
-    if number:
-        return number
-    name = Path(path).name if path else ""
-    if not subject:
-        return name or "?"
-    subj = " ".join(subject.split())
-    room = max(width - len(name) - 3, 16) if width else len(subj)
-    subj = subj if len(subj) <= room else subj[:room - 1] + "…"
-    return f"{subj} ({name})" if name else subj
 
 
 def _names(record_json: str) -> tuple[str | None, str | None, str | None]:
@@ -1049,13 +720,6 @@ def _doc_filter(doc_type: str | None = None, issuer: str | None = None, since: s
     return where, args
 
 
-def _typed_terms(query: str) -> list[str]:
-    """When the query is typed with diacritics: [the whole query, then each word], lowercased as typed; else []."""
-    words = _WORD.findall(query.lower())
-    if not words or fold_keep_len(" ".join(words)) == " ".join(words):
-        return []
-    return [" ".join(words), *words]
-
 def _rollback(c: sqlite3.Connection) -> None:
     """Roll back what is open; a failed rollback (SQLite rolls back by itself on a full disk) must not hide the
     error that caused it."""
@@ -1088,145 +752,5 @@ def database_error(path: str | os.PathLike, doing: str, e: BaseException) -> Dat
     return DatabaseError(f"{path}: {doing}: {msg}", hint)
 
 
-_WORD = re.compile(r"\w+", re.U)
 _BULLET = re.compile(r"^\s*[-+•*–]\s+")
 _BREAKS = (". ", "\n\n", "\f", "\n-", "\n+", "\n•", "\n*", "|")  # sentence, paragraph, list item, table cell
-_PARA = re.compile(r"[^\n\f]+(?:\n(?![ \t]*\n)[^\n\f]+)*")
-
-
-def paragraphs(text: str, max_len: int = 1500) -> Iterator[tuple[int, str]]:
-    """(offset, paragraph) of the text: blocks separated by blank lines or form feeds; long ones cut at lines."""
-    for m in _PARA.finditer(text):
-        block, base = m.group(), m.start()
-        if len(block) <= max_len:
-            if block.strip():
-                yield base, block
-            continue
-        pos = 0
-        for line in block.split("\n"):
-            if line.strip():
-                yield base + pos, line
-            pos += len(line) + 1
-
-
-def fts_query(query: str) -> tuple[str, str, list[str]]:
-    """An FTS5 query from what a person typed: folded words ANDed; "quoted phrases" kept; ``word*`` a prefix.
-    Returns (match expression, the whole query as a folded phrase for ranking, folded terms for snippets)."""
-    from pipeline.core.limits import check_query
-
-    check_query(query)  # the cost of a search grows with the query: long ones are refused
-    parts, words, terms = [], [], []
-    for quoted, bare in re.findall(r'"([^"]*)"|(\S+)', query):
-        if quoted:
-            ws = _WORD.findall(fold(quoted))
-            if ws:
-                parts.append('"' + " ".join(ws) + '"')
-                words += ws
-                terms.append(" ".join(ws))
-            continue
-        prefix = bare.endswith("*")
-        code = bool(re.search(r"\d", bare)) and bool(re.search(r"[/\-]", bare))  # "05/CT-UBND": a number, not words
-        for i, w in enumerate(ws := _WORD.findall(fold(bare))):
-            last = prefix and i == len(ws) - 1
-            parts.append(f'"{w}"' + ("*" if last else "") + (_CODE if code else ""))
-            words.append(w)
-            terms.append(w + ("*" if last else ""))
-    if not parts:
-        from pipeline.core.errors import UsageError
-
-        raise UsageError(f"nothing to search for in {query!r}", "give one or more words")
-    check_query(query, len(words))
-    parts, extra = _with_synonyms(parts)
-    parts = [p.removesuffix(_CODE) for p in parts]
-    return " AND ".join(parts), " ".join(words), terms + [SYNONYM_MARK + x for x in extra]
-
-
-def _with_synonyms(parts: list[str]) -> tuple[list[str], list[str]]:
-    """'"bao" AND "hiem" AND "y" AND "te"' also matches "bhyt", and '"bhyt"' also the words (lexicon.yaml)."""
-    from pipeline.lang.lexicon import lexicon
-
-    syn = {fold(k): _WORD.findall(fold(v)) for k, v in lexicon().search_synonyms.items()}
-    plain = [p[1:-1] if p.startswith('"') and p.endswith('"') and " " not in p else None for p in parts]
-    out, extra, i = [], [], 0
-    while i < len(parts):
-        for abbr, ws in syn.items():
-            n = len(ws)
-            if plain[i:i + n] == ws:
-                out.append("((" + " AND ".join(f'"{w}"' for w in ws) + f') OR "{abbr}")')
-                extra.append(abbr)
-                i += n
-                break
-            if plain[i] == abbr:
-                out.append(f'("{abbr}" OR (' + " AND ".join(f'"{w}"' for w in ws) + "))")
-                extra.append(" ".join(ws))
-                i += 1
-                break
-        else:
-            out.append(parts[i])
-            i += 1
-    return out, extra
-
-
-_CODE = "\x01"  # marks the words of a document number, which synonyms leave alone
-SYNONYM_MARK = "\x00"  # a term that stands for the query's words in another form (an abbreviation)
-
-
-def _find_terms(haystack: str, terms: list[str]) -> list[tuple[int, int]]:
-    """Spans of whole-word matches in ``haystack``: the whole query (or a synonym) when it is there, else each
-    term; a term ending in * is a prefix."""
-    spans: list[tuple[int, int]] = []
-    synonyms = [t[1:] for t in terms if t.startswith(SYNONYM_MARK)]
-    terms = [t for t in terms if not t.startswith(SYNONYM_MARK)]
-    whole = " ".join(t.rstrip("*") for t in terms)
-    candidates = ([whole] if len(terms) > 1 else []) + synonyms + terms
-    for t in candidates:
-        pat = re.escape(t[:-1]) if t.endswith("*") else re.escape(t) + r"(?!\w)"
-        for m in re.finditer(r"(?<!\w)" + pat, haystack):
-            spans.append((m.start(), m.end()))
-        if spans and (t == whole or t in synonyms):
-            break
-    return spans
-
-
-def snippet(text: str, terms: list[str], typed: list[str] | None = None, width: int = 160) -> str:
-    """A window of ``text`` around the first match of the (folded) terms, matches marked «like this». With
-    ``typed`` (the query's words as typed with diacritics, :func:`_typed_terms`), words spelled as typed are
-    marked when there are any, and folded matches only when there are none."""
-    flat = " ".join(text.split())
-    spans = _find_terms(flat.lower(), typed[1:]) if typed else []
-    if not spans:
-        spans = _find_terms(fold_keep_len(flat).lower(), terms)
-    if not spans:
-        return flat[:width] + ("…" if len(flat) > width else "")
-    spans.sort()
-    first = spans[0][0]
-    lo = max(0, first - width // 3)
-    if lo > 0:
-        sp = flat.rfind(" ", 0, lo)
-        lo = sp + 1 if sp >= 0 and lo - sp < 20 else lo
-    hi = min(len(flat), lo + width)
-    out, pos = [], lo
-    for s, e in spans:
-        if s < pos or e > hi:
-            continue
-        out.append(flat[pos:s] + "«" + flat[s:e] + "»")
-        pos = e
-    out.append(flat[pos:hi])
-    return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(flat) else "")
-
-
-_CMP = {"reach": "=", "at_least": "≥", "more_than": ">", "at_most": "≤", "increase_by": "+", "decrease_by": "−",
-        "maintain": "giữ", "approx": "≈"}
-
-
-def describe_target(t: dict[str, Any]) -> str:
-    """'tỷ lệ tham gia bảo hiểm y tế ≥ 95 %' from a target's fields."""
-    def num(v):
-        return None if v is None else (f"{v:g}" if isinstance(v, float) else str(v))
-
-    value = num(t.get("value"))
-    if value and t.get("value_max") is not None:
-        value = f"{value}–{num(t.get('value_max'))}"
-    parts = [t.get("metric") or "", _CMP.get(t.get("comparator") or "", "") if value else "", value or "",
-             t.get("unit") or "" if value else "", f"({t['period']})" if t.get("period") else ""]
-    return " ".join(p for p in parts if p) or t.get("text", "")
