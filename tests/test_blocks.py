@@ -381,6 +381,32 @@ def test_blocks_of_a_saved_page_table():
     assert blocks[1].kind == "paragraph" and text[blocks[1].start:blocks[1].end] == "Đoạn sau."
 
 
+def test_a_task_table_that_runs_on_from_the_page_layout_table():
+    """A saved page's layout table (the signer's cell, the annex title) runs into the task table's header row: the
+    task table starts at its header."""
+    from pipeline.layout.blocks import text_blocks
+
+    long_cell = "\n".join(f"Dòng {i} của văn bản." for i in range(20))
+    lay = text_blocks(f"|\n{long_cell}\n|\n**KT. BỘ TRƯỞNG**\nNguyễn Văn A\n|\n**PHỤ LỤC I**\n|\n**STT**\n|\n"
+                      "**Nhiệm vụ**\n|\n**Cơ quan chủ trì\nthực hiện**\n|\n**Thời hạn hoàn\nthành**\n|\n|\n1.\n|\n"
+                      "Rà soát các quy định\npháp luật\n|\nCác bộ, ngành\n|\n30/06/2026\n|\n\nĐoạn sau.\n", markdown=True)
+    text, blocks = lay.finish()
+    (table,) = [b for b in blocks if b.kind == "table"]
+    assert [[text[c.start:c.end] for c in r] for r in table.rows()] == [
+        ["STT", "Nhiệm vụ", "Cơ quan chủ trì thực hiện", "Thời hạn hoàn thành"],
+        ["1.", "Rà soát các quy định pháp luật", "Các bộ, ngành", "30/06/2026"]]
+    assert table.header_rows == 1
+    assert "PHỤ LỤC I" in text[:table.start] and "Dòng 19 của văn bản." in text[:table.start]
+
+
+def test_a_heading_word_wrapped_from_its_number():
+    from pipeline.layout.blocks import text_blocks
+
+    text, blocks = text_blocks("**Điều\n19. Trách nhiệm của Sở Khoa học và Công nghệ**\n\n1. Chủ trì hướng dẫn.\n",
+                               markdown=True).finish()
+    assert text.split("\n\n")[0] == "Điều 19. Trách nhiệm của Sở Khoa học và Công nghệ"
+
+
 def test_chithi_text_blocks_prints_json_lines(tmp_path, capsys):
     from pipeline.cli import main
 

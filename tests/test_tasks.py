@@ -61,12 +61,47 @@ WHO_BY_WHEN = [
     # "là cơ quan chủ trì" after the subject
     ("1. Khen thưởng kịp thời. Sở Công Thương là cơ quan chủ trì, định kỳ hằng năm tổng hợp kết quả.",
      {("định kỳ hằng năm", "Sở Công Thương")}),
+    # a preamble with commas of its own before the subject ("Đối với A, B, C do …, <unit> căn cứ … lập …")
+    ("1. Đối với các chương trình, đề án, dự án do Chủ tịch Ủy ban nhân dân tỉnh giao, Liên hiệp các hội Khoa học và "
+     "Kỹ thuật tỉnh căn cứ chế độ hiện hành lập dự toán kinh phí trước ngày 30/6/2026.",
+     {("trước ngày 30/6/2026", "Liên hiệp các hội Khoa học và Kỹ thuật tỉnh")}),
+    # preambles in a row; a partner after the subject stays a partner
+    ("Hằng năm, trước ngày 25 tháng 12, Sở Tài chính chủ trì, Sở Nội vụ phối hợp tổng hợp kết quả.",
+     {("trước ngày 25 tháng 12", "Sở Tài chính"), ("Hằng năm", "Sở Tài chính")}),
+    # an aside in brackets between the subject and its verb; a footnote mark after the item's marker
+    ("a) [5] Bộ Chỉ huy quân sự tỉnh (cơ quan thường trực) gửi Bộ Quốc phòng kế hoạch khắc phục hậu quả bom mìn "
+     "trước ngày 20 tháng 7 năm 2026.", {("trước ngày 20 tháng 7 năm 2026", "Bộ Chỉ huy quân sự tỉnh")}),
+    # inline enumerated subjects after a colon
+    ("4. Đẩy mạnh cắt giảm thủ tục hành chính: (1) Các bộ, ngành khẩn trương rà soát quy trình, hoàn thành trong "
+     "tháng 11 năm 2026.",
+     {("trong tháng 11 năm 2026", "Các bộ, ngành")}),
+    # a duty heading whose unit a qualifier follows still leads its clauses
+    ("Điều 17. Trách nhiệm của Thủ trưởng các đơn vị thuộc Bộ được phân cấp\n1. Thực hiện các nhiệm vụ được phân "
+     "cấp.\n2. Báo cáo Vụ Tổ chức cán bộ trước ngày 15 tháng 12 năm 2026.\nĐiều 18. Hiệu lực thi hành",
+     {("trước ngày 15 tháng 12 năm 2026", "Thủ trưởng các đơn vị thuộc Bộ")}),
+    # an item that only gives the task ("1.1. Giao <unit>") heads the plain paragraphs under it
+    ("1. Về dữ liệu số nhà\n1.1. Giao Sở Nông nghiệp và Môi trường\nKhẩn trương chia sẻ cơ sở dữ liệu đất đai, xong "
+     "trước ngày 05 tháng 12 năm 2026.\n1.2. Giao Công an Thành phố\nChỉ đạo Công an các phường rà soát dữ liệu.",
+     {("xong trước ngày 05 tháng 12 năm 2026", "Sở Nông nghiệp và Môi trường")}),
 ]
 
 
 @pytest.mark.parametrize("body,expected", WHO_BY_WHEN)
 def test_each_deadline_is_tied_to_its_lead(body, expected):
     assert _who_by_when(body) == expected
+
+
+def test_a_term_of_effect_is_no_deadline():
+    _, ex = _extract("Điều 2. Quyết định này có hiệu lực kể từ ngày 01 tháng 7 năm 2026 đến hết ngày 31 tháng 12 năm "
+                     "2027.\nĐiều 3. Sở Tư pháp báo cáo kết quả trước ngày 30/11/2026.")
+    assert [d.due for d in ex.deadlines] == ["2026-11-30"]
+
+
+def test_a_plain_paragraph_owns_no_deadline_after_it():
+    text, ex = _extract("Đối tượng thụ hưởng gồm các cơ quan, đơn vị, doanh nghiệp có trách nhiệm phòng, chống ma túy."
+                        "\n\nThời gian thực hiện Chương trình từ năm 2026 đến hết 2030.\n\n3. Về các dự án")
+    (d,) = ex.deadlines
+    assert d.due == "2030-12-31" and d.task_id is None
 
 
 def test_a_bare_unit_heading_asks_nothing_but_its_items_do():

@@ -93,6 +93,7 @@ class _Labels:
     field_labels: dict[str, list[str]]
     column_roles: dict[str, list[str]]
     field_rx: re.Pattern
+    numbered_end: re.Pattern  # a line ending in a word that takes a number ("**Điều" over "19. Trách nhiệm …")
 
 
 @lru_cache(maxsize=1)
@@ -105,12 +106,14 @@ def labels() -> _Labels:
         model_config = ConfigDict(extra="forbid")
         field_labels: dict[str, list[str]]
         column_roles: dict[str, list[str]]
+        numbered_words: list[str]
 
     d = load_yaml("blocks.yaml", BlockData)
     alts = sorted({fold(x) for v in d.field_labels.values() for x in v}, key=len, reverse=True)
     rx = re.compile(r"(?P<label>(?:" + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in alts) +
                     r")(?:\s*\([^)]{0,40}\))?)\s*:\s*(?=\S)")
-    return _Labels(d.field_labels, d.column_roles, rx)
+    words = "|".join(re.escape(fold(w)) for w in sorted(d.numbered_words, key=len, reverse=True))
+    return _Labels(d.field_labels, d.column_roles, rx, re.compile(rf"(?:^|[\s*_])(?:{words})$"))
 
 
 def field_role(label: str) -> str | None:
@@ -310,7 +313,7 @@ _GFM_SEP = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
 _RULE = re.compile(r"^\s*(?:[-=_*]\s*){3,}$")
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+")
 _EMPH = re.compile(r"\*\*|__|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)|(?<=\S)_(?![\w_])")
-_ITEM_START = re.compile(r"^\s*(?:[-+•–]\s|\*\s|\d{1,2}(?:\.\d{1,2})*[.)]\s+\S|[a-zđ][)]\s|[IVXL]+[.)]\s|\(\d{1,2}\)\s|"
+_ITEM_START = re.compile(r"^\s*(?:Điều\s+\d+[a-zđ]?\.\s|[-+•–]\s|\*\s|\d{1,2}(?:\.\d{1,2})*[.)]\s+\S|[a-zđ][)]\s|[IVXL]+[.)]\s|\(\d{1,2}\)\s|"
                          r"[A-ZĐ]\.\s+[A-ZĐÀ-Ỹ])")
 _CONNECTOR_END = re.compile(r"(?<![\w])(?:và|hoặc|của|các|những|về|số|với|ngày|tháng|năm|trong|cho|tại|theo|đến|từ|"
                             r"để|là|được|có|trên|dưới|thuộc|giữa|khi|nếu|mà|thì|do|bởi|như|cùng|tới|qua|vào|ra)$|[,(/&-]$",
@@ -337,6 +340,9 @@ def wrapped(a: str, b: str, width: int, markdown: bool = False, open_emphasis: b
     a_plain, b_plain = strip_markup(a).strip(), strip_markup(b).strip()
     if not a_plain or not b_plain:
         return False
+    # "**Điều" / "19. Trách nhiệm của …**": a word that takes a number is not a line's end, whatever follows
+    if labels().numbered_end.search(fold(a_plain)) and re.match(r"[\dIVXL]", b_plain):
+        return True
     # "... kinh tế" / "- xã hội ...": a wrap before a hyphen, not a list item
     hyphen_wrap = b_plain.startswith("- ") and not _END_PUNCT.search(a_plain) and (
         b_plain[2:3].islower() or b_plain[2:3].isdigit() or (markdown and len(a_plain) >= 40))
@@ -520,11 +526,67 @@ def _pipe_line_table(lines: list[str], i: int, lay: Layout, width: int) -> int:
     if cur:
         rows[-1].append(cur)
     table = [[(_cell_lines(c, width), 1, 1) for c in r] for r in rows if r]
-    if table:
+    for part, data in _task_tables(table):
         # a page that wraps the whole document in a table: a cell holding many lines is a container, not data
-        container = any(len(c[0]) > CONTAINER_LINES or sum(map(len, c[0])) > CONTAINER_CHARS for r in table for c in r)
-        lay.table(table, layout=True if container else None)
+        container = not data and any(len(c[0]) > CONTAINER_LINES or sum(map(len, c[0])) > CONTAINER_CHARS
+                                     for r in part for c in r)
+        lay.table(part, layout=True if container else None)
     return i
+
+
+_TASK_COLUMNS = {"task", "lead", "support", "responsible", "deadline"}
+
+
+def _header_run(row) -> int | None:
+    """Where the row's closing run of column names begins ("STT | Nhiệm vụ | Cơ quan chủ trì | Thời hạn"), or None:
+    three or more short cells, each naming a column, two of them a task table's."""
+    k = len(row)
+    while k > 0 and len(row[k - 1][0]) <= 3 and column_role(join_cell(row[k - 1][0])):
+        k -= 1
+    roles = {column_role(join_cell(c[0])) for c in row[k:]}
+    return k if len(row) - k >= 3 and len(roles & _TASK_COLUMNS) >= 2 else None
+
+
+def _task_tables(table) -> list[tuple[list, bool]]:
+    """A saved page's one-cell-per-line table split where a task table's header row starts, when the page's own
+    layout table runs into it (the signature, the annex's title and the header cells in one row): (rows, is a
+    task table) parts in order. Rows as wide as the header or narrower follow it; a longer row ends it after its
+    first cells."""
+    out: list[tuple[list, bool]] = []
+    loose: list = []  # rows (or row parts) outside a task table
+    data: list | None = None
+    for row in table:
+        while row:
+            if data is not None:
+                w = len(data[0])
+                # a row as wide or narrower ("I | NHÓM GIẢI PHÁP": a group's heading) is the table's, unless it holds
+                # the page's own text
+                if len(row) == w or (len(row) < w and not any(
+                        len(c[0]) > CONTAINER_LINES or sum(map(len, c[0])) > CONTAINER_CHARS for c in row)):
+                    data.append(row)
+                    row = []
+                    continue
+                if len(row) > w:
+                    data.append(row[:w])
+                    row = row[w:]
+                out.append((data, True))
+                data = None
+                continue
+            k = _header_run(row)
+            if k is None:
+                loose.append(row)
+                break
+            if k:
+                loose.append(row[:k])
+            if loose:
+                out.append((loose, False))
+                loose = []
+            data, row = [row[k:]], []
+    if data is not None:
+        out.append((data, True))
+    if loose:
+        out.append((loose, False))
+    return out
 
 
 def _gfm_table(lines: list[str], i: int, lay: Layout) -> int:

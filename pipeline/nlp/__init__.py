@@ -141,6 +141,9 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     ctx.results["targets"] = once(sorted(ctx.results["targets"], key=lambda x: x["start"]))
     _link(tasks, ctx.results["targets"], "target_ids", "t")
     _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
+    for k in tasks:
+        k.pop("scope_end", None)
+        k.pop("heads", None)
     return Extraction.of(ctx.results["targets"], ctx.results["deadlines"], tasks, ctx.results["references"])
 
 
@@ -163,9 +166,6 @@ def _link(tasks, items, field_name: str, prefix: str) -> None:
         if owner is not None:
             it["task_id"] = owner["id"]
             owner.setdefault(field_name, []).append(it["id"])
-    for k in tasks:
-        k.pop("scope_end", None)
-        k.pop("heads", None)
 
 
 def extract(doc: Document) -> Document:

@@ -17,6 +17,7 @@ class Roles(BaseModel):
     support_before: list[str]
     direct_after: list[str]
     lead_heading: list[str] = []  # "Đối với Nhà đầu tư X: …": an item headed by a unit and a colon
+    duty_heading: list[str] = []  # "Điều 17. Trách nhiệm của Thủ trưởng các đơn vị … được phân cấp" over its items
 
 
 class Rules(BaseModel):
@@ -35,6 +36,7 @@ class Rules(BaseModel):
     deadline_cues: list[str]
     year_deadline_cues: list[str]
     deadline_blockers: list[str]
+    validity_cues: list[str] = []  # "Quyết định này có hiệu lực … đến hết ngày …": a term of effect
     recurrence: dict[str, list[str]]
     recurrence_contexts: list[str]
     unit_heads: list[str]
@@ -79,6 +81,7 @@ class Compiled:
     dl_cue_tail: re.Pattern
     year_dl: re.Pattern
     dl_blocker: re.Pattern
+    validity: re.Pattern
     recurrence: list[tuple[str, re.Pattern]]
     rec_context: re.Pattern
     unit_head: re.Pattern
@@ -92,6 +95,7 @@ class Compiled:
     direct_after: re.Pattern
     generic: re.Pattern
     lead_heading: re.Pattern
+    duty_heading: re.Pattern
     parent_body: re.Pattern | None = None
 
 
@@ -130,12 +134,14 @@ def compiled() -> Compiled:
         dl_cue_tail=re.compile(_alt(r.deadline_cues) + r"\s*$"),
         year_dl=re.compile(_alt(r.year_deadline_cues) + r"\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
         dl_blocker=re.compile(_alt(r.deadline_blockers)),
+        validity=re.compile(_alt(r.validity_cues) if r.validity_cues else r"(?!x)x"),
         recurrence=[(k, re.compile(_alt(v))) for k, v in r.recurrence.items()],
         rec_context=re.compile(_alt(r.recurrence_contexts)),
         unit_head=re.compile(r"(?!" + _alt(r.unit_false_heads, folded=False) + ")" + _alt(_with_groups(r.unit_heads),
                                                                                            folded=False)),
         unit_kind=re.compile(_alt(r.unit_kinds)),
-        task_verb=re.compile(r"\s*,?\s*" + _alt([p.lower() for p in r.task_verbs], folded=False)),
+        # "Ủy ban nhân dân tỉnh (thành phố) gửi …": an aside in brackets may stand between the unit and its verb
+        task_verb=re.compile(r"\s*(?:\([^()\n]{0,60}\)\s*)?,?\s*" + _alt([p.lower() for p in r.task_verbs], folded=False)),
         # a unit name ends at a verb of the task: the stop words and every task verb ("UBND tỉnh X khẩn trương")
         unit_stop=re.compile(r"(?!" + "|".join(r"(?<=\b" + re.escape(x.split()[0]) + r" )" + re.escape(" ".join(x.split()[1:]))
                                                 for x in (e.lower() for e in r.unit_stop_exceptions) if " " in x)
@@ -147,6 +153,8 @@ def compiled() -> Compiled:
         direct_after=re.compile(_alt(r.role_cues.direct_after)),
         generic=re.compile(_alt(r.generic_units)),
         lead_heading=re.compile(_alt([p.lower() for p in r.role_cues.lead_heading] or ["(?!x)x"], folded=False)
+                                + r"\s+"),
+        duty_heading=re.compile(_alt([p.lower() for p in r.role_cues.duty_heading] or ["(?!x)x"], folded=False)
                                 + r"\s+"),
         parent_body=re.compile(_alt(r.parent_bodies, folded=False) + r"(?=\s+[A-ZĐÀ-Ỹ])") if r.parent_bodies else None,
     )

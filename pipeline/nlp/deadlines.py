@@ -34,6 +34,8 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
     def add(s, e, due, precision, recurrence=None):
         if _in_quotes(ctx.text, s):  # “Chuyển đổi số đến năm 2025” names a campaign
             return
+        if precision != "recurring" and _term_of_effect(ctx, s):
+            return
         if not _in_blocked(ctx, s, e) or precision == "recurring":
             out.append({"start": s, "end": e, "due": due, "precision": precision, "recurrence": recurrence})
 
@@ -133,6 +135,13 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
             continue
         kept.append(x)
     return kept
+
+
+def _term_of_effect(ctx: Ctx, s: int) -> bool:
+    """'Quyết định này có hiệu lực kể từ ngày … đến hết ngày 31/12/2026': the end of a term of effect binds no one."""
+    seg = ctx.folded[max(ctx.body_start, s - 150):s]
+    cut = max(seg.rfind(";"), seg.rfind(". "), seg.rfind("\n"))
+    return compiled().validity.search(seg, cut + 1) is not None
 
 
 def _in_quotes(text: str, pos: int) -> bool:

@@ -32,11 +32,14 @@ def _tasks(ctx: Ctx) -> list[dict[str, Any]]:
             continue  # an item under a unit heading that carries a deadline or a target is that unit's task
         section = ".".join(p.path) if p.path else None
         scope_end = _scope_end(paras, i)
-        if heads_items and any(u["role"] == "lead" for u in units):
+        action = _action(ctx, p.start, p.end, units)
+        leads = any(u["role"] == "lead" for u in units)
+        if not heads_items and leads and action is None and p.kind and nxt is not None and nxt.kind is None:
+            heads_items = True  # "1.1. Giao Sở Nông nghiệp và Môi trường" over the plain paragraphs of its duties
+        if heads_items and leads:
             heading_until = max(heading_until, scope_end)
         tasks.append({"id": f"k{len(tasks) + 1}", "start": p.start, "end": p.end, "section": section,
-                      "units": units, "scope_end": scope_end, "heads": heads_items,
-                      "action": _parts(_action(ctx, p.start, p.end, units))})
+                      "units": units, "scope_end": scope_end, "heads": heads_items, "action": _parts(action)})
     _body_wins(tasks)
     return tasks
 
@@ -101,6 +104,8 @@ def _scope_end(paras: list, i: int) -> int:
     from pipeline.structure.parse import KIND_RANK
 
     p = paras[i]
+    if p.kind is None and not p.heading:  # a plain paragraph holds only itself
+        return p.end
     for q in paras[i + 1:]:
         if q.kind is None:
             continue

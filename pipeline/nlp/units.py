@@ -53,7 +53,9 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
     head = s
     seg = t[s:e]
     lead = len(seg) - len(seg.lstrip(" *-–+•"))
-    mk = re.match(r"\s*(?:Điều\s+\d+[a-zđ]?\.|[IVXL]+[.)/]|[A-ZĐ][.)/]|\d{1,2}(?:\.\d{1,2})*[.)/]|[a-zđ][.)/])\s+", seg)
+    # the item's marker, and a footnote mark after it on a page saved from the web ("a) [5] Ủy ban nhân dân tỉnh …")
+    mk = re.match(r"\s*(?:Điều\s+\d+[a-zđ]?\.|[IVXL]+[.)/]|[A-ZĐ][.)/]|\d{1,2}(?:\.\d{1,2})*[.)/]|[a-zđ][.)/])\s+"
+                  r"(?:\[\d{1,3}\]\s*)?", seg)
     head = s + (mk.end() if mk else lead)
     low = ctx.lower
     mlead = c.lead_before_start.match(low, head, e)
@@ -62,7 +64,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
             add(a, b, "lead")
     elif (mh := c.lead_heading.match(low, head)) and c.unit_head.match(t, mh.end()) \
             and (lst := _unit_list(ctx, mh.end(), e)) and (t[lst[-1][1]:lst[-1][1] + 3].lstrip().startswith(":") or (
-                heads_items and not t[lst[-1][1]:e].strip(" .;:"))):  # "Điều 5. Trách nhiệm của Sở Nội vụ" over its items
+                heads_items and (not t[lst[-1][1]:e].strip(" .;:") or c.duty_heading.match(low, head)))):
+        # "Điều 5. Trách nhiệm của Sở Nội vụ" over its items
         for a, b in _named_first(t, lst):
             add(a, b, "lead")
     elif c.unit_head.match(t, head):
@@ -76,21 +79,27 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
                 add(a, b, "lead")
     # a clause opened by a unit that a task verb follows: "Về X: Bộ Xây dựng khẩn trương rà soát ...; Bộ Khoa học
     # và Công nghệ hướng dẫn ..."
-    starts = [m.end() for m in _clause().finditer(t, head, e)]
+    clauses = [[m.end()] + _after_commas(t, m, e) for m in _clause().finditer(t, head, e)]
     mi = _intro().match(t, head, e)  # "1. Trước ngày 20 tháng 12 hằng năm, Ủy ban nhân dân xã lập …"
     if mi and mi.end() > head:
-        starts.insert(0, mi.end())
-    for pos in starts:
-        if pos == head and (mlead or is_item):
-            continue  # the item head, read above
-        hm = c.unit_head.match(t, pos)
-        # a capitalised unit, or a collective one ("…, các bộ, tỉnh hoàn thành …")
-        if hm is None or not (t[pos].isupper() or ctx.folded.startswith(("cac ", "tung "), pos)):
-            continue
-        lst = _unit_list(ctx, pos, e)
-        if lst and c.task_verb.match(low, lst[-1][1]) and not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]):
-            for a, b in _named_first(t, lst):
-                add(a, b, "lead")
+        clauses.insert(0, [mi.end()] + _after_commas(t, mi, e))
+    for candidates in clauses:
+        for n, pos in enumerate(candidates):
+            if pos == head and (mlead or is_item):
+                continue  # the item head, read above
+            hm = c.unit_head.match(t, pos)
+            # a capitalised unit, or a collective one ("…, các bộ, tỉnh hoàn thành …")
+            if hm is None or not (t[pos].isupper() or ctx.folded.startswith(("cac ", "tung "), pos)):
+                continue
+            lst = _unit_list(ctx, pos, e)
+            verb = c.task_verb.match(low, lst[-1][1]) if lst else None
+            # past a preamble's inner comma the subject is what a verb of its own follows, not a partner
+            if n and verb and c.support_start.search(low[verb.start():verb.end()]):
+                continue
+            if verb and not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]):
+                for a, b in _named_first(t, lst):
+                    add(a, b, "lead")
+                break  # the clause's subject is found
     # anywhere: "giao/đề nghị/yêu cầu X", "X chủ trì", "phối hợp với Y"
     for m in c.lead_before_start.finditer(low, s, e):
         pos = m.end()
@@ -269,12 +278,30 @@ def _unit_list(ctx: Ctx, pos: int, e: int, support: bool = False) -> list[tuple[
             if (c.unit_head.match(t, a) and len(t[a:b].split()) >= 2) or c.generic.match(f, a)]
 
 
+def _after_commas(t: str, m: re.Match, e: int) -> list[int]:
+    """A preamble with commas of its own ("Đối với các chương trình, đề án, dự án do …, Liên hiệp các hội … căn cứ
+    …"): the positions after each later comma of the clause are where its subject may start."""
+    if m.end() <= m.start() or not m.group("intro"):
+        return []
+    out, i = [], m.end()
+    stop = min(e, m.start() + 300)
+    while True:
+        j = t.find(",", i, stop)
+        if j == -1 or any(ch in t[i:j] for ch in ";:\n") or re.search(r"\.\s", t[i:j]):
+            return out
+        k = j + 1
+        while k < stop and t[k] == " ":
+            k += 1
+        out.append(k)
+        i = k
+
+
 @lru_cache(maxsize=1)
 def _clause() -> re.Pattern:
     """Where a clause starts: after ':' ';' or a full stop, past an introductory phrase up to its comma ("Để xác
     định vị trí cụ thể của dự án, …", "Trước ngày 20 tháng 12 hằng năm, …") when one opens it (extraction.yaml
     ``clause_intros``); "Thời hạn" before a collective subject ("Thời hạn các bộ, tỉnh tổng hợp …")."""
-    return re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*" + _intro_rx(), re.M)
+    return re.compile(r"(?:^|(?<=[:;])|(?<=\.)(?=\s+[A-ZĐÀ-Ỹ]))\s*(?:\(\d{1,2}\)\s+|[a-zđ]\)\s+)?" + _intro_rx(), re.M)
 
 
 def _intro_rx() -> str:
@@ -286,8 +313,8 @@ def _intro_rx() -> str:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)) or "(?!x)x"
 
     head = compiled().unit_head.pattern
-    return (rf"(?:(?i:{alt(r.clause_intros)})(?![\w])[^,;:.\n]{{0,150}},\s*"
-            rf"|(?i:{alt(r.clause_time_intros)})(?![\w])(?:(?!của)[^,;:.\n]){{0,80}}?\s(?=[A-ZĐÀ-Ỹ])(?={head}))?"
+    return (rf"(?P<intro>(?:(?i:{alt(r.clause_intros)})(?![\w])[^,;:.\n]{{0,150}},\s*"
+            rf"|(?i:{alt(r.clause_time_intros)})(?![\w])(?:(?!của)[^,;:.\n]){{0,80}}?\s(?=[A-ZĐÀ-Ỹ])(?={head})){{0,3}})"
             r"(?:[Tt]hời hạn\s+(?=[Cc]ác\s))?")
 
 
