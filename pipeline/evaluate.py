@@ -144,18 +144,26 @@ def gold_pairs(gold: dict) -> list[tuple]:
 
 
 def _greedy(gold: list, pred: list, match: Callable[[Any, Any], bool]) -> tuple[int, list, list]:
-    used: set[int] = set()
-    tp, missed = 0, []
-    for g in gold:
-        for i, p in enumerate(pred):
-            if i not in used and match(g, p):
-                used.add(i)
-                tp += 1
-                break
-        else:
-            missed.append(g)
-    extra = [p for i, p in enumerate(pred) if i not in used]
-    return tp, missed, extra
+    """Gold and predicted items paired one to one, as many pairs as possible (the guide's scoring): a maximum
+    bipartite matching by augmenting paths, trying gold in order and each gold's candidates in predicted order, so a
+    prediction first taken by one gold item moves to another when that lets both be matched."""
+    cands = [[i for i, p in enumerate(pred) if match(g, p)] for g in gold]
+    owner: dict[int, int] = {}  # predicted index → gold index
+
+    def augment(gi: int, seen: set[int]) -> bool:
+        for i in cands[gi]:
+            if i in seen:
+                continue
+            seen.add(i)
+            if i not in owner or augment(owner[i], seen):
+                owner[i] = gi
+                return True
+        return False
+
+    matched = {gi for gi in range(len(gold)) if augment(gi, set())}
+    missed = [g for gi, g in enumerate(gold) if gi not in matched]
+    extra = [p for i, p in enumerate(pred) if i not in owner]
+    return len(matched), missed, extra
 
 
 def _meta_value(record: dict, name: str):

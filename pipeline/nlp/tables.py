@@ -53,6 +53,7 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
     deadlines = ctx.results.setdefault("deadlines", [])
     t = ctx.text
     last: tuple[int, dict[int, str]] | None = None  # (columns, roles) of the last table with a header
+    last_end = 0
     for block in ctx.blocks:
         if block.kind != "table" or block.layout:
             continue
@@ -60,10 +61,11 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
         if block.header_rows:
             roles = column_roles(ctx, block)
             last = (ncols, roles)
-        elif last is not None and last[0] == ncols:  # a table continued on the next page, header not repeated
-            roles = last[1]
+        elif last is not None and last[0] == ncols and _continues(t, last_end, block.start):
+            roles = last[1]  # a table continued on the next page, header not repeated
         else:
             continue
+        last_end = block.end
         if not set(roles.values()) & {"lead", "support", "responsible", "deadline"}:
             continue
         group = None
@@ -75,7 +77,9 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
                 continue
             by_role: dict[str, list[Cell]] = {}
             for col, c in row.items():
-                role = roles.get(col)
+                # a cell merged over several columns has the role of its first ("10h30 | Thủ tướng phát biểu" over
+                # the content and the chair columns is content)
+                role = roles.get(c.col)
                 if role and c not in by_role.setdefault(role, []):
                     by_role[role].append(c)
             label = t[filled[0].start:filled[0].end].strip()
@@ -111,6 +115,13 @@ def _tables(ctx: Ctx) -> list[dict[str, Any]]:
                 tasks.append({"id": "", "start": start, "end": end, "section": section, "units": units,
                               "action": _content_cell(ctx, own, roles)})
     return tasks
+
+
+def _continues(t: str, prev_end: int, start: int) -> bool:
+    """Is a table with no header of its own the last one's continuation? Only across a page break or with no more
+    than a running header between them; a table after paragraphs of text is another table."""
+    between = t[prev_end:start]
+    return "\f" in between or len(between.split()) <= 12
 
 
 def _join_units(ctx: Ctx, into: list[dict[str, Any]], by_role: dict[str, list[Cell]]) -> None:

@@ -87,6 +87,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
         for n, pos in enumerate(candidates):
             if pos == head and (mlead or is_item):
                 continue  # the item head, read above
+            if t.count("(", s, pos) > t.count(")", s, pos):
+                continue  # inside brackets: "(Chủ tịch, các Phó Chủ tịch)" is an aside, no clause
             hm = c.unit_head.match(t, pos)
             # a capitalised unit, or a collective one ("…, các bộ, tỉnh hoàn thành …")
             if hm is None or not (t[pos].isupper() or ctx.folded.startswith(("cac ", "tung "), pos)):
