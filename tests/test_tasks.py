@@ -275,3 +275,14 @@ def test_store_deadline_rows_carry_action_and_lead_units(tmp_path):
 def test_unit_names(body, expected):
     _, ex = _extract(body)
     assert {(u.name, u.role) for k in ex.tasks for u in k.units} == expected
+
+
+@pytest.mark.parametrize("body,values", [
+    # a figure in a condition or a definition is no target; the commitment beside it is
+    ("1. Đối với thôn có dưới 100 cử tri thì tổ chức hội nghị toàn thể cử tri.", []),
+    ("2. Người được giới thiệu ứng cử là người được trên 50% tổng số cử tri có mặt tán thành.", []),
+    ("3. Phấn đấu đến năm 2026 có trên 80% số xã đạt chuẩn nông thôn mới.", [80.0]),
+])
+def test_a_condition_is_no_target(body, values):
+    _, ex = _extract(body)
+    assert [x.value for x in ex.targets] == values

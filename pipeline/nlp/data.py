@@ -30,6 +30,7 @@ class Rules(BaseModel):
     comparator_suffixes: dict[str, list[str]]
     commitment_cues: list[str]
     not_target_cues: list[str]
+    condition_cues: list[str] = []  # "những người … đạt trên 50%": a figure in a condition or a definition
     past_section_titles: list[str]
     number_blockers: list[str]
     metric_lead_ins: list[str]
@@ -75,6 +76,7 @@ class Compiled:
     cmp_suffix: list[tuple[str, re.Pattern]]
     commit: re.Pattern
     not_target: re.Pattern
+    condition: re.Pattern
     past_section: re.Pattern
     blocker_tail: re.Pattern
     lead_in: re.Pattern
@@ -127,6 +129,9 @@ def compiled() -> Compiled:
         cmp_suffix=[(k, re.compile(r"\s*" + _lalt(v))) for k, v in r.comparator_suffixes.items()],
         commit=re.compile(_lalt(r.commitment_cues)),
         not_target=re.compile(_lalt(r.not_target_cues)),
+        # "đối với * có": a '*' stands for up to six words ("Đối với thôn có dưới 100 cử tri")
+        condition=re.compile("|".join(_lalt([p]).replace(r"\s+\*", r"(?:\s+\S+){1,6}?") for p in r.condition_cues)
+                             or r"(?!x)x"),
         past_section=re.compile(_alt(r.past_section_titles)),
         blocker_tail=re.compile(_lalt(r.number_blockers) + r"\s*(?:thứ\s+|số\s+)?$"),
         lead_in=re.compile(r"(?:[\s,;:.\-–]*" + _lalt(r.metric_lead_ins + [p for k in ("decrease_by", "maintain")

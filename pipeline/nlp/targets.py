@@ -275,6 +275,8 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
     clause_lo = max(L.rfind(",", frag_start, a), L.rfind(";", frag_start, a)) + 1 or frag_start
     if "đồng" in unit.lower():  # a sum: what it is for ("điều chuyển số vốn dư, …") may stand clauses before it
         clause_lo = frag_start
+    if c.condition.search(L, max(frag_start, clause_lo, s), a):
+        return None  # "Đối với thôn có dưới 100 cử tri": which cases a rule covers, not a figure to reach
     nt = c.not_target.search(L, max(frag_start, clause_lo), after_end)
     if nt and not _PURPOSE.search(L, max(0, nt.start() - 12), nt.start()):  # "để đạt được mục tiêu": a purpose
         return None
