@@ -75,6 +75,10 @@ WHO_BY_WHEN = [
     ("4. Đẩy mạnh cắt giảm thủ tục hành chính: (1) Các bộ, ngành khẩn trương rà soát quy trình, hoàn thành trong "
      "tháng 11 năm 2026.",
      {("trong tháng 11 năm 2026", "Các bộ, ngành")}),
+    # a phrase of manner between the subject and its verb
+    ("1. Trên cơ sở Chỉ thị số 52-CT/TW, các bộ, cơ quan ngang bộ theo nhiệm vụ được giao trong Quyết định này tổ "
+     "chức xây dựng kế hoạch thực hiện trong quý II năm 2026.",
+     {("trong quý II năm 2026", "các bộ, cơ quan ngang bộ")}),
     # a duty heading whose unit a qualifier follows still leads its clauses
     ("Điều 17. Trách nhiệm của Thủ trưởng các đơn vị thuộc Bộ được phân cấp\n1. Thực hiện các nhiệm vụ được phân "
      "cấp.\n2. Báo cáo Vụ Tổ chức cán bộ trước ngày 15 tháng 12 năm 2026.\nĐiều 18. Hiệu lực thi hành",

@@ -46,6 +46,7 @@ class Rules(BaseModel):
     unit_stop_exceptions: list[str]
     unit_kinds: list[str]
     task_verbs: list[str]
+    subject_asides: list[str] = []  # "theo chức năng, nhiệm vụ được giao" between a subject and its verb
     role_cues: Roles
     generic_units: list[str]
     clause_intros: list[str] = []  # "Trước ngày 20/12 hằng năm, UBND xã lập …": words opening a clause's preamble
@@ -146,7 +147,11 @@ def compiled() -> Compiled:
                                                                                            folded=False)),
         unit_kind=re.compile(_alt(r.unit_kinds)),
         # "Ủy ban nhân dân tỉnh (thành phố) gửi …": an aside in brackets may stand between the unit and its verb
-        task_verb=re.compile(r"\s*(?:\([^()\n]{0,60}\)\s*)?,?\s*" + _alt([p.lower() for p in r.task_verbs], folded=False)),
+        # and so may a phrase of manner ("Các sở, ngành theo chức năng, nhiệm vụ được giao, tổ chức …")
+        task_verb=re.compile(r"\s*(?:\([^()\n]{0,60}\)\s*)?"
+                             + (r"(?:,?\s*" + _alt([p.lower() for p in r.subject_asides], folded=False)
+                                + r"[^;:.\n]{0,100}?)?" if r.subject_asides else "")
+                             + r",?\s*" + _alt([p.lower() for p in r.task_verbs], folded=False)),
         # a unit name ends at a verb of the task: the stop words and every task verb ("UBND tỉnh X khẩn trương")
         unit_stop=re.compile(r"(?!" + "|".join(r"(?<=\b" + re.escape(x.split()[0]) + r" )" + re.escape(" ".join(x.split()[1:]))
                                                 for x in (e.lower() for e in r.unit_stop_exceptions) if " " in x)
