@@ -321,3 +321,37 @@ def test_impossible_day_or_month_is_unreadable(line, iso, what):
     assert st.issued_date.value == iso and st.place.value == "Lâm Đồng"
     notes = [m for c, m in st.notes if c == "unreadable_date"]
     assert len(notes) == 1 and notes[0].startswith(f"the issue date's {what} could not be read")
+
+
+def test_a_command_imports_only_its_own_module():
+    """`chithi extract` builds the parser of its command alone (the table COMMANDS says which module registers it);
+    with no command, or --help, every command is there. The table names every command the modules register."""
+    from pipeline.cli import COMMANDS, build_parser
+
+    sub = lambda p: next(a for a in p._actions if a.dest == "command").choices  # noqa: E731
+    assert set(sub(build_parser(["extract", "a.txt"]))) == {"extract", "text"}
+    assert set(sub(build_parser(["--debug", "docs"]))) == {"docs"}
+    assert set(sub(build_parser(None))) == set(COMMANDS)
+    assert set(sub(build_parser(["--help", "docs"]))) == set(COMMANDS)
+    assert set(sub(build_parser(["serach"]))) == set(COMMANDS)
+
+
+def test_spacy_loads_without_its_command_line_and_the_command_line_still_works():
+    import subprocess
+    import sys
+
+    code = ("import sys; from pipeline.nlp import get_nlp; get_nlp(); "
+            "print('weasel' in sys.modules, 'spacy.cli' in sys.modules); "
+            "import spacy.cli, spacy; print(callable(spacy.cli.info), spacy.cli.__file__.endswith('__init__.py'))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["False", "False", "True", "True"]
+
+
+def test_clean_text_never_loads_the_language_model():
+    from pipeline.lang import restore
+
+    restore.load_model.cache_clear()
+    r = restore.restore_text("Ủy ban nhân dân tỉnh yêu cầu các sở, ngành triển khai thực hiện nghiêm túc.")
+    assert r.text.startswith("Ủy ban nhân dân tỉnh") and restore.load_model.cache_info().currsize == 0
+    r = restore.restore_text("Uy ban nhan dan tinh yeu cau cac so, nganh trien khai thuc hien nghiem tuc ke hoach.")
+    assert r.text.startswith("Ủy ban nhân dân tỉnh") and restore.load_model.cache_info().currsize == 1

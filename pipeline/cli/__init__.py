@@ -20,9 +20,13 @@ import pipeline
 from pipeline.core import limits
 from pipeline.core.errors import ChithiError, ExitCode
 
-COMMAND_MODULES = ("pipeline.cli.extract", "pipeline.cli.evaluate", "pipeline.cli.ingest", "pipeline.cli.search",
-                   "pipeline.cli.deadlines", "pipeline.cli.export", "pipeline.cli.docs",
-                   "pipeline.cli.review", "pipeline.cli.serve")
+# each command → the module that registers it (one module per command; `extract` also has `text`). A run imports
+# only its command's module, so `chithi extract` does not pay for the server, the store or the exports.
+COMMANDS = {"extract": "pipeline.cli.extract", "text": "pipeline.cli.extract", "eval": "pipeline.cli.evaluate",
+            "ingest": "pipeline.cli.ingest", "search": "pipeline.cli.search", "deadlines": "pipeline.cli.deadlines",
+            "export": "pipeline.cli.export", "docs": "pipeline.cli.docs", "review": "pipeline.cli.review",
+            "serve": "pipeline.cli.serve"}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMANDS.values()))
 
 
 class _Parser(argparse.ArgumentParser):
@@ -122,7 +126,18 @@ def add_workers(p, what: str = "processes for OCR pages") -> None:
     p.add_argument("--workers", type=int_in(1), default=None, metavar="N", help=f"{what} (default: all cores)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _modules_for(argv: list[str] | None) -> tuple[str, ...]:
+    """The command modules a run needs: its command's, or all of them (no command, --help, a mistyped command: the
+    parser then lists them)."""
+    if argv is not None:
+        first = next((a for a in argv if not a.startswith("-")), None)
+        if first in COMMANDS and not ({"-h", "--help"} & set(argv[:argv.index(first)])):
+            return (COMMANDS[first],)
+    return COMMAND_MODULES
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of ``argv``'s command (of every command when ``argv`` is None or names none)."""
     from pipeline.cli.examples import epilog
 
     parser = _Parser(prog="chithi", description="Structured records of targets, deadlines and responsible units "
@@ -132,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
     parser.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_SubParser)
-    for name in COMMAND_MODULES:
+    for name in _modules_for(argv):
         try:
             mod = importlib.import_module(name)
         except ModuleNotFoundError as e:
@@ -148,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    parser = build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

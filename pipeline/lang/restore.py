@@ -282,27 +282,74 @@ def write_model(path: Path, vocab: list[str], counts: list[int], bigrams: dict[t
         fh.write(b"".join(parts))      # mtime=0: retraining on the same data gives the same bytes
 
 
-@lru_cache(maxsize=2)
-def load_model(path: str | None = None) -> SyllableLM:
-    """Load the shipped syllable language model (cached per process; no network)."""
-    p = Path(path) if path else MODEL_PATH
+@dataclass(frozen=True)
+class Vocabulary:
+    """What telling damaged text from clean needs of the model: its syllables and their skeletons (the model
+    file's header, read without its n-grams)."""
+    vocab: tuple[str, ...]
+    ids: dict[str, int]
+    counts: tuple[int, ...]
+    skel_index: dict[str, tuple[int, ...]]   # skeleton → syllable ids (in vocabulary order)
+    accented_share: dict[str, float]         # skeleton → share of its occurrences written with diacritics
+
+
+def _open_model(p: Path):
+    """The model file's stream, past its magic and header: (stream, header)."""
     try:
-        with gzip.open(p, "rb") as fh:
-            data = fh.read()
+        fh = gzip.open(p, "rb")
+        head = fh.read(len(MODEL_MAGIC) + 4)
     except FileNotFoundError:
         raise ModelFileError(f"{p}: language model missing; run scripts/train_lm.py") from None
     except (OSError, EOFError) as exc:
         raise ModelFileError(f"{p}: unreadable language model ({exc}); run scripts/train_lm.py") from None
-    if not data.startswith(MODEL_MAGIC):
+    if not head.startswith(MODEL_MAGIC) or len(head) < len(MODEL_MAGIC) + 4:
+        fh.close()
         raise ModelFileError(f"{p}: not a chithi syllable model")
-    pos = len(MODEL_MAGIC)
-    (hlen,) = struct.unpack_from("<I", data, pos)
-    pos += 4
-    header = json.loads(data[pos:pos + hlen].decode("utf-8"))
-    pos += hlen
-    vocab = header["vocab"]
-    counts = header["counts"]
-    V = len(vocab)
+    (hlen,) = struct.unpack_from("<I", head, len(MODEL_MAGIC))
+    try:
+        header = json.loads(fh.read(hlen).decode("utf-8"))
+    except (OSError, EOFError, ValueError) as exc:
+        fh.close()
+        raise ModelFileError(f"{p}: unreadable language model ({exc}); run scripts/train_lm.py") from None
+    return fh, header
+
+
+@lru_cache(maxsize=2)
+def load_vocabulary(path: str | None = None) -> Vocabulary:
+    """The model's syllables and skeletons, from its header alone (cached per process): all that detection needs,
+    so clean text never pays for loading the n-grams."""
+    fh, header = _open_model(Path(path) if path else MODEL_PATH)
+    fh.close()
+    vocab, counts = tuple(header["vocab"]), tuple(header["counts"])
+    by_skel: dict[str, list[int]] = {}
+    for i, w in enumerate(vocab):
+        if i < len(SPECIALS):
+            continue
+        by_skel.setdefault(skeleton(w), []).append(i)
+    skel_index = {k: tuple(v) for k, v in by_skel.items()}
+    acc = {}
+    for k, ids in skel_index.items():
+        tot = sum(counts[i] for i in ids)
+        plain = sum(counts[i] for i in ids if vocab[i] == k)
+        acc[k] = 1.0 - plain / tot if tot else 0.0
+    return Vocabulary(vocab=vocab, ids={w: i for i, w in enumerate(vocab)}, counts=counts, skel_index=skel_index,
+                      accented_share=acc)
+
+
+@lru_cache(maxsize=2)
+def load_model(path: str | None = None) -> SyllableLM:
+    """Load the shipped syllable language model (cached per process; no network)."""
+    p = Path(path) if path else MODEL_PATH
+    voc = load_vocabulary(path)
+    fh, header = _open_model(p)
+    try:
+        data = fh.read()
+    except (OSError, EOFError) as exc:
+        raise ModelFileError(f"{p}: unreadable language model ({exc}); run scripts/train_lm.py") from None
+    finally:
+        fh.close()
+    V = len(voc.vocab)
+    pos = 0
 
     def take(n: int):
         nonlocal pos
@@ -319,23 +366,14 @@ def load_model(path: str | None = None) -> SyllableLM:
     if pos != len(data):
         raise ModelFileError(f"{p}: truncated or corrupt language model")
     import math
-    total = sum(counts)
-    uni = tuple(math.log(max(c, 0.5) / total) for c in counts)
-    by_skel: dict[str, list[int]] = {}
-    for i, w in enumerate(vocab):
-        if i < len(SPECIALS):
-            continue
-        by_skel.setdefault(skeleton(w), []).append(i)
-    skel_index = {k: tuple(sorted(v, key=lambda i: -counts[i])) for k, v in by_skel.items()}
-    prefixes = {k[:j] for k in skel_index for j in range(len(k) + 1)}
-    acc = {}
-    for k, ids in skel_index.items():
-        tot = sum(counts[i] for i in ids)
-        plain = sum(counts[i] for i in ids if vocab[i] == k)
-        acc[k] = 1.0 - plain / tot if tot else 0.0
-    return SyllableLM(vocab=tuple(vocab), ids={w: i for i, w in enumerate(vocab)}, counts=tuple(counts), uni=uni,
+    total = sum(voc.counts)
+    uni = tuple(math.log(max(c, 0.5) / total) for c in voc.counts)
+    prefixes = {k[:j] for k in voc.skel_index for j in range(len(k) + 1)}
+    counts = voc.counts
+    skel_index = {k: tuple(sorted(v, key=lambda i: -counts[i])) for k, v in voc.skel_index.items()}
+    return SyllableLM(vocab=voc.vocab, ids=voc.ids, counts=voc.counts, uni=uni,
                       bi=bi, tri=tri, backoff=float(header["backoff"]), skel_index=skel_index,
-                      skel_prefixes=frozenset(prefixes), accented_share=acc,
+                      skel_prefixes=frozenset(prefixes), accented_share=voc.accented_share,
                       tri_contexts=frozenset(k // V for k in tri), bi_contexts=frozenset(k // V for k in bi))
 
 
@@ -359,7 +397,7 @@ _MAX_ACCENTED_SHARE = 0.2
 _MAX_FOREIGN_SHARE = 0.2
 
 
-def _token_flags(tok: str, model: SyllableLM, conf: Confusions) -> tuple[bool, bool, bool, bool, bool]:
+def _token_flags(tok: str, model: Vocabulary | SyllableLM, conf: Confusions) -> tuple[bool, bool, bool, bool, bool]:
     """(valid, ascii_viet, stripped, garbled, foreign) for one word token; foreign: an ASCII word of 4+ letters
     that is no Vietnamese skeleton ("exporter", "information"; but also garbled "dugc")."""
     low = tok.lower()
@@ -414,7 +452,7 @@ def _code_like(tok: str) -> bool:
 _DIGIT_LOOK = str.maketrans({"6": "o", "0": "o", "1": "l", "3": "a", "4": "a", "8": "e"})
 
 
-def _detect_words(words: list[str], model: SyllableLM, conf: Confusions) -> tuple[int, ...]:
+def _detect_words(words: list[str], model: Vocabulary | SyllableLM, conf: Confusions) -> tuple[int, ...]:
     """(word tokens, valid, ascii_viet, stripped, garbled, valid with diacritics, foreign)"""
     n = valid = av = st = gb = accv = fo = 0
     for w in words:
@@ -445,7 +483,7 @@ def _make_detection(n: int, valid: int, av: int, st: int, gb: int, accv: int, fo
 
 def detect(text: str) -> Detection:
     """How damaged a text looks, over all its word tokens."""
-    model, conf = load_model(), load_confusions()
+    model, conf = load_vocabulary(), load_confusions()
     return _make_detection(*_detect_words([t for _, _, t in tokenize(text)], model, conf))
 
 
@@ -853,14 +891,14 @@ def _restore_paragraph(para: str, model: SyllableLM, conf: Confusions, ocr: bool
 
 def restore_text(text: str) -> RestoreResult:
     """Restore the paragraphs that need it; everything else (and all whitespace, \\f, line breaks) is kept
-    byte for byte.  Clean text comes back unchanged with identity offsets."""
-    model, conf = load_model(), load_confusions()
+    byte for byte.  Clean text comes back unchanged with identity offsets (and the n-grams are never loaded)."""
+    voc, conf = load_vocabulary(), load_confusions()
     paras = _paragraph_spans(text)
     infos = []
     doc_counts = [0, 0, 0, 0, 0, 0, 0]
     for s, e in paras:
         words = [t for _, _, t in tokenize(text[s:e])]
-        counts = _detect_words(words, model, conf)
+        counts = _detect_words(words, voc, conf)
         infos.append(counts)
         doc_counts = [a + b for a, b in zip(doc_counts, counts)]
     doc = _make_detection(*doc_counts)
@@ -884,8 +922,8 @@ def restore_text(text: str) -> RestoreResult:
         ocr = gb > 0 or doc.ocr_garbled
         channel = channels.get(ocr)
         if channel is None:
-            channel = channels[ocr] = _Channel(model, conf, ocr)
-        new, spans, _nw, ch = _restore_paragraph(text[s:e], model, conf, ocr, channel)
+            channel = channels[ocr] = _Channel(load_model(), conf, ocr)
+        new, spans, _nw, ch = _restore_paragraph(text[s:e], load_model(), conf, ocr, channel)
         if new == text[s:e]:
             continue
         restored += 1

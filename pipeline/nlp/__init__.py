@@ -50,9 +50,45 @@ COMPONENTS = (("chithi_references", _references), ("chithi_deadlines", _deadline
 _PER_RANGE = {"chithi_deadlines", "chithi_targets"}
 
 
+def _import_spacy():
+    """``import spacy`` without its command line: spaCy's ``__init__`` imports ``spacy.cli`` only to re-export
+    ``spacy.info``, and that import (weasel, typer, requests, httpx, jinja2: a quarter of a second) is most of what a
+    short ``chithi extract`` waits for. Two placeholder modules stand in while spaCy loads and are removed after, so a
+    later ``import spacy.cli`` gets the real one; should spaCy ever need more of its CLI at import, it is imported
+    as usual."""
+    import sys
+    import types
+
+    if "spacy" in sys.modules or "spacy.cli" in sys.modules:
+        import spacy
+        return spacy
+    cli, info = types.ModuleType("spacy.cli"), types.ModuleType("spacy.cli.info")
+    cli.__path__ = []  # a package, so that "spacy.cli.info" can stand under it
+
+    def spacy_info(*args, **kwargs):  # spacy.info(): the real one, imported when called
+        from spacy.cli.info import info as real
+        return real(*args, **kwargs)
+
+    info.info = spacy_info
+    sys.modules["spacy.cli"], sys.modules["spacy.cli.info"] = cli, info
+    try:
+        import spacy
+    except ImportError:  # spaCy wants more of its CLI than info: import it whole
+        for name in [n for n in sys.modules if n == "spacy" or n.startswith("spacy.")]:
+            del sys.modules[name]
+        import spacy
+    finally:
+        for name in ("spacy.cli.info", "spacy.cli"):
+            if sys.modules.get(name) in (cli, info):
+                del sys.modules[name]
+        if getattr(sys.modules.get("spacy"), "cli", None) is cli:
+            delattr(sys.modules["spacy"], "cli")
+    return spacy
+
+
 @lru_cache(maxsize=1)
 def get_nlp():
-    import spacy
+    spacy = _import_spacy()
     from spacy.language import Language
     from spacy.tokenizer import Tokenizer
     from spacy.util import compile_infix_regex, compile_prefix_regex, compile_suffix_regex
