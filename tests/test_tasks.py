@@ -79,6 +79,17 @@ WHO_BY_WHEN = [
     ("1. Trên cơ sở Chỉ thị số 52-CT/TW, các bộ, cơ quan ngang bộ theo nhiệm vụ được giao trong Quyết định này tổ "
      "chức xây dựng kế hoạch thực hiện trong quý II năm 2026.",
      {("trong quý II năm 2026", "các bộ, cơ quan ngang bộ")}),
+    # a grounds sentence quotes the cited document: its doers and deadlines are not this one's; the issuer's own
+    # clause after it is
+    ("Căn cứ điểm a khoản 2 Điều 9 Nghị định số 358/2025/NĐ-CP quy định: các bộ, cơ quan trung ương, UBND các cấp "
+     "hoàn thành việc phân bổ dự toán trước ngày 31/3/2026.\nĐề nghị Sở Tài chính tham mưu phân bổ trước ngày "
+     "15/4/2026.", {("trước ngày 15/4/2026", "Sở Tài chính")}),
+    ("Thực hiện Kế hoạch số 12/KH-UBND về chuyển đổi số, Sở Y tế hướng dẫn các bệnh viện triển khai trước ngày "
+     "30/6/2026.", {("trước ngày 30/6/2026", "Sở Y tế")}),
+    # a task that names the goals just stated owns their deadlines
+    ("Để đạt mục tiêu xây dựng 20% xã không ma túy trong năm 2027 và 50% vào năm 2030.\nĐể thực hiện đạt được mục "
+     "tiêu này, đề nghị Công an tỉnh chỉ đạo các đơn vị triển khai.",
+     {("trong năm 2027", "Công an tỉnh"), ("vào năm 2030", "Công an tỉnh")}),
     # a duty heading whose unit a qualifier follows still leads its clauses
     ("Điều 17. Trách nhiệm của Thủ trưởng các đơn vị thuộc Bộ được phân cấp\n1. Thực hiện các nhiệm vụ được phân "
      "cấp.\n2. Báo cáo Vụ Tổ chức cán bộ trước ngày 15 tháng 12 năm 2026.\nĐiều 18. Hiệu lực thi hành",
@@ -290,3 +301,27 @@ def test_unit_names(body, expected):
 def test_a_condition_is_no_target(body, values):
     _, ex = _extract(body)
     assert [x.value for x in ex.targets] == values
+
+
+def test_a_grounds_sentence_cites_and_assigns_nothing():
+    text, ex = _extract("Thực hiện Nghị quyết số 05-NQ/TU ngày 08/01/2026 của Tỉnh ủy về phòng, chống ma túy, phấn "
+                        "đấu đến năm 2030 đạt tiêu chí tỉnh không ma túy.\nSở Y tế báo cáo trước ngày 30/6/2026.")
+    assert [d.due for d in ex.deadlines] == ["2026-06-30"]
+
+
+def test_the_issuer_leads_what_it_undertakes_itself():
+    from pipeline.nlp import run_extraction
+    from pipeline.structure.parse import parse
+
+    text = ("BỘ NỘI VỤ\n\nSố: 12/BNV-CCHC\n\nHà Nội, ngày 02 tháng 1 năm 2026\n\nCÔNG VĂN\n\nVề việc thử\n\n"
+            "Căn cứ Quyết định số 1187/QĐ-BNV, Bộ Nội vụ sẽ tiến hành rà soát các mẫu phiếu khảo sát.\n"
+            "Bộ Nội vụ chỉ đạo các đơn vị thực hiện.\n")
+    ex = run_extraction(text, parse(text))
+    assert [(u.name, u.role) for k in ex.tasks for u in k.units] == [("Bộ Nội vụ", "lead")]
+
+
+def test_a_count_of_what_was_named_before_is_no_target():
+    _, ex = _extract("Dự kiến tỉnh sẽ được cấp khoảng 480 tỷ đồng, trong đó có 400 tỷ đồng để nâng cấp, sửa chữa 04 cơ sở "
+                     "cai nghiện như nêu trên.\n"
+                     "Phấn đấu nâng cấp 05 cơ sở cai nghiện trong năm 2026.")
+    assert [(x.value, x.unit) for x in ex.targets] == [(5.0, "cơ sở")]

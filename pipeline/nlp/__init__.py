@@ -25,8 +25,10 @@ from functools import lru_cache
 from typing import Any
 
 from pipeline.nlp.context import Ctx
+from pipeline.nlp.data import compiled
 from pipeline.nlp.deadlines import _deadlines
 from pipeline.nlp.fields import _fields
+from pipeline.nlp.grounds import grounds_spans
 from pipeline.nlp.numbers import NUM, parse_number
 from pipeline.nlp.references import _references
 from pipeline.nlp.targets import _targets, once
@@ -154,6 +156,7 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     if structure is not None and structure.annex_start is not None:
         ctx.ranges += ((structure.annex_start, len(text)),)
     ctx.header_year = ctx.year
+    ctx.blocked = grounds_spans(ctx)  # "Căn cứ Nghị định …: các bộ … hoàn thành …" is the cited document's
     if ctx.year is None:  # no issue date: the year of the first full date (a meeting's), else the latest named
         first = re.search(r"(?<![\d/])\d{1,2}\s*(?:/|-|\.|\s+thang\s+)\s*\d{1,2}\s*(?:/|-|\.|\s+nam\s+)\s*(20\d\d)(?!\d)",
                           ctx.folded[:2000])
@@ -177,6 +180,7 @@ def run_extraction(text: str, structure, blocks: tuple = ()) -> Extraction:
     ctx.results["targets"] = once(sorted(ctx.results["targets"], key=lambda x: x["start"]))
     _link(tasks, ctx.results["targets"], "target_ids", "t")
     _link(tasks, ctx.results["deadlines"], "deadline_ids", "d")
+    _goals_referred_to(ctx, tasks)
     for k in tasks:
         k.pop("scope_end", None)
         k.pop("heads", None)
@@ -202,6 +206,25 @@ def _link(tasks, items, field_name: str, prefix: str) -> None:
         if owner is not None:
             it["task_id"] = owner["id"]
             owner.setdefault(field_name, []).append(it["id"])
+
+
+def _goals_referred_to(ctx: Ctx, tasks: list[dict[str, Any]]) -> None:
+    """'… để đạt được mục tiêu 20% … trong năm 2025 và 50% vào năm 2030 …' then 'Để thực hiện đạt được mục tiêu
+    này, đề nghị UBND tỉnh …': a task that names the goals before it (extraction.yaml ``goal_anaphora``) owns the
+    targets and deadlines of the paragraph before it that no task owns."""
+    rx = compiled().goal_anaphora
+    for k in tasks:
+        if not rx.search(ctx.folded, k["start"], k["end"]):
+            continue
+        before = [p for p in ctx.paragraphs if p.end <= k["start"]]
+        if not before:
+            continue
+        p = before[-1]
+        for key, field_name in (("targets", "target_ids"), ("deadlines", "deadline_ids")):
+            for it in ctx.results[key]:
+                if p.start <= it["start"] < p.end and not it.get("task_id"):
+                    it["task_id"] = k["id"]
+                    k.setdefault(field_name, []).append(it["id"])
 
 
 def extract(doc: Document) -> Document:

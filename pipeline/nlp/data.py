@@ -46,9 +46,13 @@ class Rules(BaseModel):
     unit_stop_exceptions: list[str]
     unit_kinds: list[str]
     task_verbs: list[str]
+    goal_anaphora: list[str] = []  # "Để đạt được mục tiêu này, đề nghị UBND tỉnh …": the goals just stated
+    own_commitments: list[str] = []  # "Bộ Nội vụ sẽ tiến hành …": the issuer undertaking a task itself
     subject_asides: list[str] = []  # "theo chức năng, nhiệm vụ được giao" between a subject and its verb
     role_cues: Roles
     generic_units: list[str]
+    grounds_openers: list[str] = []  # "Căn cứ Nghị định số …": a sentence of grounds (pipeline/nlp/grounds.py)
+    citation_words: list[str] = []  # what a grounds sentence names: "nghị định", "kết luận", "điều", …
     clause_intros: list[str] = []  # "Trước ngày 20/12 hằng năm, UBND xã lập …": words opening a clause's preamble
     clause_time_intros: list[str] = []  # time preambles that may leave out their comma before the subject
     parent_bodies: list[str] = []  # "Cục X, Bộ Công an": after a comma, the body a unit belongs to (one name)
@@ -98,6 +102,8 @@ class Compiled:
     direct_after: re.Pattern
     generic: re.Pattern
     lead_heading: re.Pattern
+    own_commitment: re.Pattern
+    goal_anaphora: re.Pattern
     duty_heading: re.Pattern
     parent_body: re.Pattern | None = None
 
@@ -164,6 +170,8 @@ def compiled() -> Compiled:
         generic=re.compile(_alt(r.generic_units)),
         lead_heading=re.compile(_alt([p.lower() for p in r.role_cues.lead_heading] or ["(?!x)x"], folded=False)
                                 + r"\s+"),
+        goal_anaphora=re.compile(_alt(r.goal_anaphora or ["(?!x)x"])),
+        own_commitment=re.compile(r"\s*" + _alt([p.lower() for p in r.own_commitments] or ["(?!x)x"], folded=False)),
         duty_heading=re.compile(_alt([p.lower() for p in r.role_cues.duty_heading] or ["(?!x)x"], folded=False)
                                 + r"\s+"),
         parent_body=re.compile(_alt(r.parent_bodies, folded=False) + r"(?=\s+[A-ZĐÀ-Ỹ])") if r.parent_bodies else None,

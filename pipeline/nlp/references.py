@@ -14,7 +14,7 @@ _REF = re.compile(
     r"ket luan|chuong trinh hanh dong|chuong trinh|huong dan|thong bao|luat|van ban|cong dien|to trinh|bao cao)"
     r"\s+(?:so\s*)?(?P<num>\d+[\w./\-]*[/\-][\w./\-]*\w)"
     r"(?:\s*,?\s*ngay\s*(?P<date>\d{1,2}\s*(?:/|\s*thang\s*)\s*\d{1,2}\s*(?:/|\s*nam\s*)\s*\d{4}))?"
-    r"(?:\s+(?:cua|do)\s+(?P<issuer>[^,;.:()“”\"]{3,80}?)(?=\s+(?:ve|tai|thuc hien|trien khai|quy dinh|ban hanh|huong dan)\b|[,;.:()“”\"]|$))?")
+    r"(?:\s+(?:cua|do)\s+(?P<issuer>[^,;.:()“”\"\n\f]{3,80}?)(?=\s+(?:ve|tai|thuc hien|trien khai|quy dinh|ban hanh|huong dan)\b|[,;.:()“”\"]|$))?")
 
 
 def _references(ctx: Ctx) -> list[dict[str, Any]]:

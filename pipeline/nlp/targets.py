@@ -164,6 +164,7 @@ _METRIC_CUT = re.compile(r",\s*(?:trong đó|đồng thời|nâng|đạt|phấn 
                          r"\((?=\s*(?:trong đó|trong số|riêng|theo|so với|năm|giai đoạn|tương đương|tính|bằng|khoảng|"
                          r"\d))")
 _ANAPHOR = re.compile(r"\s+(?:nêu trên|nói trên|kể trên|trên|này)\s*(?:[,.;:)]|$)")
+_NAMED_BEFORE = re.compile(r"(?<![\w])(?:như\s+)?(?:nêu|nói|kể)\s+trên(?![\w])")
 _TIME_ONLY = re.compile(r"(?:(?:vào|trong|đến|đến hết|tới|cuối|vào cuối)\s+)?(?:năm|quý|tháng)\s*[\divxl/]+")
 # a rate: "4/100.000 trẻ sinh ra còn sống", "107 trẻ sơ sinh trai/100 trẻ sơ sinh gái" (per 10, 100, 1.000, ...)
 _RATIO = re.compile(r"(?:\s+[^\W\d]\w*){0,4}\s*/\s*(?:10+|1(?=[.,]000))(?:[.,]000)*"
@@ -252,8 +253,8 @@ def _target_at(ctx: Ctx, m: re.Match, a: int, b: int, s: int, e: int, prev_end: 
         if not mm:
             return None
         unit, end = mm.group(1), end + mm.end()
-    if _ANAPHOR.match(L, end, e):
-        return None  # "ngoài giữ vững 03 địa bàn trên, …": the three named before, a count and no commitment
+    if _ANAPHOR.match(L, end, e) or _NAMED_BEFORE.search(L, end, min(e, next_num)):
+        return None  # "ngoài giữ vững 03 địa bàn trên, …", "04 cơ sở cai nghiện như nêu trên": named before
     # fragment: metric before (from the last boundary) and after (up to the next number or a new clause)
     frag_start = max(prev_end, s)
     bar = max(t.rfind("|", frag_start, a), t.rfind("\f", frag_start, a))

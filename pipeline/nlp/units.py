@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from pipeline.nlp.context import Ctx
+from pipeline.nlp.context import Ctx, _in_blocked
 from pipeline.nlp.data import compiled
 from pipeline.core.textutil import fold, squash
 
@@ -36,8 +36,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
                 break
             b = a + len(stripped)
         name = squash(t[a:b])
-        if not name or len(name) < 3:
-            return
+        if not name or len(name) < 3 or _in_blocked(ctx, a, b):
+            return  # too short, or a doer of the document a grounds sentence cites
         if role == "lead" and (_named_person(name) or _APPOSITION.search(t, max(0, a - 80), a)):
             return  # a named leader directs; only unnamed ones lead ("Đồng chí X, Phó Chủ tịch ...": X's title)
         for u in found:
@@ -98,7 +98,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
             # past a preamble's inner comma the subject is what a verb of its own follows, not a partner
             if n and verb and c.support_start.search(low[verb.start():verb.end()]):
                 continue
-            if verb and not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]):
+            # the issuer assigns; it does a task itself where it says it will ("Bộ Nội vụ sẽ tiến hành rà soát")
+            if verb and (not _is_issuer(ctx, t[lst[0][0]:lst[0][1]]) or c.own_commitment.match(low, lst[-1][1])):
                 for a, b in _named_first(t, lst):
                     add(a, b, "lead")
                 break  # the clause's subject is found
