@@ -392,3 +392,29 @@ def test_real_scan_metadata_and_provenance():
     # every header line as a reader sees it ("UBND TỈNHLÂMĐÒNG" split and its marks put right)
     for line in EXPECTED[name]["left"] + EXPECTED[name]["right"]:
         assert line in doc.text, (line, doc.text[:400])
+
+
+@pytest.mark.parametrize("own_dpi,read_dpi", [(100, 200), (200, 300), (600, 300)])
+def test_a_scan_is_read_at_no_more_than_twice_its_own_resolution(tmp_path, own_dpi, read_dpi):
+    """A scanned page is rendered at its own resolution times at most render.max_upsample (2), never above
+    render.dpi (300); its word boxes stay in pixels of the page at 300 dpi (the scale)."""
+    from PIL import Image, ImageDraw
+
+    from pipeline.ocr.render import render_page
+
+    w, h = round(8.27 * own_dpi), round(11.69 * own_dpi)  # A4
+    im = Image.new("L", (w, h), 255)
+    ImageDraw.Draw(im).rectangle((w // 10, h // 10, w // 2, h // 8), fill=0)  # some ink: not a blank page
+    pdf = tmp_path / "scan.pdf"
+    im.save(pdf, resolution=own_dpi)
+    page, scale = render_page((str(pdf), 0))
+    assert abs(page.width - 8.27 * read_dpi) <= 3
+    assert abs(scale - 300 / read_dpi) < 0.01
+    assert not page.info.get("downscaled")  # read below 300 dpi by design, not for the pixel limit
+    from dataclasses import replace
+
+    from pipeline.core import limits
+
+    with limits.configured(replace(limits.Limits(), max_megapixels=1.0)):  # over the pixel limit: marked
+        small, _ = render_page((str(pdf), 0))
+    assert small.width * small.height <= 1.0e6 * 1.01 and small.info.get("downscaled")

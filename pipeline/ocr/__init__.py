@@ -138,8 +138,9 @@ def ocr_page(task: tuple) -> Page:
         raise BadInputError(f"{what}: cannot render the page ({short_error(e)})") from None
     if img is None:  # blank: no OSD, no OCR
         return Page(number=number, text="", method="ocr", blank=True)
+    limited = bool(img.info.get("downscaled"))  # a PDF page over the pixel limit, read at a lower resolution
     page = ocr_image(img, number=number, scale=scale, timeout=timeout, what=what, strips=strips)
-    return replace(page, downscaled=True) if scale > 1.0001 else page  # a PDF page over the pixel limit
+    return replace(page, downscaled=True) if limited else page
 
 
 def page_tasks(doc: Document, timeout: float = 180, data: Any = None) -> dict[int, tuple]:

@@ -18,9 +18,11 @@ def _is_pdf(src: str | bytes) -> bool:
     return src[:5] == b"%PDF-" if isinstance(src, bytes) else src.lower().endswith(".pdf")
 
 
-def _pdf_page(src: str | bytes, index: int, dpi: float | None = None, width: int | None = None, skip_blank: bool = False):
+def _pdf_page(src: str | bytes, index: int, dpi: float | None = None, width: int | None = None, skip_blank: bool = False,
+              max_upsample: float | None = None):
     """(image, scale in pixels per point, page size in points) of a PDF page rendered at ``dpi`` (or ``width``
-    pixels wide), within the megapixel limit; (None, …) for a blank page when ``skip_blank``."""
+    pixels wide), within the megapixel limit — a scanned page at no more than ``max_upsample`` times its own
+    resolution; (None, …) for a blank page when ``skip_blank``."""
     import pypdfium2 as pdfium
 
     pdf = pdfium.PdfDocument(src)
@@ -30,17 +32,42 @@ def _pdf_page(src: str | bytes, index: int, dpi: float | None = None, width: int
             w, h = page.get_size()
             if skip_blank and blank_pdf_page(page):
                 return None, 1.0, (w, h)
-            scale = fit_scale(w, h, dpi if dpi else 72 * width / w)  # a huge page: a lower resolution
+            if dpi and max_upsample:  # a scan: no more than max_upsample times its own resolution
+                native = scan_dpi(page, w, h)
+                if native:
+                    dpi = min(dpi, native * max_upsample)
+            wanted = dpi / 72 if dpi else width / w
+            scale = fit_scale(w, h, 72 * wanted)  # a huge page: a lower resolution
             bitmap = page.render(scale=scale)
             im = bitmap.to_pil()
             im.load()
             im = im.copy()
             bitmap.close()
+            if scale < wanted * 0.9999:
+                im.info["downscaled"] = True  # over the pixel limit (pipeline.core.limits)
         finally:
             page.close()
     finally:
         pdf.close()
     return im, scale, (w, h)
+
+
+def scan_dpi(page, w: float, h: float) -> float | None:
+    """The resolution of a scanned PDF page's image (pixels per inch as placed), when one image covers most of the
+    page; None for a page of text and drawings."""
+    import pypdfium2 as pdfium
+
+    best = None
+    for obj in page.get_objects(max_depth=1):
+        if obj.type != pdfium.raw.FPDF_PAGEOBJ_IMAGE:
+            continue
+        left, bottom, right, top = obj.get_bounds()
+        if (right - left) * (top - bottom) < 0.6 * w * h:
+            continue
+        px_w, _px_h = obj.get_px_size()
+        dpi = px_w / ((right - left) / 72)
+        best = max(best or 0.0, dpi)
+    return best
 
 
 def _frame(src: str | bytes, index: int):
@@ -65,7 +92,7 @@ def render_page(source: tuple[str | bytes, int], dpi: int | None = None):
     cfg = config()["render"]
     dpi = dpi or cfg["dpi"]
     if _is_pdf(src):
-        im, scale, _size = _pdf_page(src, index, dpi=dpi, skip_blank=True)
+        im, scale, _size = _pdf_page(src, index, dpi=dpi, skip_blank=True, max_upsample=cfg.get("max_upsample"))
         return (None, 1.0) if im is None else (im, dpi / 72 / scale)
     im = _frame(src, index)
     if blank_image(im):
