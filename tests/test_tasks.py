@@ -325,3 +325,15 @@ def test_a_count_of_what_was_named_before_is_no_target():
                      "cai nghiện như nêu trên.\n"
                      "Phấn đấu nâng cấp 05 cơ sở cai nghiện trong năm 2026.")
     assert [(x.value, x.unit) for x in ex.targets] == [(5.0, "cơ sở")]
+
+
+@pytest.mark.parametrize("body,dues", [
+    ("1. Trung tâm Phát triển quỹ đất tỉnh phải bàn giao toàn bộ mặt bằng, yêu cầu đến 30/5/2026 hoàn thành.",
+     ["2026-05-30"]),
+    ("2. Phấn đấu đến ngày 30/6/2026 hoàn thành tối thiểu 80% chi trả tiền bồi thường.", ["2026-06-30"]),
+    # the date data stand at bounds nothing
+    ("3. Số liệu tính đến ngày 07/11/2026, còn 12 nhiệm vụ quá hạn.", []),
+])
+def test_a_date_after_den_is_a_deadline_but_not_the_date_data_stand_at(body, dues):
+    _, ex = _extract(body)
+    assert [d.due for d in ex.deadlines] == dues

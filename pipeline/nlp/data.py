@@ -37,6 +37,7 @@ class Rules(BaseModel):
     deadline_cues: list[str]
     year_deadline_cues: list[str]
     deadline_blockers: list[str]
+    as_of_cues: list[str] = []  # "tính đến ngày …": the date figures stand at, not a deadline
     validity_cues: list[str] = []  # "Quyết định này có hiệu lực … đến hết ngày …": a term of effect
     recurrence: dict[str, list[str]]
     recurrence_contexts: list[str]
@@ -89,6 +90,7 @@ class Compiled:
     year_dl: re.Pattern
     dl_blocker: re.Pattern
     validity: re.Pattern
+    as_of: re.Pattern
     recurrence: list[tuple[str, re.Pattern]]
     rec_context: re.Pattern
     unit_head: re.Pattern
@@ -146,6 +148,7 @@ def compiled() -> Compiled:
         dl_cue_tail=re.compile(_alt(r.deadline_cues) + r"\s*$"),
         year_dl=re.compile(_alt(r.year_deadline_cues) + r"\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
         dl_blocker=re.compile(_alt(r.deadline_blockers)),
+        as_of=re.compile(_alt(r.as_of_cues) + r"\s*$" if r.as_of_cues else r"(?!x)x"),
         validity=re.compile(_alt(r.validity_cues) if r.validity_cues else r"(?!x)x"),
         recurrence=[(k, re.compile(_alt(v))) for k, v in r.recurrence.items()],
         rec_context=re.compile(_alt(r.recurrence_contexts)),

@@ -44,8 +44,8 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
             continue
         before = f[max(lo, m.start() - 30):m.start()]
         cue = c.dl_cue_tail.search(before)
-        if not cue:
-            continue
+        if not cue or c.as_of.search(before, 0, cue.end()):
+            continue  # no cue, or "số liệu tính đến ngày 07/11/2025": the date data stand at, bounding nothing
         y = int(m.group("y")) if m.group("y") else ctx.year
         d, mo = int(m.group("d")), int(m.group("m"))
         if y is None or not _valid_day(y, mo, d):
