@@ -333,6 +333,7 @@ def test_a_count_of_what_was_named_before_is_no_target():
     ("2. Phấn đấu đến ngày 30/6/2026 hoàn thành tối thiểu 80% chi trả tiền bồi thường.", ["2026-06-30"]),
     # the date data stand at bounds nothing
     ("3. Số liệu tính đến ngày 07/11/2026, còn 12 nhiệm vụ quá hạn.", []),
+    ("4. Khi treo cờ rủ, chỉ treo cờ đến 2/3 chiều cao của cột cờ.", []),  # a fraction, not a day
 ])
 def test_a_date_after_den_is_a_deadline_but_not_the_date_data_stand_at(body, dues):
     _, ex = _extract(body)
