@@ -308,16 +308,16 @@ def _clause() -> re.Pattern:
 
 
 def _intro_rx() -> str:
-    """The preamble: an intro word and what follows up to its comma, or up to a capitalised unit when the comma is
-    left out ("Trước ngày 01 tháng 11 hằng năm Tập đoàn Điện lực Việt Nam có trách nhiệm")."""
+    """The preamble: an intro word and what follows up to its comma, or up to a capitalised word when the comma is
+    left out ("Trước ngày 01 tháng 11 hằng năm Tập đoàn Điện lực Việt Nam có trách nhiệm"; whether a unit starts
+    there the caller checks, which keeps the long unit-head alternation out of this pattern)."""
     r = compiled().rules
 
     def alt(words: list[str]) -> str:
         return "|".join(re.escape(w).replace(r"\ ", r"\s+") for w in sorted(words, key=len, reverse=True)) or "(?!x)x"
 
-    head = compiled().unit_head.pattern
     return (rf"(?P<intro>(?:(?i:{alt(r.clause_intros)})(?![\w])[^,;:.\n]{{0,150}},\s*"
-            rf"|(?i:{alt(r.clause_time_intros)})(?![\w])(?:(?!của)[^,;:.\n]){{0,80}}?\s(?=[A-ZĐÀ-Ỹ])(?={head})){{0,3}})"
+            rf"|(?i:{alt(r.clause_time_intros)})(?![\w])(?:(?!của)[^,;:.\n]){{0,80}}?\s(?=[A-ZĐÀ-Ỹ])){{0,3}})"
             r"(?:[Tt]hời hạn\s+(?=[Cc]ác\s))?")
 
 
