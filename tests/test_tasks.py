@@ -90,6 +90,11 @@ WHO_BY_WHEN = [
     ("Để đạt mục tiêu xây dựng 20% xã không ma túy trong năm 2027 và 50% vào năm 2030.\nĐể thực hiện đạt được mục "
      "tiêu này, đề nghị Công an tỉnh chỉ đạo các đơn vị triển khai.",
      {("trong năm 2027", "Công an tỉnh"), ("vào năm 2030", "Công an tỉnh")}),
+    # the Government is a doer; "Về đề nghị X …" is the topic of a proposal, not a request to X
+    ("2. Giao Chính phủ, căn cứ vào Nghị quyết này, tổ chức xác định diện tích tự nhiên của các xã và công bố công "
+     "khai trước ngày 30 tháng 9 năm 2026.", {("trước ngày 30 tháng 9 năm 2026", "Chính phủ")}),
+    ("7. Về đề nghị Chính phủ chỉ đạo bố trí vốn cho Dự án đường ven biển: giao Bộ Tài chính tổng hợp, báo cáo "
+     "trước ngày 15 tháng 12 năm 2026.", {("trước ngày 15 tháng 12 năm 2026", "Bộ Tài chính")}),
     # a duty heading whose unit a qualifier follows still leads its clauses
     ("Điều 17. Trách nhiệm của Thủ trưởng các đơn vị thuộc Bộ được phân cấp\n1. Thực hiện các nhiệm vụ được phân "
      "cấp.\n2. Báo cáo Vụ Tổ chức cán bộ trước ngày 15 tháng 12 năm 2026.\nĐiều 18. Hiệu lực thi hành",

@@ -110,6 +110,8 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
             continue
         if t.count("(", s, m.start()) > t.count(")", s, m.start()):
             continue  # "(phần ngân sách giao Ủy ban nhân dân cấp tỉnh)": a remark in brackets assigns nothing
+        if _NOUN_BEFORE.search(ctx.folded, max(s, m.start() - 8), m.start()):
+            continue  # "Về đề nghị Chính phủ chỉ đạo …": the topic of someone's proposal, not a request
         if c.unit_head.match(t, pos):
             for a, b in _named_first(t, _unit_list(ctx, pos, e)):
                 add(a, b, "lead")
@@ -131,6 +133,7 @@ def units_in(ctx: Ctx, s: int, e: int, is_item: bool, heads_items: bool = False,
     return found
 
 
+_NOUN_BEFORE = re.compile(r"(?<![\w])(?:ve|theo|cac|nhung|tai)\s+$")  # "về đề nghị", "theo yêu cầu": nouns
 _CHAIRS = re.compile(r"[\s,]*(?:va\s+\w+\s+)?(?:hoi nghi|cuoc hop|buoi lam viec|phien hop|buoi hop|hop|le|"
                      r"buoi|dien dan|toa dam)(?![\w])")
 
@@ -435,7 +438,7 @@ def _split_kinds(ctx: Ctx, a: int, b: int) -> list[tuple[int, int]]:
         new_unit = (head is not None and (t[k:k + 1].isupper() or f.startswith("cac ", k))) \
             or c.generic.match(f, k) is not None \
             or (c.unit_kind.match(f, k) is not None and _named_unit(ctx, piece, start))  # "Bộ Tài chính, cơ quan, …"
-        if new_unit and len(piece.split()) >= 2:
+        if new_unit and len(piece.split()) >= 2 and not _named_person(squash(piece)):  # "Đồng chí X, Thủ tướng …"
             out.append((start, m.start()))
             start = k
     out.append((start, b))
