@@ -343,3 +343,22 @@ def test_a_count_of_what_was_named_before_is_no_target():
 def test_a_date_after_den_is_a_deadline_but_not_the_date_data_stand_at(body, dues):
     _, ex = _extract(body)
     assert [d.due for d in ex.deadlines] == dues
+
+
+def test_eval_details_list_the_who_by_when_pairs(tmp_path, capsys):
+    """`chithi eval --details` lists the (deadline, lead unit) pairs it missed and the extra ones."""
+    import shutil
+
+    from pipeline.cli import main
+
+    seed = ROOT / "corpus" / "000_4a226a3da77387bf.txt"
+    gold = json.loads((ROOT / "corpus" / "gold" / "000_4a226a3da77387bf.json").read_text(encoding="utf-8"))
+    for d in gold["deadlines"]:
+        d["units"] = ["Sở Không Có Thật"]
+    (tmp_path / "gold").mkdir()
+    (tmp_path / "gold" / "000.json").write_text(json.dumps(gold, ensure_ascii=False), encoding="utf-8")
+    shutil.copy(seed, tmp_path / seed.name)
+    assert main(["eval", "--details", str(tmp_path / "gold"), str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert '  missed pair: [["2024-06-30", "quarter", null], "Sở Không Có Thật"]' in out
+    assert "who_by_when" in out

@@ -38,11 +38,12 @@ def cmd_eval(args) -> int:
     if args.details:
         for d in rep.documents:
             print(f"== {d['source']}")
-            for k in ("targets", "deadlines", "assignments"):
-                for m in d[k]["missed"]:
-                    print(f"  missed {k[:-1]}: {json.dumps(m, ensure_ascii=False)}")
-                for x in d[k]["extra"]:
-                    print(f"  extra  {k[:-1]}: {json.dumps(x, ensure_ascii=False)}")
+            for k in ("targets", "deadlines", "assignments", "who_by_when"):
+                name = "pair" if k == "who_by_when" else k[:-1]  # who_by_when: (deadline, lead unit) pairs
+                for m in d.get(k, {}).get("missed", ()):
+                    print(f"  missed {name}: {json.dumps(m, ensure_ascii=False)}")
+                for x in d.get(k, {}).get("extra", ()):
+                    print(f"  extra  {name}: {json.dumps(x, ensure_ascii=False)}")
             for k, v in d["metadata_wrong"].items():
                 print(f"  metadata {k}: gold {v['gold']!r} got {v['pred']!r}")
         print()
