@@ -200,3 +200,21 @@ def test_scanned_letter_addressee_bracket_and_parent_body(tmp_path):
     assert ("Cục Cảnh sát điều tra tội phạm về ma túy, Bộ Công an - Cơ quan Thường trực Chương trình",
             "support") in units
     assert not [n for n, _ in units if n.startswith("Bộ Công an")]
+
+
+@pytest.mark.skipif(not _has_tesseract(), reason="Tesseract with the vie language is not installed")
+def test_a_handwritten_number_read_with_low_confidence_asks_for_a_check():
+    """Số 239 written by hand on a 100-dpi Tờ trình: whatever OCR makes of it, the record says to check it."""
+    from pipeline.run import process
+
+    scan = ROOT.parent / "shared" / "samples" / "scans" / "to-trinh-239-de-an-06.pdf"
+    if not scan.exists():
+        pytest.skip("../shared/samples/scans is absent")
+    _, rec = process(scan)
+    n = rec.metadata.number
+    if n is None:  # read as unreadable: that says so itself
+        assert any(w.code == "unreadable_number" for w in rec.warnings)
+        return
+    assert n.span.confidence is not None and n.span.confidence < 60
+    (w,) = [w for w in rec.warnings if w.code == "low_ocr_confidence" and w.field == "number"]
+    assert n.value in w.message and "check the scan" in w.message

@@ -64,6 +64,13 @@ def assemble(doc: Document) -> DirectiveRecord:
                                 last_page=a.last_page, span=Span(**doc.locate(a.start, a.end)))
                      for a in getattr(st, "attachments", ())],
     )
+    for name in ("number", "issued_date"):  # a number or day OCR read from handwriting: ask for a check
+        v = getattr(metadata, name)
+        c = v.span.confidence if v is not None else None
+        if c is not None and c < LOW_CONFIDENCE and v.origin is None and not any(w.field == name for w in warnings):
+            warnings.append(Warning(code="low_ocr_confidence", field=name, span=v.span,
+                                    message=f"{name} '{v.text[:60]}' read from OCR words of confidence {c:.0f} "
+                                            "(handwritten or stamped?): check the scan"))
     targets, deadlines, tasks = [], [], []
     if ex is not None:
         for t in ex.targets:
