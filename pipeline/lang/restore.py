@@ -923,7 +923,7 @@ def restore_text(text: str) -> RestoreResult:
         channel = channels.get(ocr)
         if channel is None:
             channel = channels[ocr] = _Channel(load_model(), conf, ocr)
-        new, spans, _nw, ch = _restore_paragraph(text[s:e], load_model(), conf, ocr, channel)
+        new, spans, _nw, ch = _restore_paragraph(text[s:e], channel.model, conf, ocr, channel)
         if new == text[s:e]:
             continue
         restored += 1

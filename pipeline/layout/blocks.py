@@ -528,10 +528,14 @@ def _pipe_line_table(lines: list[str], i: int, lay: Layout, width: int) -> int:
     table = [[(_cell_lines(c, width), 1, 1) for c in r] for r in rows if r]
     for part, data in _task_tables(table):
         # a page that wraps the whole document in a table: a cell holding many lines is a container, not data
-        container = not data and any(len(c[0]) > CONTAINER_LINES or sum(map(len, c[0])) > CONTAINER_CHARS
-                                     for r in part for c in r)
+        container = not data and any(_holds_text(c) for r in part for c in r)
         lay.table(part, layout=True if container else None)
     return i
+
+
+def _holds_text(cell) -> bool:
+    """A cell of more lines or characters than a value has: the page's own text (a container), not data."""
+    return len(cell[0]) > CONTAINER_LINES or sum(map(len, cell[0])) > CONTAINER_CHARS
 
 
 _TASK_COLUMNS = {"task", "lead", "support", "responsible", "deadline"}
@@ -561,8 +565,7 @@ def _task_tables(table) -> list[tuple[list, bool]]:
                 w = len(data[0])
                 # a row as wide or narrower ("I | NHÓM GIẢI PHÁP": a group's heading) is the table's, unless it holds
                 # the page's own text
-                if len(row) == w or (len(row) < w and not any(
-                        len(c[0]) > CONTAINER_LINES or sum(map(len, c[0])) > CONTAINER_CHARS for c in row)):
+                if len(row) == w or (len(row) < w and not any(_holds_text(c) for c in row)):
                     data.append(row)
                     row = []
                     continue

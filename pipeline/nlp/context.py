@@ -16,7 +16,8 @@ class Ctx:
     year: int | None
     paragraphs: list  # structure.Para
     results: dict[str, list[dict[str, Any]]]
-    blocked: list[tuple[int, int]]  # grounds sentences (nlp.grounds): no targets, deadlines or doers inside
+    blocked: list[tuple[int, int]]  # grounds sentences (nlp.grounds) and cited documents (nlp.references): no
+    #                                 targets, deadlines or doers inside
     blocks: tuple = ()  # pipeline.blocks.Block, offsets into text
     sections: list = field(default_factory=list)  # structure.Section
     ranges: tuple = ()  # (start, end) of the body and of annexes after the signature (Phụ lục)

@@ -37,6 +37,7 @@ class Rules(BaseModel):
     deadline_cues: list[str]
     year_deadline_cues: list[str]
     deadline_blockers: list[str]
+    bare_deadline_cues: list[str] = []  # "đến 2/3 chiều cao": a cue after which a day needs "ngày" or a year
     as_of_cues: list[str] = []  # "tính đến ngày …": the date figures stand at, not a deadline
     validity_cues: list[str] = []  # "Quyết định này có hiệu lực … đến hết ngày …": a term of effect
     recurrence: dict[str, list[str]]
@@ -91,6 +92,7 @@ class Compiled:
     dl_blocker: re.Pattern
     validity: re.Pattern
     as_of: re.Pattern
+    bare_cue: re.Pattern
     recurrence: list[tuple[str, re.Pattern]]
     rec_context: re.Pattern
     unit_head: re.Pattern
@@ -148,6 +150,7 @@ def compiled() -> Compiled:
         dl_cue_tail=re.compile(_alt(r.deadline_cues) + r"\s*$"),
         year_dl=re.compile(_alt(r.year_deadline_cues) + r"\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
         dl_blocker=re.compile(_alt(r.deadline_blockers)),
+        bare_cue=re.compile(_alt(r.bare_deadline_cues) + r"\s*$" if r.bare_deadline_cues else r"(?!x)x"),
         as_of=re.compile(_alt(r.as_of_cues) + r"\s*$" if r.as_of_cues else r"(?!x)x"),
         validity=re.compile(_alt(r.validity_cues) if r.validity_cues else r"(?!x)x"),
         recurrence=[(k, re.compile(_alt(v))) for k, v in r.recurrence.items()],

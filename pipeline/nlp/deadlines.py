@@ -46,7 +46,7 @@ def _deadlines(ctx: Ctx) -> list[dict[str, Any]]:
         cue = c.dl_cue_tail.search(before)
         if not cue or c.as_of.search(before, 0, cue.end()):
             continue  # no cue, or "số liệu tính đến ngày 07/11/2025": the date data stand at, bounding nothing
-        if before[cue.start():].strip() == "den" and not (m.group("y") or f.startswith("ngay", m.start())):
+        if c.bare_cue.fullmatch(before, cue.start()) and not (m.group("y") or f.startswith("ngay", m.start())):
             continue  # "treo cờ đến 2/3 chiều cao": after a bare "đến", a day and month need "ngày" or a year
         y = int(m.group("y")) if m.group("y") else ctx.year
         d, mo = int(m.group("d")), int(m.group("m"))
